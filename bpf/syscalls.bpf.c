@@ -48,7 +48,7 @@ struct {
 	__type(value, struct syscall_stats);
 } syscall_zero SEC(".maps");
 
-static __always_inline void on_enter(void)
+static __always_inline void on_enter(long id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct syscall_start *start;
@@ -59,17 +59,25 @@ static __always_inline void on_enter(void)
 		return;
 	}
 	start->ts_ns = bpf_ktime_get_ns();
+	start->nr = id;
 }
 
 static __always_inline void on_exit(struct pt_regs *regs, long ret)
 {
 	struct syscall_key key = {};
+	struct syscall_start *start = 0;
 	struct syscall_stats *stats;
 	__u32 zero = 0;
 	void *init;
 
+	if (cfg_mode == SEISMO_SYSCALL_MODE_FULL)
+		start = bpf_task_storage_get(&syscall_start, bpf_get_current_task_btf(), 0, 0);
 	key.cgroup_id = bpf_get_current_cgroup_id();
 	key.nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	/* rt_sigreturn restores orig_ax = -1 before sys_exit fires; the number
+	 * stamped at sys_enter is the truth when we have it. */
+	if (key.nr == (__u32)-1 && start && start->ts_ns)
+		key.nr = (__u32)start->nr;
 
 	init = bpf_map_lookup_elem(&syscall_zero, &zero);
 	if (!init)
@@ -84,9 +92,6 @@ static __always_inline void on_exit(struct pt_regs *regs, long ret)
 	if (ret < 0 && ret >= -4095)
 		stats->errors += 1;
 
-	if (cfg_mode != SEISMO_SYSCALL_MODE_FULL)
-		return;
-	struct syscall_start *start = bpf_task_storage_get(&syscall_start, bpf_get_current_task_btf(), 0, 0);
 	/* No start: the syscall began before we attached (or storage failed). */
 	if (!start || !start->ts_ns)
 		return;
@@ -100,7 +105,7 @@ static __always_inline void on_exit(struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 {
-	on_enter();
+	on_enter(id);
 	return 0;
 }
 
@@ -114,7 +119,7 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(syscall_enter_raw, struct pt_regs *regs, long id)
 {
-	on_enter();
+	on_enter(id);
 	return 0;
 }
 

@@ -1,0 +1,44 @@
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "context.h"
+#include "metrics/build_info.h"
+
+namespace seismo::cli {
+
+Result<nlohmann::json> Context::call(const std::string& method, const nlohmann::json& params) const {
+  auto client = api::Client::connect(socket_path);
+  if (!client) return fail(std::move(client).error());
+  return client->call(method, params);
+}
+
+}  // namespace seismo::cli
+
+int main(int argc, char** argv) {
+  using namespace seismo::cli;
+  Context ctx;
+  CLI::App app{"seismo: control seismod and inspect this node (eBPF metrics, traces, network faults)"};
+  app.set_version_flag("--version", "seismo " + seismo::metrics::build_version());
+  app.require_subcommand(1);
+  app.add_option("--socket", ctx.socket_path, "seismod control socket")->capture_default_str();
+  app.add_option("-o,--output", ctx.output, "Output format: table, json or yaml")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"table", "json", "yaml"}));
+  add_status_command(app, ctx);
+  add_top_command(app, ctx);
+  add_trace_command(app, ctx);
+  add_doctor_command(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const CommandFailed& f) {
+    std::cerr << "seismo: " << f.message << "\n";
+    return f.exit_code;
+  } catch (const std::exception& e) {
+    std::cerr << "seismo: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

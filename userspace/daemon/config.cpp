@@ -1,0 +1,52 @@
+#include "daemon/config.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "metrics/build_info.h"
+
+namespace seismo::daemon {
+
+ParseOutcome parse_args(int argc, char** argv) {
+  ParseOutcome out;
+  Config& c = out.config;
+  CLI::App app{"seismod: eBPF observability and network fault injection for Kubernetes nodes"};
+  app.set_version_flag("--version", "seismod " + metrics::build_version());
+  app.add_option("--metrics-address", c.metrics_address, "HOST:PORT serving /metrics")->capture_default_str();
+  app.add_option("--socket", c.socket_path, "Control socket path")->capture_default_str();
+  app.add_option("--socket-group", c.socket_group,
+                 "Group allowed to use read-only control methods (socket mode 0660); default root only");
+  app.add_option("--series-limit", c.series_limit, "Most per-cgroup series exported before folding into __overflow__")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{10000000}));
+  app.add_option("--syscall-mode", c.syscall_mode,
+                 "full: calls, errors and latency (sys_enter+sys_exit); count: calls and errors (sys_exit only)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"full", "count"}));
+  app.add_option("--map-entries", c.map_entries, "Rows per in-kernel stats map ((cgroup, syscall) pairs)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint32_t{64}, uint32_t{1} << 22));
+  app.add_option("--cgroup-root", c.cgroup_root, "cgroup2 mount to resolve cgroup ids (default: from mountinfo)");
+  std::string level = "info";
+  app.add_option("--log-level", level, "debug, info, warn or error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    out.exit_code = app.exit(e);
+    return out;
+  } catch (const CLI::CallForVersion& e) {
+    out.exit_code = app.exit(e);
+    return out;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "seismod: " << e.what() << " (see --help)\n";
+    out.exit_code = 2;
+    return out;
+  }
+  log::parse_level(level, c.log_level);
+  return out;
+}
+
+}  // namespace seismo::daemon

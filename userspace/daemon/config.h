@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/log.h"
+#include "common/result.h"
+
+namespace seismo::daemon {
+
+struct Config {
+  std::string metrics_address = "127.0.0.1:9477";
+  std::string socket_path = "/run/seismo/seismod.sock";
+  std::string socket_group;  // empty: root only (0600)
+  size_t series_limit = 10000;
+  std::string syscall_mode = "full";  // "full" or "count"
+  uint32_t map_entries = 10240;
+  std::string cgroup_root;  // empty: the cgroup2 mount from /proc/self/mountinfo
+  log::Level log_level = log::Level::info;
+};
+
+// Parses argv. On --help/--version prints and returns exit_code set.
+struct ParseOutcome {
+  Config config;
+  std::optional<int> exit_code;  // set when main should exit right away
+};
+ParseOutcome parse_args(int argc, char** argv);
+
+}  // namespace seismo::daemon

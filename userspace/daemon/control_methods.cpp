@@ -1,0 +1,102 @@
+#include "daemon/control_methods.h"
+
+#include <grp.h>
+#include <time.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace seismo::daemon {
+
+using nlohmann::json;
+
+namespace {
+double monotonic_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+}  // namespace
+
+Result<json> top_snapshot(const metrics::Scraper& scraper, const json& params) {
+  size_t limit = 0;
+  if (auto it = params.find("limit"); it != params.end()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() == 0 || it->get<uint64_t>() > 100000)
+      return fail_errno(EINVAL, "field 'limit': must be an integer from 1 to 100000");
+    limit = it->get<size_t>();
+  }
+  auto summaries = scraper.summaries();
+  std::vector<std::pair<uint64_t, metrics::CgroupSummary>> rows(summaries.begin(), summaries.end());
+  auto syscalls = [](const metrics::CgroupSummary& s) {
+    auto it = s.columns.find("syscalls");
+    return it == s.columns.end() ? 0.0 : it->second;
+  };
+  std::sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) { return syscalls(a.second) > syscalls(b.second); });
+  if (limit && rows.size() > limit) rows.resize(limit);
+  json out = json::array();
+  for (const auto& [id, s] : rows) {
+    json row = {{"cgroup_id", id}, {"cgroup", s.name}};
+    for (const auto& [col, v] : s.columns) row[col] = v;
+    out.push_back(std::move(row));
+  }
+  return json{{"monotonic_seconds", monotonic_seconds()}, {"cgroups", std::move(out)}};
+}
+
+Result<void> validate_trace_params(const json& params) {
+  for (const auto& [key, value] : params.items()) {
+    if (key == "cgroup") {
+      if (!value.is_string() || value.get_ref<const std::string&>().empty() ||
+          value.get_ref<const std::string&>().front() != '/')
+        return fail_errno(EINVAL, "field 'cgroup': must be a cgroup path starting with '/'");
+    } else {
+      return fail_errno(EINVAL, "field '" + key + "': unknown parameter for a trace");
+    }
+  }
+  return {};
+}
+
+void stream_topic(events::EventHub& hub, const std::string& topic, const json& params, api::StreamSink& sink) {
+  std::string prefix = params.value("cgroup", "");
+  auto sub = hub.subscribe(topic);
+  while (!sink.closed()) {
+    auto ev = sub->pop(std::chrono::milliseconds(200));
+    if (!ev) continue;
+    if (!prefix.empty()) {
+      const auto& cg = (*ev)["cgroup"];
+      if (!cg.is_string() || cg.get_ref<const std::string&>().rfind(prefix, 0) != 0) continue;
+    }
+    if (!sink.send(*ev)) break;
+  }
+  hub.unsubscribe(sub);
+}
+
+void publish_exec_event(events::EventHub& hub, cgroup::CgroupResolver& resolver, std::mutex& resolver_mutex,
+                        const probes::ExecEvent& ev) {
+  if (!hub.has_subscribers("exec")) return;
+  json cgroup_path = nullptr;
+  {
+    std::lock_guard lock(resolver_mutex);
+    resolver.begin_pass();
+    if (auto p = resolver.lookup(ev.cgroup_id)) cgroup_path = *p;
+  }
+  hub.publish("exec", json{{"kind", "exec"},
+                           {"pid", ev.pid},
+                           {"ppid", ev.ppid},
+                           {"cgroup_id", ev.cgroup_id},
+                           {"cgroup", cgroup_path},
+                           {"comm", ev.comm},
+                           {"filename", ev.filename},
+                           {"monotonic_ns", ev.ts_ns}});
+}
+
+Result<gid_t> lookup_group(const std::string& name) {
+  group grp{};
+  group* found = nullptr;
+  std::vector<char> buf(16384);
+  if (int rc = ::getgrnam_r(name.c_str(), &grp, buf.data(), buf.size(), &found); rc != 0)
+    return fail_errno(rc, "look up --socket-group " + name);
+  if (!found) return fail_errno(ENOENT, "--socket-group '" + name + "': no such group");
+  return found->gr_gid;
+}
+
+}  // namespace seismo::daemon

@@ -1,0 +1,182 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "bpf/libbpf_ptr.h"
+#include "cgroup/mountinfo.h"
+#include "common/log.h"
+#include "daemon/control_methods.h"
+#include "doctor/doctor.h"
+#include "metrics/build_info.h"
+#include "metrics/exec_signal.h"
+#include "metrics/syscall_signal.h"
+
+namespace seismo::daemon {
+
+namespace {
+
+constexpr int kCapSysAdmin = 21;
+constexpr int kCapPerfmon = 38;
+constexpr int kCapBpf = 39;
+
+Result<void> check_preconditions() {
+  if (!doctor::has_btf())
+    return fail_errno(ENOENT, "kernel BTF /sys/kernel/btf/vmlinux is missing: seismo's CO-RE programs need a kernel "
+                              "built with CONFIG_DEBUG_INFO_BTF=y (run `seismo doctor`)");
+  bool bpf_ok = doctor::has_capability(kCapBpf) || doctor::has_capability(kCapSysAdmin);
+  bool perf_ok = doctor::has_capability(kCapPerfmon) || doctor::has_capability(kCapSysAdmin);
+  if (!bpf_ok || !perf_ok)
+    return fail_errno(EPERM, "seismod needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root or grant them "
+                             "(run `seismo doctor`)");
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Daemon>> Daemon::create(const Config& config) {
+  std::unique_ptr<Daemon> d(new Daemon(config));
+  if (auto r = d->start(); !r) return fail(std::move(r).error());
+  return d;
+}
+
+Result<void> Daemon::start() {
+  auto addr = metrics::parse_listen_address(config_.metrics_address);
+  if (!addr) return fail(std::move(addr).error());
+  if (auto r = check_preconditions(); !r) return r;
+
+  cgroup_root_ = config_.cgroup_root;
+  if (cgroup_root_.empty()) {
+    auto cg2 = cgroup::find_mount("cgroup2");
+    if (!cg2) return fail(std::move(cg2).error().wrap("find the cgroup2 mount"));
+    cgroup_root_ = cg2->mount_point;
+  }
+  log::info("cgroup2 at {}", cgroup_root_);
+  resolver_ = std::make_unique<cgroup::CgroupResolver>(cgroup_root_);
+  trace_resolver_ = std::make_unique<cgroup::CgroupResolver>(cgroup_root_);
+
+  bpf::route_libbpf_log();
+  const bool full = config_.syscall_mode == "full";
+  if (auto p = probes::SyscallsProbe::create({config_.map_entries, !full}); p) {
+    syscalls_ = std::move(*p);
+    log::info("syscalls probe attached ({}, {} mode)", syscalls_->status().hook, config_.syscall_mode);
+  } else {
+    log::error("{}", p.error().message());
+    failed_probes_.push_back({"syscalls", false, "", p.error().message()});
+  }
+  if (auto p = probes::ExecProbe::create({config_.map_entries}, [this](const probes::ExecEvent& ev) {
+        publish_exec_event(hub_, *trace_resolver_, trace_resolver_mutex_, ev);
+      });
+      p) {
+    exec_ = std::move(*p);
+    log::info("exec probe attached ({})", exec_->status().hook);
+  } else {
+    log::error("{}", p.error().message());
+    failed_probes_.push_back({"exec", false, "", p.error().message()});
+  }
+  if (!syscalls_ && !exec_) return fail_plain("no probe could be attached (reasons above; run `seismo doctor`)");
+
+  metrics::SelfFigures self;
+  self.probes = [this] {
+    std::vector<probes::ProbeStatus> all = failed_probes_;
+    if (syscalls_) all.push_back(syscalls_->status());
+    if (exec_) all.push_back(exec_->status());
+    return all;
+  };
+  self.extra_losses = [this] {
+    return std::vector<probes::LossCount>{{"trace_client_slow", hub_.dropped_total()}};
+  };
+  scraper_ = std::make_shared<metrics::Scraper>(std::make_unique<metrics::PathLabeler>(*resolver_),
+                                                config_.series_limit, std::move(self));
+  if (syscalls_) scraper_->add_signal(std::make_shared<metrics::SyscallSignal>(*syscalls_, full));
+  if (exec_) scraper_->add_signal(std::make_shared<metrics::ExecSignal>(*exec_));
+
+  auto ms = metrics::MetricsServer::create(*addr, scraper_);
+  if (!ms) return fail(std::move(ms).error());
+  metrics_server_ = std::move(*ms);
+  log::info("metrics on http://{}/metrics", addr->to_civetweb());
+
+  register_methods();
+  api::ServerConfig sc{config_.socket_path, std::nullopt, 16};
+  if (!config_.socket_group.empty()) {
+    auto gid = lookup_group(config_.socket_group);
+    if (!gid) return fail(std::move(gid).error());
+    sc.group = *gid;
+  }
+  auto server = api::Server::create(sc, router_);
+  if (!server) return fail(std::move(server).error());
+  server_ = std::move(*server);
+  log::info("control socket {}", config_.socket_path);
+  return {};
+}
+
+void Daemon::register_methods() {
+  router_.add("status", api::Access::read, [this](const nlohmann::json&, const api::Peer&) -> Result<nlohmann::json> {
+    return status();
+  });
+  router_.add("top", api::Access::read, [this](const nlohmann::json& params, const api::Peer&) {
+    return top_snapshot(*scraper_, params);
+  });
+  router_.add_stream(
+      "trace.exec", api::Access::read, validate_trace_params,
+      [this](const nlohmann::json& params, const api::Peer&, api::StreamSink& sink) {
+        stream_topic(hub_, "exec", params, sink);
+      });
+}
+
+nlohmann::json Daemon::status() const {
+  nlohmann::json probes = nlohmann::json::array();
+  std::vector<probes::ProbeStatus> all = failed_probes_;
+  if (syscalls_) all.push_back(syscalls_->status());
+  if (exec_) all.push_back(exec_->status());
+  for (const auto& p : all)
+    probes.push_back({{"name", p.name}, {"attached", p.attached}, {"hook", p.hook}, {"reason", p.reason}});
+  auto stats = scraper_->stats();
+  nlohmann::json losses = nlohmann::json::object();
+  for (const auto& l : scraper_->losses()) losses[l.stage] = l.count;
+  return {{"version", metrics::build_version()},
+          {"pid", ::getpid()},
+          {"uptime_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
+          {"metrics_address", config_.metrics_address},
+          {"socket", config_.socket_path},
+          {"cgroup_root", cgroup_root_},
+          {"syscall_mode", config_.syscall_mode},
+          {"probes", probes},
+          {"series", {{"used", stats.series_used}, {"limit", stats.series_limit},
+                      {"dropped_total", stats.series_dropped_total}}},
+          {"scrapes", stats.scrapes},
+          {"last_scrape_seconds", stats.last_scrape_seconds},
+          {"losses", losses}};
+}
+
+Result<void> Daemon::run() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
+  if (!sfd) return fail_errno(errno, "signalfd");
+  log::info("seismod {} ready", metrics::build_version());
+  for (;;) {
+    signalfd_siginfo si{};
+    ssize_t n = ::read(sfd.get(), &si, sizeof(si));
+    if (n < 0 && errno == EINTR) continue;
+    if (n != sizeof(si)) return fail_errno(errno, "read signalfd");
+    log::info("received {}, shutting down", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    return {};
+  }
+}
+
+Daemon::~Daemon() {
+  // Reverse dependency order; each owner removes what it installed.
+  if (server_) server_->stop();
+  server_.reset();
+  metrics_server_.reset();
+  scraper_.reset();
+  exec_.reset();
+  syscalls_.reset();
+  log::info("seismod stopped; all programs detached");
+}
+
+}  // namespace seismo::daemon

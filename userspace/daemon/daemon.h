@@ -1,0 +1,52 @@
+#pragma once
+
+#include <memory>
+
+#include "api/router.h"
+#include "api/server.h"
+#include "cgroup/cgroup_resolver.h"
+#include "common/result.h"
+#include "daemon/config.h"
+#include "events/event_hub.h"
+#include "metrics/metrics_server.h"
+#include "metrics/scraper.h"
+#include "probes/exec.h"
+#include "probes/syscalls.h"
+
+namespace seismo::daemon {
+
+// Owns every part of seismod, built in dependency order and torn down in
+// reverse: control socket first (no new requests), then metrics, then the
+// probes (links destroyed → programs unloaded).
+class Daemon {
+ public:
+  static Result<std::unique_ptr<Daemon>> create(const Config& config);
+  ~Daemon();
+
+  // Blocks until SIGTERM/SIGINT (delivered through a signalfd).
+  Result<void> run();
+
+  [[nodiscard]] nlohmann::json status() const;
+
+ private:
+  explicit Daemon(Config config) : config_(std::move(config)) {}
+  Result<void> start();
+  void register_methods();
+
+  Config config_;
+  std::string cgroup_root_;
+  events::EventHub hub_;
+  std::unique_ptr<cgroup::CgroupResolver> resolver_;
+  std::unique_ptr<cgroup::CgroupResolver> trace_resolver_;
+  std::mutex trace_resolver_mutex_;
+  std::unique_ptr<probes::SyscallsProbe> syscalls_;
+  std::unique_ptr<probes::ExecProbe> exec_;
+  std::vector<probes::ProbeStatus> failed_probes_;
+  std::shared_ptr<metrics::Scraper> scraper_;
+  std::unique_ptr<metrics::MetricsServer> metrics_server_;
+  api::Router router_;
+  std::unique_ptr<api::Server> server_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace seismo::daemon

@@ -1,0 +1,15 @@
+#include "metrics/build_info.h"
+
+#include <bpf/libbpf.h>
+
+#include <fmt/format.h>
+
+namespace seismo::metrics {
+
+std::string build_version() { return SEISMO_VERSION; }
+
+std::string libbpf_version_string() {
+  return fmt::format("{}.{}", libbpf_major_version(), libbpf_minor_version());
+}
+
+}  // namespace seismo::metrics

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <prometheus/collectable.h>
+
+#include "common/result.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace seismo::metrics {
+
+struct ListenAddress {
+  std::string host;  // "127.0.0.1", "0.0.0.0", "::1"
+  uint16_t port = 0;
+  [[nodiscard]] std::string to_civetweb() const;  // "127.0.0.1:9477", "[::1]:9477"
+};
+
+// Parses "HOST:PORT", ":PORT" (all IPv4 interfaces) or "[V6]:PORT".
+Result<ListenAddress> parse_listen_address(const std::string& text);
+
+// Serves /metrics over HTTP (prometheus-cpp's exposer).
+class MetricsServer {
+ public:
+  static Result<std::unique_ptr<MetricsServer>> create(const ListenAddress& address,
+                                                       std::shared_ptr<prometheus::Collectable> collectable);
+  ~MetricsServer();
+  [[nodiscard]] uint16_t port() const { return port_; }
+
+ private:
+  MetricsServer() = default;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<prometheus::Collectable> collectable_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace seismo::metrics

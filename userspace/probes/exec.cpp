@@ -1,0 +1,135 @@
+#include "probes/exec.h"
+
+#include <bpf/bpf.h>
+
+#include <cstring>
+
+#include "bpf/link.h"
+#include "bpf/percpu.h"
+#include "exec.skel.h"
+#include "probes/hook_flavour.h"
+#include "seismo/exec.h"
+
+namespace seismo::probes {
+
+static_assert(sizeof(exec_event) == 8 + 24 + SEISMO_COMM_LEN + SEISMO_FILENAME_LEN, "exec_event layout");
+
+namespace {
+std::string bounded_string(const __u8* data, size_t cap) {
+  const char* s = reinterpret_cast<const char*>(data);
+  return std::string(s, ::strnlen(s, cap));
+}
+}  // namespace
+
+Result<ExecEvent> decode_exec_event(const void* data, size_t size) {
+  if (size < sizeof(exec_event))
+    return fail_errno(EINVAL, fmt::format("exec event: {} bytes, expected {}", size, sizeof(exec_event)));
+  exec_event raw;
+  std::memcpy(&raw, data, sizeof(raw));
+  if (raw.hdr.version != SEISMO_EVENT_VERSION || raw.hdr.kind != SEISMO_EVENT_EXEC || raw.hdr.size != sizeof(raw))
+    return fail_errno(EINVAL, fmt::format("exec event: header version {} kind {} size {} not understood",
+                                          raw.hdr.version, raw.hdr.kind, raw.hdr.size));
+  ExecEvent ev;
+  ev.pid = raw.pid;
+  ev.ppid = raw.ppid;
+  ev.cgroup_id = raw.cgroup_id;
+  ev.ts_ns = raw.ts_ns;
+  ev.comm = bounded_string(raw.comm, sizeof(raw.comm));
+  ev.filename = bounded_string(raw.filename, sizeof(raw.filename));
+  return ev;
+}
+
+void ExecProbe::SkelDeleter::operator()(exec_bpf* s) const noexcept { exec_bpf__destroy(s); }
+
+Result<std::unique_ptr<ExecProbe>> ExecProbe::create(const ExecProbeConfig& config, EventCallback on_event) {
+  if (config.max_entries == 0) return fail_errno(EINVAL, "exec probe: max_entries must be > 0");
+  using Ptr = std::unique_ptr<exec_bpf, SkelDeleter>;
+  auto loaded = load_with_fallback<Ptr>(
+      &exec_bpf__open_opts, &exec_bpf__load,
+      [&](exec_bpf* s) {
+        return check_libbpf(bpf_map__set_max_entries(s->maps.exec_counts, config.max_entries), "size exec_counts");
+      },
+      "exec probe");
+  if (!loaded) return fail(std::move(loaded).error());
+
+  std::unique_ptr<ExecProbe> probe(new ExecProbe());
+  probe->skel_ = std::move(loaded->skel);
+  probe->on_event_ = std::move(on_event);
+  probe->status_ = ProbeStatus{"exec", false, flavour_name(loaded->flavour), loaded->fallback_reason};
+  ring_buffer* rb = ring_buffer__new(bpf_map__fd(probe->skel_->maps.exec_events), &ExecProbe::on_sample,
+                                     probe.get(), nullptr);
+  if (!rb) return fail_errno(errno, "exec probe: create ring buffer consumer");
+  probe->ring_.reset(rb);
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, probe->skel_->obj) {
+    if (!bpf_program__autoload(prog)) continue;
+    auto link = bpf::attach_program(prog);
+    if (!link) return fail(std::move(link).error().wrap("exec probe"));
+    probe->links_.push_back(std::move(*link));
+  }
+  probe->status_.attached = true;
+  probe->consumer_ = std::thread([p = probe.get()] { p->consume(); });
+  return probe;
+}
+
+ExecProbe::~ExecProbe() {
+  stop_.store(true);
+  if (consumer_.joinable()) consumer_.join();
+  links_.clear();
+  ring_.reset();
+}
+
+// Runs on the consumer thread, inside ring_buffer__poll: must not throw.
+int ExecProbe::on_sample(void* ctx, void* data, size_t size) {
+  auto* self = static_cast<ExecProbe*>(ctx);
+  auto ev = decode_exec_event(data, size);
+  if (!ev) {
+    self->malformed_.fetch_add(1);
+    return 0;
+  }
+  try {
+    if (self->on_event_) self->on_event_(*ev);
+  } catch (const std::exception& e) {
+    log::error("exec probe: event handler failed: {}", e.what());
+  }
+  return 0;
+}
+
+void ExecProbe::consume() {
+  while (!stop_.load()) {
+    int n = ring_buffer__poll(ring_.get(), 250);
+    if (n < 0 && n != -EINTR) {
+      log::error("exec probe: ring buffer poll: {}", std::strerror(-n));
+      return;
+    }
+  }
+}
+
+void ExecProbe::for_each(const std::function<void(uint64_t, uint64_t)>& visit) {
+  const int fd = bpf_map__fd(skel_->maps.exec_counts);
+  std::vector<uint64_t> per_cpu(bpf::possible_cpus());
+  uint64_t key = 0, next = 0;
+  bool first = true;
+  while (bpf_map_get_next_key(fd, first ? nullptr : &key, &next) == 0) {
+    first = false;
+    key = next;
+    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
+    uint64_t total = 0;
+    for (uint64_t v : per_cpu) total += v;
+    visit(key, total);
+  }
+}
+
+void ExecProbe::forget_cgroups(const std::vector<uint64_t>& cgroup_ids) {
+  const int fd = bpf_map__fd(skel_->maps.exec_counts);
+  for (uint64_t id : cgroup_ids) bpf_map_delete_elem(fd, &id);
+}
+
+std::vector<LossCount> ExecProbe::losses() {
+  auto raw = bpf::read_loss_counters(skel_->maps.losses);
+  return {{"exec_map_full", raw.at(SEISMO_LOSS_STATS_MAP_FULL)},
+          {"exec_ringbuf_full", raw.at(SEISMO_LOSS_RINGBUF_FULL)},
+          {"exec_malformed", malformed_.load()}};
+}
+
+}  // namespace seismo::probes

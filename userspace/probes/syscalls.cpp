@@ -1,0 +1,134 @@
+#include "probes/syscalls.h"
+
+#include <bpf/bpf.h>
+
+#include <cstring>
+
+#include "bpf/link.h"
+#include "bpf/percpu.h"
+#include "probes/hook_flavour.h"
+#include "syscalls.skel.h"
+
+namespace seismo::probes {
+
+static_assert(sizeof(syscall_key) == 16, "syscall_key must match bpf/include/seismo/syscalls.h");
+static_assert(sizeof(syscall_stats) == 32 + 8 * SEISMO_HIST_SLOTS, "syscall_stats layout");
+
+namespace {
+SyscallSample sum_cpus(const syscall_key& key, const syscall_stats* per_cpu, unsigned ncpu) {
+  SyscallSample s;
+  s.cgroup_id = key.cgroup_id;
+  s.nr = key.nr;
+  for (unsigned c = 0; c < ncpu; ++c) {
+    const syscall_stats& v = per_cpu[c];
+    s.stats.calls += v.calls;
+    s.stats.errors += v.errors;
+    s.stats.timed += v.timed;
+    s.stats.dur_sum_ns += v.dur_sum_ns;
+    for (int i = 0; i < SEISMO_HIST_SLOTS; ++i) s.stats.hist[i] += v.hist[i];
+  }
+  return s;
+}
+}  // namespace
+
+void SyscallsProbe::SkelDeleter::operator()(syscalls_bpf* s) const noexcept { syscalls_bpf__destroy(s); }
+
+Result<std::unique_ptr<SyscallsProbe>> SyscallsProbe::create(const SyscallsProbeConfig& config) {
+  if (config.max_entries == 0) return fail_errno(EINVAL, "syscalls probe: max_entries must be > 0");
+  using Ptr = std::unique_ptr<syscalls_bpf, SkelDeleter>;
+  auto loaded = load_with_fallback<Ptr>(
+      &syscalls_bpf__open_opts, &syscalls_bpf__load,
+      [&](syscalls_bpf* s) -> Result<void> {
+        s->rodata->cfg_mode = config.count_only ? SEISMO_SYSCALL_MODE_COUNT : SEISMO_SYSCALL_MODE_FULL;
+        if (auto r = check_libbpf(bpf_map__set_max_entries(s->maps.syscall_stats, config.max_entries),
+                                  "size syscall_stats map");
+            !r)
+          return r;
+        if (config.count_only) {
+          // Count mode needs no start stamps: skip the sys_enter hook entirely.
+          bpf_program__set_autoload(s->progs.syscall_enter, false);
+          bpf_program__set_autoload(s->progs.syscall_enter_raw, false);
+        }
+        return {};
+      },
+      "syscalls probe");
+  if (!loaded) return fail(std::move(loaded).error());
+
+  std::unique_ptr<SyscallsProbe> probe(new SyscallsProbe());
+  probe->skel_ = std::move(loaded->skel);
+  probe->status_ = ProbeStatus{"syscalls", false, flavour_name(loaded->flavour), loaded->fallback_reason};
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, probe->skel_->obj) {
+    if (!bpf_program__autoload(prog)) continue;
+    auto link = bpf::attach_program(prog);
+    if (!link) return fail(std::move(link).error().wrap("syscalls probe"));
+    probe->links_.push_back(std::move(*link));
+  }
+  probe->status_.attached = true;
+  return probe;
+}
+
+void SyscallsProbe::for_each(const std::function<void(const SyscallSample&)>& visit) {
+  const int fd = bpf_map__fd(skel_->maps.syscall_stats);
+  const unsigned ncpu = bpf::possible_cpus();
+  constexpr uint32_t kBatch = 256;
+  keys_buf_.resize(kBatch * sizeof(syscall_key));
+  values_buf_.resize(size_t{kBatch} * ncpu * sizeof(syscall_stats));
+
+  if (batch_supported_) {
+    // Batched reads: one syscall per kBatch rows instead of two per row.
+    syscall_key out_batch{};
+    bool first = true;
+    for (;;) {
+      uint32_t count = kBatch;
+      LIBBPF_OPTS(bpf_map_batch_opts, opts);
+      int err = bpf_map_lookup_batch(fd, first ? nullptr : &out_batch, &out_batch, keys_buf_.data(),
+                                     values_buf_.data(), &count, &opts);
+      int e = err ? errno : 0;
+      if (err && e != ENOENT) {
+        if (first && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP)) {
+          batch_supported_ = false;
+          break;
+        }
+        log::warn("syscalls probe: batch read failed: {}", std::strerror(e));
+        return;
+      }
+      first = false;
+      auto* keys = reinterpret_cast<const syscall_key*>(keys_buf_.data());
+      auto* vals = reinterpret_cast<const syscall_stats*>(values_buf_.data());
+      for (uint32_t i = 0; i < count; ++i) visit(sum_cpus(keys[i], vals + size_t{i} * ncpu, ncpu));
+      if (e == ENOENT) return;
+    }
+  }
+  for_each_iterating(visit);
+}
+
+void SyscallsProbe::for_each_iterating(const std::function<void(const SyscallSample&)>& visit) {
+  const int fd = bpf_map__fd(skel_->maps.syscall_stats);
+  const unsigned ncpu = bpf::possible_cpus();
+  std::vector<syscall_stats> per_cpu(ncpu);
+  syscall_key key{}, next{};
+  bool first = true;
+  while (bpf_map_get_next_key(fd, first ? nullptr : &key, &next) == 0) {
+    first = false;
+    key = next;
+    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
+    visit(sum_cpus(key, per_cpu.data(), ncpu));
+  }
+}
+
+void SyscallsProbe::forget_rows(const std::vector<SyscallSample>& rows) {
+  const int fd = bpf_map__fd(skel_->maps.syscall_stats);
+  for (const auto& row : rows) {
+    syscall_key key{row.cgroup_id, row.nr, 0};
+    bpf_map_delete_elem(fd, &key);
+  }
+}
+
+std::vector<LossCount> SyscallsProbe::losses() {
+  auto raw = bpf::read_loss_counters(skel_->maps.losses);
+  return {{"syscall_map_full", raw.at(SEISMO_LOSS_STATS_MAP_FULL)},
+          {"syscall_task_storage", raw.at(SEISMO_LOSS_TASK_STORAGE)}};
+}
+
+}  // namespace seismo::probes

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "bpf/libbpf_ptr.h"
+#include "common/result.h"
+#include "probes/loss_stage.h"
+#include "probes/probe_status.h"
+#include "seismo/syscalls.h"
+
+struct syscalls_bpf;
+
+namespace seismo::probes {
+
+// One (cgroup, syscall) row, summed over CPUs.
+struct SyscallSample {
+  uint64_t cgroup_id = 0;
+  uint32_t nr = 0;
+  syscall_stats stats{};
+};
+
+// What the metrics side needs from the syscall probe; unit tests fake it.
+class SyscallStatsSource {
+ public:
+  virtual ~SyscallStatsSource() = default;
+  // Visits every row currently in the kernel map.
+  virtual void for_each(const std::function<void(const SyscallSample&)>& visit) = 0;
+  // Drops rows (by cgroup_id and nr) of cgroups that no longer exist: they
+  // can get no new counts, and keeping them would fill the map.
+  virtual void forget_rows(const std::vector<SyscallSample>& rows) = 0;
+  virtual std::vector<LossCount> losses() = 0;
+};
+
+struct SyscallsProbeConfig {
+  uint32_t max_entries = 10240;  // (cgroup, syscall) rows; kernel memory = rows × 288 B × CPUs
+  bool count_only = false;       // sys_exit only: no latency histogram, one hook hit per syscall
+};
+
+// Loads bpf/syscalls.bpf.c (tp_btf, falling back to raw_tp) and reads its
+// per-CPU map on demand.
+class SyscallsProbe : public SyscallStatsSource {
+ public:
+  static Result<std::unique_ptr<SyscallsProbe>> create(const SyscallsProbeConfig& config);
+
+  void for_each(const std::function<void(const SyscallSample&)>& visit) override;
+  void forget_rows(const std::vector<SyscallSample>& rows) override;
+  std::vector<LossCount> losses() override;
+  [[nodiscard]] const ProbeStatus& status() const { return status_; }
+
+ private:
+  SyscallsProbe() = default;
+  void for_each_iterating(const std::function<void(const SyscallSample&)>& visit);
+
+  struct SkelDeleter {
+    void operator()(syscalls_bpf* s) const noexcept;
+  };
+  std::unique_ptr<syscalls_bpf, SkelDeleter> skel_;
+  std::vector<bpf::LinkPtr> links_;  // declared after skel_: destroyed first
+  ProbeStatus status_;
+  std::vector<uint8_t> keys_buf_, values_buf_;
+  bool batch_supported_ = true;
+};
+
+}  // namespace seismo::probes
