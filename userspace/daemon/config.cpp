@@ -27,6 +27,10 @@ ParseOutcome parse_args(int argc, char** argv) {
   app.add_option("--map-entries", c.map_entries, "Rows per in-kernel stats map ((cgroup, syscall) pairs)")
       ->capture_default_str()
       ->check(CLI::Range(uint32_t{64}, uint32_t{1} << 22));
+  app.add_option("--hook-flavour", c.hook_flavour,
+                 "Tracepoint program flavour: auto (tp_btf, else raw_tp), tp_btf or raw_tp")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "tp_btf", "raw_tp"}));
   app.add_option("--cgroup-root", c.cgroup_root, "cgroup2 mount to resolve cgroup ids (default: from mountinfo)");
   std::string level = "info";
   app.add_option("--log-level", level, "debug, info, warn or error")

@@ -16,6 +16,7 @@ struct Config {
   size_t series_limit = 10000;
   std::string syscall_mode = "full";  // "full" or "count"
   uint32_t map_entries = 10240;
+  std::string hook_flavour = "auto";  // "auto", "tp_btf" or "raw_tp"
   std::string cgroup_root;  // empty: the cgroup2 mount from /proc/self/mountinfo
   log::Level log_level = log::Level::info;
 };

@@ -21,9 +21,9 @@ double monotonic_seconds() {
 Result<json> top_snapshot(const metrics::Scraper& scraper, const json& params) {
   size_t limit = 0;
   if (auto it = params.find("limit"); it != params.end()) {
-    if (!it->is_number_unsigned() || it->get<uint64_t>() == 0 || it->get<uint64_t>() > 100000)
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 100000)
       return fail_errno(EINVAL, "field 'limit': must be an integer from 1 to 100000");
-    limit = it->get<size_t>();
+    limit = static_cast<size_t>(it->get<int64_t>());
   }
   auto summaries = scraper.summaries();
   std::vector<std::pair<uint64_t, metrics::CgroupSummary>> rows(summaries.begin(), summaries.end());

@@ -58,14 +58,17 @@ Result<void> Daemon::start() {
 
   bpf::route_libbpf_log();
   const bool full = config_.syscall_mode == "full";
-  if (auto p = probes::SyscallsProbe::create({config_.map_entries, !full}); p) {
+  std::optional<probes::HookFlavour> flavour;
+  if (config_.hook_flavour == "tp_btf") flavour = probes::HookFlavour::tp_btf;
+  if (config_.hook_flavour == "raw_tp") flavour = probes::HookFlavour::raw_tp;
+  if (auto p = probes::SyscallsProbe::create({config_.map_entries, !full, flavour}); p) {
     syscalls_ = std::move(*p);
     log::info("syscalls probe attached ({}, {} mode)", syscalls_->status().hook, config_.syscall_mode);
   } else {
     log::error("{}", p.error().message());
     failed_probes_.push_back({"syscalls", false, "", p.error().message()});
   }
-  if (auto p = probes::ExecProbe::create({config_.map_entries}, [this](const probes::ExecEvent& ev) {
+  if (auto p = probes::ExecProbe::create({config_.map_entries, flavour}, [this](const probes::ExecEvent& ev) {
         publish_exec_event(hub_, *trace_resolver_, trace_resolver_mutex_, ev);
       });
       p) {

@@ -49,7 +49,7 @@ Result<std::unique_ptr<ExecProbe>> ExecProbe::create(const ExecProbeConfig& conf
       [&](exec_bpf* s) {
         return check_libbpf(bpf_map__set_max_entries(s->maps.exec_counts, config.max_entries), "size exec_counts");
       },
-      "exec probe");
+      "exec probe", config.only_flavour);
   if (!loaded) return fail(std::move(loaded).error());
 
   std::unique_ptr<ExecProbe> probe(new ExecProbe());

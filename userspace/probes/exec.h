@@ -10,6 +10,7 @@
 
 #include "bpf/libbpf_ptr.h"
 #include "common/result.h"
+#include "probes/hook_flavour.h"
 #include "probes/loss_stage.h"
 #include "probes/probe_status.h"
 
@@ -40,6 +41,7 @@ class ExecCountSource {
 
 struct ExecProbeConfig {
   uint32_t max_entries = 10240;
+  std::optional<HookFlavour> only_flavour;  // unset: tp_btf, falling back to raw_tp
 };
 
 // bpf/exec.bpf.c: counts execs per cgroup in the kernel and streams one

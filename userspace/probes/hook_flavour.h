@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "bpf/skeleton.h"
@@ -37,12 +38,15 @@ struct FlavouredSkeleton {
   std::string fallback_reason;  // empty when tp_btf loaded
 };
 
+// `only` pins one flavour (tests load each; users may force raw_tp).
 template <class Ptr>
 Result<FlavouredSkeleton<Ptr>> load_with_fallback(
     typename Ptr::pointer (*open)(const bpf_object_open_opts*), int (*load)(typename Ptr::pointer),
-    const std::function<Result<void>(typename Ptr::pointer)>& configure, const std::string& what) {
+    const std::function<Result<void>(typename Ptr::pointer)>& configure, const std::string& what,
+    std::optional<HookFlavour> only = std::nullopt) {
   std::string fallback_reason;
   for (HookFlavour flavour : {HookFlavour::tp_btf, HookFlavour::raw_tp}) {
+    if (only && flavour != *only) continue;
     auto skel = bpf::open_and_load<Ptr>(
         open, load,
         [&](typename Ptr::pointer s) -> Result<void> {
@@ -51,7 +55,7 @@ Result<FlavouredSkeleton<Ptr>> load_with_fallback(
         },
         what + " (" + flavour_name(flavour) + ")");
     if (skel) return FlavouredSkeleton<Ptr>{std::move(*skel), flavour, fallback_reason};
-    if (flavour == HookFlavour::raw_tp) {
+    if (flavour == HookFlavour::raw_tp || only) {
       if (!fallback_reason.empty()) return fail_plain(fallback_reason + "; " + skel.error().message());
       return fail(std::move(skel).error());
     }

@@ -51,7 +51,7 @@ Result<std::unique_ptr<SyscallsProbe>> SyscallsProbe::create(const SyscallsProbe
         }
         return {};
       },
-      "syscalls probe");
+      "syscalls probe", config.only_flavour);
   if (!loaded) return fail(std::move(loaded).error());
 
   std::unique_ptr<SyscallsProbe> probe(new SyscallsProbe());

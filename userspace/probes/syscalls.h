@@ -7,6 +7,7 @@
 
 #include "bpf/libbpf_ptr.h"
 #include "common/result.h"
+#include "probes/hook_flavour.h"
 #include "probes/loss_stage.h"
 #include "probes/probe_status.h"
 #include "seismo/syscalls.h"
@@ -37,6 +38,7 @@ class SyscallStatsSource {
 struct SyscallsProbeConfig {
   uint32_t max_entries = 10240;  // (cgroup, syscall) rows; kernel memory = rows × 288 B × CPUs
   bool count_only = false;       // sys_exit only: no latency histogram, one hook hit per syscall
+  std::optional<HookFlavour> only_flavour;  // unset: tp_btf, falling back to raw_tp
 };
 
 // Loads bpf/syscalls.bpf.c (tp_btf, falling back to raw_tp) and reads its
