@@ -62,27 +62,41 @@ static __always_inline void on_enter(long id)
 	start->nr = id;
 }
 
-static __always_inline void on_exit(struct pt_regs *regs, long ret)
+/* stats__get - the row for key; the zero template is looked up only when
+ * the row is new, keeping the common path to one hash lookup. */
+static __always_inline struct syscall_stats *stats__get(const struct syscall_key *key)
 {
-	struct syscall_key key = {};
-	struct syscall_start *start = 0;
 	struct syscall_stats *stats;
 	__u32 zero = 0;
 	void *init;
 
+	stats = bpf_map_lookup_elem(&syscall_stats, key);
+	if (stats)
+		return stats;
+	init = bpf_map_lookup_elem(&syscall_zero, &zero);
+	if (!init)
+		return 0;
+	return map__lookup_or_init(&syscall_stats, key, init);
+}
+
+/* nr is regs->orig_ax: read directly by tp_btf (typed pointer), through
+ * bpf_probe_read_kernel by raw_tp. */
+static __always_inline void on_exit(__u32 nr, long ret)
+{
+	struct syscall_key key = {};
+	struct syscall_start *start = 0;
+	struct syscall_stats *stats;
+
 	if (cfg_mode == SEISMO_SYSCALL_MODE_FULL)
 		start = bpf_task_storage_get(&syscall_start, bpf_get_current_task_btf(), 0, 0);
 	key.cgroup_id = bpf_get_current_cgroup_id();
-	key.nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	key.nr = nr;
 	/* rt_sigreturn restores orig_ax = -1 before sys_exit fires; the number
 	 * stamped at sys_enter is the truth when we have it. */
 	if (key.nr == (__u32)-1 && start && start->ts_ns)
 		key.nr = (__u32)start->nr;
 
-	init = bpf_map_lookup_elem(&syscall_zero, &zero);
-	if (!init)
-		return;
-	stats = map__lookup_or_init(&syscall_stats, &key, init);
+	stats = stats__get(&key);
 	if (!stats) {
 		loss__count(&losses, SEISMO_LOSS_STATS_MAP_FULL);
 		return;
@@ -112,7 +126,7 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 {
-	on_exit(regs, ret);
+	on_exit((__u32)regs->orig_ax, ret);
 	return 0;
 }
 
@@ -126,7 +140,7 @@ int BPF_PROG(syscall_enter_raw, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(syscall_exit_raw, struct pt_regs *regs, long ret)
 {
-	on_exit(regs, ret);
+	on_exit((__u32)BPF_CORE_READ(regs, orig_ax), ret);
 	return 0;
 }
 

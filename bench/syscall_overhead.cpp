@@ -1,0 +1,180 @@
+// bench/syscall_overhead: nanoseconds per cheap syscall (getppid) under
+//   none         nothing attached
+//   empty        an empty tp_btf sys_enter program (the hook's own cost)
+//   empty-exit   the same on sys_exit (the hook count mode uses)
+//   seismod-count seismod --syscall-mode count (sys_exit only: calls, errors)
+//   seismod-full seismod (sys_enter + sys_exit: calls, errors, latency histogram)
+//   bpftrace     tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }
+// Conditions are interleaved within each round so drift hits all alike;
+// medians over rounds with min–max spread, and the added cost vs `none`.
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <bpf/libbpf.h>
+
+#include <fmt/format.h>
+
+#include "bench_process.h"
+#include "bench_empty.skel.h"
+
+using namespace seismo::bench;
+
+namespace {
+
+double ns_per_call(long calls) {
+  timespec a{}, b{};
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  for (long i = 0; i < calls; ++i) syscall(SYS_getppid);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  return (static_cast<double>(b.tv_sec - a.tv_sec) * 1e9 + static_cast<double>(b.tv_nsec - a.tv_nsec)) /
+         static_cast<double>(calls);
+}
+
+// Median of a few back-to-back measurements inside one condition.
+double measure(long calls) {
+  std::vector<double> v;
+  for (int i = 0; i < 3; ++i) v.push_back(ns_per_call(calls));
+  return spread(v).median;
+}
+
+struct Condition {
+  std::string name;
+  std::function<bool()> setup;  // false: unavailable (reason printed once)
+  std::function<void()> teardown;
+};
+
+bool tracefs_mounted() {
+  FILE* f = fopen("/proc/self/mountinfo", "r");
+  char line[1024];
+  bool found = false;
+  while (f && fgets(line, sizeof(line), f))
+    if (strstr(line, " - tracefs ")) found = true;
+  if (f) fclose(f);
+  return found;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = argc > 1 ? std::atoi(argv[1]) : 7;
+  long calls = argc > 2 ? std::atol(argv[2]) : 1000000;
+  if (geteuid() != 0) {
+    fprintf(stderr, "syscall_overhead: run as root (loads BPF programs)\n");
+    return 1;
+  }
+  libbpf_set_print(nullptr);
+  std::string tmp = "/tmp/seismo-bench-" + std::to_string(getpid());
+  pid_t child = -1;
+  bench_empty_bpf* empty = nullptr;
+  bpf_link* empty_link = nullptr;
+  auto attach_empty = [&](bpf_program* (*pick)(bench_empty_bpf*)) {
+    empty = bench_empty_bpf__open();
+    if (!empty) return false;
+    bpf_program* keep = pick(empty);
+    bpf_program* p = nullptr;
+    bpf_object__for_each_program(p, empty->obj) bpf_program__set_autoload(p, p == keep);
+    if (bench_empty_bpf__load(empty) != 0) return false;
+    empty_link = bpf_program__attach(pick(empty));
+    return empty_link != nullptr;
+  };
+  auto detach_empty = [&] {
+    bpf_link__destroy(empty_link);
+    bench_empty_bpf__destroy(empty);
+    empty_link = nullptr;
+    empty = nullptr;
+  };
+
+  auto start_seismod = [&](const std::string& mode) {
+    std::string sock = tmp + ".sock";
+    child = spawn({SEISMOD_PATH, "--metrics-address", "127.0.0.1:" + std::to_string(free_port()), "--socket", sock,
+                   "--syscall-mode", mode, "--log-level", "warn"},
+                  tmp + ".seismod.log");
+    if (!wait_for_socket(sock, std::chrono::seconds(20))) {
+      fprintf(stderr, "seismod did not start (log %s.seismod.log)\n", tmp.c_str());
+      return false;
+    }
+    return true;
+  };
+  auto stop_child = [&] {
+    stop(child, SIGTERM);
+    child = -1;
+    usleep(300000);  // let the kernel free the programs
+  };
+
+  std::vector<Condition> conds = {
+      {"none", [] { return true; }, [] {}},
+      {"empty",
+       [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_empty_enter; }); }, detach_empty},
+      {"empty-exit",
+       [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_empty_exit; }); }, detach_empty},
+      {"seismod-count", [&] { return start_seismod("count"); }, stop_child},
+      {"seismod-full", [&] { return start_seismod("full"); }, stop_child},
+      {"bpftrace",
+       [&] {
+         if (!tracefs_mounted()) return false;
+         std::string log = tmp + ".bpftrace.log";
+         child = spawn({"bpftrace", "-e", "tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }"}, log);
+         if (!wait_for_text(log, "Attaching", std::chrono::seconds(30))) return false;
+         usleep(500000);
+         return true;
+       },
+       [&] { stop_child(); }},
+  };
+
+  std::map<std::string, std::vector<double>> results;
+  std::map<std::string, bool> unavailable;
+  for (int r = 0; r < rounds; ++r) {
+    for (auto& c : conds) {
+      if (unavailable[c.name]) continue;
+      if (!c.setup()) {
+        unavailable[c.name] = true;
+        fprintf(stderr, "%s: unavailable on this machine (%s)\n", c.name.c_str(),
+                c.name == "bpftrace" ? "bpftrace missing or tracefs not mounted" : "setup failed");
+        c.teardown();
+        continue;
+      }
+      results[c.name].push_back(measure(calls));
+      c.teardown();
+    }
+    fprintf(stderr, "round %d/%d done\n", r + 1, rounds);
+  }
+  for (const char* suffix : {".sock", ".seismod.log", ".bpftrace.log"}) unlink((tmp + suffix).c_str());
+
+  double base = spread(results["none"]).median;
+  double empty_added = spread(results["empty"]).median - base;
+  fmt::print("syscall_overhead: getppid, {} calls x3 per sample, {} interleaved rounds, kernel {}\n\n", calls, rounds,
+             [] {
+               FILE* f = fopen("/proc/sys/kernel/osrelease", "r");
+               char buf[128] = "?";
+               if (f && fgets(buf, sizeof(buf), f)) buf[strcspn(buf, "\n")] = 0;
+               if (f) fclose(f);
+               return std::string(buf);
+             }());
+  fmt::print("{:<14} {:>10} {:>10} {:>10} {:>12} {:>14}\n", "condition", "median ns", "min", "max", "added ns",
+             "added/empty");
+  for (const auto& c : conds) {
+    if (results[c.name].empty()) continue;
+    auto s = spread(results[c.name]);
+    double added = s.median - base;
+    fmt::print("{:<14} {:>10.1f} {:>10.1f} {:>10.1f} {:>12.1f} {:>14.2f}\n", c.name, s.median, s.min, s.max, added,
+               empty_added > 0 ? added / empty_added : 0.0);
+  }
+  auto added = [&](const char* n) { return spread(results[n]).median - base; };
+  fmt::print("\n");
+  if (!results["seismod-count"].empty() && empty_added > 0)
+    fmt::print("count mode adds {:.2f}x what the empty sys_enter program adds (target <= 1.3x); "
+               "{:.2f}x the empty sys_exit program\n",
+               added("seismod-count") / empty_added, added("seismod-count") / added("empty-exit"));
+  if (!results["seismod-full"].empty() && !results["bpftrace"].empty())
+    fmt::print("full probe adds {:.0f} ns vs bpftrace count-only {:.0f} ns: ratio {:.2f} (target <= 1.0)\n",
+               added("seismod-full"), added("bpftrace"), added("seismod-full") / added("bpftrace"));
+  return 0;
+}
