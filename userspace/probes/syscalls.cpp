@@ -57,13 +57,9 @@ Result<std::unique_ptr<SyscallsProbe>> SyscallsProbe::create(const SyscallsProbe
   std::unique_ptr<SyscallsProbe> probe(new SyscallsProbe());
   probe->skel_ = std::move(loaded->skel);
   probe->status_ = ProbeStatus{"syscalls", false, flavour_name(loaded->flavour), loaded->fallback_reason};
-  bpf_program* prog = nullptr;
-  bpf_object__for_each_program(prog, probe->skel_->obj) {
-    if (!bpf_program__autoload(prog)) continue;
-    auto link = bpf::attach_program(prog);
-    if (!link) return fail(std::move(link).error().wrap("syscalls probe"));
-    probe->links_.push_back(std::move(*link));
-  }
+  auto links = bpf::attach_autoloaded(probe->skel_->obj, "syscalls probe");
+  if (!links) return fail(std::move(links).error());
+  probe->links_ = std::move(*links);
   probe->status_.attached = true;
   return probe;
 }
