@@ -173,7 +173,7 @@ static __always_inline void on_exit(__u32 nr, long ret)
 	start->ts_ns = 0;
 	stats->timed += 1;
 	stats->dur_sum_ns += delta;
-	stats->hist[hist__slot(delta) & (SEISMO_HIST_SLOTS - 1)] += 1;
+	stats->hist[hist__slot(delta)] += 1;
 }
 
 SEC("tp_btf/sys_enter")

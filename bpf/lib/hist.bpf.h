@@ -15,10 +15,17 @@ static __always_inline __u32 hist__log2(__u64 v)
 	return r;
 }
 
-/* hist__slot - histogram slot for a value, clamped to the last slot. */
-static __always_inline __u32 hist__slot(__u64 v)
+/* hist__slot - histogram slot for a value, clamped to the last slot.
+ * clang computes the log2 in 32-bit subregisters and the 6.1 verifier then
+ * loses the index's bound ("math between map_value pointer and register with
+ * unbounded min value"), found by the VM tier. */
+static __always_inline __u64 hist__slot(__u64 v)
 {
-	__u32 slot = hist__log2(v);
+	__u64 slot = hist__log2(v);
 
-	return slot < SEISMO_HIST_SLOTS ? slot : SEISMO_HIST_SLOTS - 1;
+	slot = slot < SEISMO_HIST_SLOTS ? slot : SEISMO_HIST_SLOTS - 1;
+	/* Opaque to clang, so the mask below stays a 64-bit AND the verifier
+	 * can bound, whatever 32-bit arithmetic produced slot. */
+	asm volatile("" : "+r"(slot));
+	return slot & (SEISMO_HIST_SLOTS - 1);
 }
