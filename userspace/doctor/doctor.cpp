@@ -96,7 +96,18 @@ void check_prog_types(std::vector<Finding>& out) {
   out.push_back(make("attach", "kprobe", kprobe == 0, kprobe_detail,
                      "not required: seismo uses tracepoints", "(optional) function probes", Verdict::warn));
   int lsm = probe_btf_attach(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open", BTF_KIND_FUNC);
-  out.push_back(make("attach", "BPF LSM", lsm == 0, lsm == 0 ? "attaches" : errno_text(lsm),
+  // Attaching succeeds whenever CONFIG_BPF_LSM=y, but the hooks only run if
+  // "bpf" is in the active LSM list.
+  std::string lsm_detail = lsm == 0 ? "attaches" : errno_text(lsm);
+  bool lsm_active = false;
+  if (lsm == 0) {
+    auto active = cgroup::read_file("/sys/kernel/security/lsm", 4096);
+    lsm_active = active && (("," + *active + ",").find(",bpf,") != std::string::npos);
+    lsm_detail = !active ? "attaches; active LSM list unknown (securityfs not mounted)"
+                 : lsm_active ? "attaches; active"
+                              : "attaches, but 'bpf' is not in the active LSM list (" + *active + ")";
+  }
+  out.push_back(make("attach", "BPF LSM", lsm == 0 && lsm_active, lsm_detail,
                      "boot with lsm=...,bpf (CONFIG_BPF_LSM); not required", "(optional) security hooks",
                      Verdict::warn));
 }
