@@ -21,7 +21,8 @@ struct CliOutput {
 };
 
 CliOutput run_cli(const std::string& socket, const std::string& args) {
-  std::string cmd = std::string(SEISMO_CLI_PATH) + " --socket " + socket + " " + args + " 2>&1";
+  // Bounded: a test must fail, never hang, when the CLI waits for events.
+  std::string cmd = "timeout -k 5 60 " + std::string(SEISMO_CLI_PATH) + " --socket " + socket + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -77,9 +78,12 @@ TEST_F(CliTest, TraceExecPrintsOneJsonObjectPerLine) {
   auto trace = std::async(std::launch::async, [&] {
     return run_cli(daemon_->socket(), "trace exec -o json --count 2 --cgroup " + cg->path());
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  for (int i = 0; i < 2; ++i) ASSERT_EQ(*run_in_cgroup(*cg, {WORKLOAD_PATH, "1", "0"}), 0);
-  ASSERT_EQ(trace.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  // Keep exec'ing until the trace has its two events: it may subscribe late
+  // (slow guests), and only events after its subscription reach it.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(50);
+  while (trace.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready &&
+         std::chrono::steady_clock::now() < deadline)
+    ASSERT_EQ(*run_in_cgroup(*cg, {WORKLOAD_PATH, "1", "0"}), 0);
   auto r = trace.get();
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::istringstream lines(r.out);

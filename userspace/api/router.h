@@ -23,6 +23,10 @@ struct Peer {
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
+  // Acknowledges the stream to the client ({"stream":true}). Handlers call it
+  // once they are subscribed, so a client that has the ack misses nothing;
+  // send() acknowledges first if the handler did not.
+  virtual bool start() = 0;
   // False once the client has gone away; the handler should return.
   virtual bool send(const nlohmann::json& event) = 0;
   // True when the client hung up or the daemon is stopping.

@@ -55,8 +55,14 @@ Result<void> clear_stale_socket(const std::string& path) {
 class ConnectionSink : public StreamSink {
  public:
   ConnectionSink(int conn, int stop_fd, uint64_t id) : conn_(conn), stop_fd_(stop_fd), id_(id) {}
+  bool start() override {
+    if (started_ || gone_) return !gone_;
+    started_ = true;
+    if (!write_all(conn_, ok_response(id_, {{"stream", true}}))) gone_ = true;
+    return !gone_;
+  }
   bool send(const nlohmann::json& event) override {
-    if (gone_) return false;
+    if (!start()) return false;
     if (!write_all(conn_, stream_event(id_, event))) gone_ = true;
     return !gone_;
   }
@@ -74,6 +80,7 @@ class ConnectionSink : public StreamSink {
   int conn_;
   int stop_fd_;
   uint64_t id_;
+  bool started_ = false;
   bool gone_ = false;
 };
 
@@ -232,10 +239,10 @@ bool Server::handle_line(int conn, const Peer& peer, std::string_view line) {
   }
   if (route->stream) {
     if (auto ok = route->validate(req->params); !ok) return write_all(conn, error_response(req->id, ok.error()));
-    if (!write_all(conn, ok_response(req->id, {{"stream", true}}))) return false;
     ConnectionSink sink(conn, stop_fd_.get(), req->id);
     try {
       route->stream(req->params, peer, sink);
+      sink.start();  // a handler that ended before starting still answers
     } catch (const std::exception& e) {
       log::error("control: stream '{}' failed: {}", req->method, e.what());
     }

@@ -58,6 +58,10 @@ Result<void> validate_trace_params(const json& params) {
 void stream_topic(events::EventHub& hub, const std::string& topic, const json& params, api::StreamSink& sink) {
   std::string prefix = params.value("cgroup", "");
   auto sub = hub.subscribe(topic);
+  if (!sink.start()) {
+    hub.unsubscribe(sub);
+    return;
+  }
   while (!sink.closed()) {
     auto ev = sub->pop(std::chrono::milliseconds(200));
     if (!ev) continue;

@@ -41,6 +41,16 @@ int add_root_qdisc_on_lo(const std::string& kind) {
   rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(kind.size() + 1));
   std::memcpy(RTA_DATA(rta), kind.c_str(), kind.size() + 1);
   req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(tcmsg)) + RTA_ALIGN(rta->rta_len);
+  if (kind == "netem") {
+    // netem refuses to be created without its options struct (EINVAL).
+    auto* opt = reinterpret_cast<rtattr*>(reinterpret_cast<char*>(&req) + req.nh.nlmsg_len);
+    tc_netem_qopt qopt{};
+    qopt.limit = 1000;
+    opt->rta_type = TCA_OPTIONS;
+    opt->rta_len = static_cast<unsigned short>(RTA_LENGTH(sizeof(qopt)));
+    std::memcpy(RTA_DATA(opt), &qopt, sizeof(qopt));
+    req.nh.nlmsg_len += RTA_ALIGN(opt->rta_len);
+  }
   if (::send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
     int e = errno;
     ::close(fd);
