@@ -160,7 +160,7 @@ TEST_F(PodWatcherTest, AddedModifiedDeleted) {
 
 TEST_F(PodWatcherTest, BookmarkAdvancesResourceVersionForTheNextWatch) {
   api_->push_list(200, list_body("10", {pod_json(1, "10")}));
-  api_->push_watch(held({bookmark("50")}, false});  // server ends the watch cleanly
+  api_->push_watch(closed({bookmark("50")}));  // server ends the watch cleanly
   start();
   wait_for_watches(2);
   ASSERT_GE(api_->watch_resource_versions().size(), 2u);
@@ -172,7 +172,7 @@ TEST_F(PodWatcherTest, BookmarkAdvancesResourceVersionForTheNextWatch) {
 
 TEST_F(PodWatcherTest, GoneEventRelistsAndDropsVanishedPods) {
   api_->push_list(200, list_body("10", {pod_json(1, "10"), pod_json(2, "10")}));
-  api_->push_watch(dropped({event("ERROR", {{"kind", "Status"}, {"code", 410}, {"reason", "Expired"}})}));
+  api_->push_watch(held({event("ERROR", {{"kind", "Status"}, {"code", 410}, {"reason", "Expired"}})}));
   api_->push_list(200, list_body("20", {pod_json(2, "18"), pod_json(4, "19")}));
   start();
   ASSERT_TRUE(wait_for_names({"pod-2", "pod-4"})) << ::testing::PrintToString(names());
@@ -195,9 +195,9 @@ TEST_F(PodWatcherTest, HttpGoneStatusRelists) {
 
 TEST_F(PodWatcherTest, DroppedConnectionResumesFromLastVersionWithBackoff) {
   api_->push_list(200, list_body("10", {pod_json(1, "10")}));
-  api_->push_watch(held({event("ADDED", pod_json(2, "11"))}));  // dropped mid-stream
+  api_->push_watch(dropped({event("ADDED", pod_json(2, "11"))}));  // dropped mid-stream
   api_->push_watch(dropped({}));                                    // dropped, nothing delivered
-  api_->push_watch({200, {event("ADDED", pod_json(3, "12"))}));
+  api_->push_watch(held({event("ADDED", pod_json(3, "12"))}));
   start();
   ASSERT_TRUE(wait_for_names({"pod-1", "pod-2", "pod-3"})) << ::testing::PrintToString(names());
   std::this_thread::sleep_for(50ms);
