@@ -103,6 +103,8 @@ TEST_F(KubeConfigTest, KubeconfigErrorsNameTheField) {
   expect_error(kubeconfig_from_file(write("a", "- just\n- a list\n")), "not a YAML map");
   expect_error(kubeconfig_from_file(write("b", "contexts: []\n")), "current-context");
   expect_error(kubeconfig_from_file(write("c", "current-context: x\ncontexts: []\n")), "no entry named 'x'");
+  expect_error(kubeconfig_from_file(write("c2", "current-context: x\ncontexts: [just-a-string]\n")), "kubeconfig");
+  expect_error(kubeconfig_from_file(write("c3", "current-context: [1, 2]\n")), "kubeconfig");
   expect_error(kubeconfig_from_file(write("d", R"(current-context: x
 contexts: [{name: x, context: {cluster: c, user: u}}]
 clusters: [{name: c, cluster: {server: ftp://h}}]

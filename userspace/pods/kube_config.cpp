@@ -133,13 +133,22 @@ Result<KubeConfig> in_cluster_config(const InClusterPaths& paths, const EnvLooku
   return cfg;
 }
 
+namespace {
+Result<KubeConfig> parse_kubeconfig(const YAML::Node& root, const std::string& path, std::string_view context);
+}  // namespace
+
 Result<KubeConfig> kubeconfig_from_file(const std::string& path, std::string_view context) {
-  YAML::Node root;
+  // yaml-cpp reports shape errors (a scalar where a map is expected) by
+  // throwing; they stop here and become an Error naming the file.
   try {
-    root = YAML::LoadFile(path);
+    return parse_kubeconfig(YAML::LoadFile(path), path, context);
   } catch (const YAML::Exception& e) {
     return fail_plain(fmt::format("kubeconfig '{}': {}", path, e.what()));
   }
+}
+
+namespace {
+Result<KubeConfig> parse_kubeconfig(const YAML::Node& root, const std::string& path, std::string_view context) {
   auto wrap = [&](const Error& e) { return fail(e.wrap(fmt::format("kubeconfig '{}'", path))); };
   if (!root.IsMap()) return fail_plain(fmt::format("kubeconfig '{}': not a YAML map", path));
   std::string ctx_name(context);
@@ -192,5 +201,6 @@ Result<KubeConfig> kubeconfig_from_file(const std::string& path, std::string_vie
   }
   return cfg;
 }
+}  // namespace
 
 }  // namespace seismo::pods
