@@ -1,0 +1,111 @@
+#include "fake_kube_api.h"
+
+#include <httplib.h>
+
+#include <chrono>
+
+namespace seismo::fakes {
+
+FakeKubeApi::FakeKubeApi() : server_(std::make_unique<httplib::Server>()) {}
+
+Result<std::unique_ptr<FakeKubeApi>> FakeKubeApi::start() {
+  std::unique_ptr<FakeKubeApi> api(new FakeKubeApi());  // NOLINT: private ctor
+  api->install_routes();
+  api->port_ = api->server_->bind_to_any_port("127.0.0.1");
+  if (api->port_ <= 0) return fail_plain("fake kube api: cannot bind 127.0.0.1");
+  api->thread_ = std::thread([s = api->server_.get()] { s->listen_after_bind(); });
+  for (int i = 0; i < 500 && !api->server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (!api->server_->is_running()) return fail_plain("fake kube api: server did not start");
+  return api;
+}
+
+FakeKubeApi::~FakeKubeApi() {
+  stopping_ = true;
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string FakeKubeApi::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+void FakeKubeApi::push_list(int status, std::string body) {
+  std::lock_guard lock(mu_);
+  lists_.emplace_back(status, std::move(body));
+}
+
+void FakeKubeApi::push_watch(WatchScript script) {
+  std::lock_guard lock(mu_);
+  watches_.push_back(std::move(script));
+}
+
+std::size_t FakeKubeApi::list_requests() const {
+  std::lock_guard lock(mu_);
+  return list_requests_;
+}
+std::size_t FakeKubeApi::watch_requests() const {
+  std::lock_guard lock(mu_);
+  return watch_requests_;
+}
+std::vector<std::string> FakeKubeApi::watch_resource_versions() const {
+  std::lock_guard lock(mu_);
+  return watch_rvs_;
+}
+std::vector<std::string> FakeKubeApi::field_selectors() const {
+  std::lock_guard lock(mu_);
+  return field_selectors_;
+}
+std::vector<std::string> FakeKubeApi::authorizations() const {
+  std::lock_guard lock(mu_);
+  return authorizations_;
+}
+
+void FakeKubeApi::install_routes() {
+  server_->Get("/api/v1/pods", [this](const httplib::Request& req, httplib::Response& res) {
+    bool watch = req.has_param("watch");
+    WatchScript script;
+    script.hold_open = true;
+    {
+      std::lock_guard lock(mu_);
+      field_selectors_.push_back(req.get_param_value("fieldSelector"));
+      authorizations_.push_back(req.get_header_value("Authorization"));
+      if (!watch) {
+        ++list_requests_;
+        if (!lists_.empty()) {
+          last_list_ = lists_.front();
+          lists_.pop_front();
+        }
+        res.status = last_list_.first;
+        res.set_content(last_list_.second, "application/json");
+        return;
+      }
+      ++watch_requests_;
+      watch_rvs_.push_back(req.get_param_value("resourceVersion"));
+      if (!watches_.empty()) {
+        script = std::move(watches_.front());
+        watches_.pop_front();
+      }
+    }
+    res.status = script.status;
+    if (script.status != 200) {
+      res.set_content(script.body, "application/json");
+      return;
+    }
+    auto shared = std::make_shared<WatchScript>(std::move(script));
+    res.set_chunked_content_provider("application/json", [this, shared](std::size_t, httplib::DataSink& sink) {
+      for (const auto& line : shared->lines) {
+        std::string chunk = line + "\n";
+        if (!sink.write(chunk.data(), chunk.size())) return false;
+      }
+      if (shared->drop) return false;
+      while (shared->hold_open && !stopping_ && sink.is_writable()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      if (stopping_ || shared->hold_open) return false;
+      sink.done();
+      return true;
+    });
+  });
+}
+
+}  // namespace seismo::fakes

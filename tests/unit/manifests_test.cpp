@@ -1,0 +1,146 @@
+// Renders manifests/ with `kubectl kustomize` and checks the objects a
+// cluster would get. Skips (with the reason) when kubectl is not installed.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#ifndef SEISMO_MANIFESTS_DIR
+#error "SEISMO_MANIFESTS_DIR must be defined"
+#endif
+
+namespace {
+
+struct PipeCloser {
+  void operator()(FILE* f) const noexcept { pclose(f); }
+};
+
+bool have_kubectl() { return std::system("command -v kubectl >/dev/null 2>&1") == 0; }
+
+std::string render(int& status) {
+  std::string cmd = std::string("kubectl kustomize '") + SEISMO_MANIFESTS_DIR + "' 2>&1";
+  FILE* raw = popen(cmd.c_str(), "r");
+  if (raw == nullptr) {
+    status = -1;
+    return {};
+  }
+  std::unique_ptr<FILE, PipeCloser> pipe(raw);
+  std::string out;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe.get())) > 0) out.append(buf.data(), n);
+  status = pclose(pipe.release());
+  return out;
+}
+
+class Manifests : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_kubectl()) GTEST_SKIP() << "kubectl not installed: cannot render manifests/";
+    int status = 0;
+    text_ = render(status);
+    ASSERT_EQ(status, 0) << text_;
+    for (const auto& doc : YAML::LoadAll(text_)) {
+      if (doc.IsMap()) objects_.push_back(doc);
+    }
+  }
+  std::vector<YAML::Node> of_kind(const std::string& kind) const {
+    std::vector<YAML::Node> out;
+    for (const auto& o : objects_) {
+      if (o["kind"] && o["kind"].as<std::string>() == kind) out.push_back(o);
+    }
+    return out;
+  }
+  YAML::Node daemonset() const {
+    auto ds = of_kind("DaemonSet");
+    return ds.empty() ? YAML::Node() : ds.front();
+  }
+  YAML::Node container() const { return daemonset()["spec"]["template"]["spec"]["containers"][0]; }
+
+  std::string text_;
+  std::vector<YAML::Node> objects_;
+};
+
+}  // namespace
+
+TEST_F(Manifests, AllKindsPresent) {
+  for (const char* kind : {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "DaemonSet", "Service",
+                           "PodMonitor", "ConfigMap"}) {
+    EXPECT_EQ(of_kind(kind).size(), 1u) << kind;
+  }
+}
+
+TEST_F(Manifests, RbacIsExactlyGetListWatchOnPods) {
+  auto roles = of_kind("ClusterRole");
+  ASSERT_EQ(roles.size(), 1u);
+  auto rules = roles[0]["rules"];
+  ASSERT_EQ(rules.size(), 1u);
+  std::set<std::string> verbs;
+  for (const auto& v : rules[0]["verbs"]) verbs.insert(v.as<std::string>());
+  EXPECT_EQ(verbs, (std::set<std::string>{"get", "list", "watch"}));
+  ASSERT_EQ(rules[0]["resources"].size(), 1u);
+  EXPECT_EQ(rules[0]["resources"][0].as<std::string>(), "pods");
+  EXPECT_EQ(rules[0]["apiGroups"][0].as<std::string>(), "");
+  auto binding = of_kind("ClusterRoleBinding");
+  ASSERT_EQ(binding.size(), 1u);
+  EXPECT_EQ(binding[0]["roleRef"]["name"].as<std::string>(), roles[0]["metadata"]["name"].as<std::string>());
+  auto ds_sa = daemonset()["spec"]["template"]["spec"]["serviceAccountName"].as<std::string>();
+  EXPECT_EQ(binding[0]["subjects"][0]["name"].as<std::string>(), ds_sa);
+  EXPECT_EQ(text_.find("\"*\""), std::string::npos) << "no wildcard RBAC";
+}
+
+TEST_F(Manifests, NotPrivilegedButNamedCapabilities) {
+  EXPECT_EQ(text_.find("privileged: true"), std::string::npos);
+  auto sc = container()["securityContext"];
+  ASSERT_TRUE(sc);
+  std::set<std::string> caps;
+  for (const auto& c : sc["capabilities"]["add"]) caps.insert(c.as<std::string>());
+  for (const char* need : {"BPF", "PERFMON", "NET_ADMIN", "SYS_ADMIN"}) EXPECT_TRUE(caps.count(need)) << need;
+  EXPECT_EQ(sc["capabilities"]["drop"][0].as<std::string>(), "ALL");
+  EXPECT_TRUE(daemonset()["spec"]["template"]["spec"]["hostPID"].as<bool>());
+}
+
+TEST_F(Manifests, NodeNameFromDownwardApiAndMetricsPort) {
+  bool node_name = false;
+  for (const auto& e : container()["env"]) {
+    if (e["name"].as<std::string>() == "NODE_NAME") {
+      node_name = e["valueFrom"]["fieldRef"]["fieldPath"].as<std::string>() == "spec.nodeName";
+    }
+  }
+  EXPECT_TRUE(node_name);
+  EXPECT_EQ(container()["ports"][0]["containerPort"].as<int>(), 9477);
+  auto ann = daemonset()["spec"]["template"]["metadata"]["annotations"];
+  EXPECT_EQ(ann["prometheus.io/scrape"].as<std::string>(), "true");
+  EXPECT_EQ(ann["prometheus.io/port"].as<std::string>(), "9477");
+}
+
+TEST_F(Manifests, HostPathsAndResources) {
+  std::set<std::string> paths;
+  for (const auto& v : daemonset()["spec"]["template"]["spec"]["volumes"]) {
+    if (v["hostPath"]) paths.insert(v["hostPath"]["path"].as<std::string>());
+  }
+  EXPECT_EQ(paths, (std::set<std::string>{"/sys/fs/bpf", "/sys/fs/cgroup", "/sys/kernel/btf", "/sys/kernel/tracing",
+                                          "/run/seismo"}));
+  auto res = container()["resources"];
+  EXPECT_EQ(res["requests"]["memory"].as<std::string>(), "64Mi");
+  EXPECT_EQ(res["limits"]["memory"].as<std::string>(), "128Mi");
+}
+
+TEST_F(Manifests, DashboardIsValidJsonWithTheMetrics) {
+  auto cms = of_kind("ConfigMap");
+  ASSERT_EQ(cms.size(), 1u);
+  auto json_text = cms[0]["data"]["seismo-dashboard.json"].as<std::string>();
+  auto dash = YAML::Load(json_text);  // JSON is YAML
+  ASSERT_TRUE(dash["panels"].IsSequence());
+  for (const char* metric : {"seismo_syscalls_total", "seismo_syscall_errors_total", "seismo_syscall_duration_seconds",
+                             "seismo_process_execs_total", "seismo_events_lost_total", "seismo_series",
+                             "seismo_fault_packets_total", "seismo_faults_active"}) {
+    EXPECT_NE(json_text.find(metric), std::string::npos) << metric;
+  }
+}

@@ -1,0 +1,97 @@
+// A fake cgroupfs (directories in /tmp; inode numbers are the cgroup ids)
+// named the way kubelet names them, plus a PodStore.
+#include "pods/pod_labeler.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+using namespace seismo::pods;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kUid = "0d6c1a39-4c2b-4f8e-9f5e-2b1a7c3d9e10";
+const std::string kId(64, 'c');
+const std::string kPodDir = "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0d6c1a39_4c2b_4f8e_9f5e_2b1a7c3d9e10.slice";
+
+std::string label(const seismo::metrics::Labels& ls, const std::string& name) {
+  for (const auto& l : ls) {
+    if (l.name == name) return l.value;
+  }
+  return "<missing>";
+}
+
+class PodLabelerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/seismo-podcg-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  uint64_t make(const std::string& rel) {
+    fs::create_directories(root_ + rel);
+    struct stat st {};
+    EXPECT_EQ(stat((root_ + rel).c_str(), &st), 0);
+    return st.st_ino;
+  }
+  Pod web() {
+    Pod p;
+    p.uid = kUid;
+    p.namespace_name = "shop";
+    p.name = "web-0";
+    p.containers.push_back({"main", kId, "containerd"});
+    return p;
+  }
+  std::string root_;
+  PodStore store_;
+};
+}  // namespace
+
+TEST_F(PodLabelerTest, KnownPodContainerGetsNamespacePodContainer) {
+  auto id = make(kPodDir + "/cri-containerd-" + kId + ".scope");
+  store_.upsert(web());
+  seismo::cgroup::CgroupResolver resolver(root_);
+  PodLabeler labeler(resolver, store_);
+  labeler.begin_pass();
+  auto ls = labeler.labels(id);
+  ASSERT_TRUE(ls);
+  EXPECT_EQ(label(*ls, "namespace"), "shop");
+  EXPECT_EQ(label(*ls, "pod"), "web-0");
+  EXPECT_EQ(label(*ls, "container"), "main");
+  EXPECT_EQ(labeler.name(id), "shop/web-0/main");
+}
+
+TEST_F(PodLabelerTest, PodSeenBeforeTheWatchIsAttributedLater) {
+  auto id = make(kPodDir + "/cri-containerd-" + kId + ".scope");
+  seismo::cgroup::CgroupResolver resolver(root_);
+  PodLabeler labeler(resolver, store_);
+  labeler.begin_pass();
+  auto before = labeler.labels(id);
+  ASSERT_TRUE(before);  // not dropped: keeps its path
+  EXPECT_EQ(label(*before, "pod"), "");
+  EXPECT_EQ(label(*before, "cgroup"), kPodDir + "/cri-containerd-" + kId + ".scope");
+  store_.upsert(web());
+  labeler.begin_pass();
+  EXPECT_EQ(label(*labeler.labels(id), "pod"), "web-0");
+}
+
+TEST_F(PodLabelerTest, SystemServiceKeepsPathAndDeletedCgroupVanishes) {
+  auto svc = make("/system.slice/containerd.service");
+  auto pod = make(kPodDir);
+  store_.upsert(web());
+  seismo::cgroup::CgroupResolver resolver(root_);
+  PodLabeler labeler(resolver, store_);
+  labeler.begin_pass();
+  auto ls = labeler.labels(svc);
+  ASSERT_TRUE(ls);
+  EXPECT_EQ(label(*ls, "cgroup"), "/system.slice/containerd.service");
+  EXPECT_EQ(label(*ls, "namespace"), "");
+  EXPECT_EQ(label(*labeler.labels(pod), "container"), "");  // pod-level cgroup
+  EXPECT_EQ(labeler.name(pod), "shop/web-0");
+  fs::remove(root_ + kPodDir);
+  labeler.begin_pass();
+  EXPECT_FALSE(labeler.labels(pod));
+  EXPECT_EQ(labeler.overflow_labels().size(), 4u);
+}

@@ -1,0 +1,210 @@
+#include "pods/kube_client.h"
+
+#include <curl/curl.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace seismo::pods {
+namespace {
+
+template <auto Fn>
+struct CDeleter {
+  template <class T>
+  void operator()(T* p) const noexcept { Fn(p); }
+};
+using CurlPtr = std::unique_ptr<CURL, CDeleter<curl_easy_cleanup>>;
+using SlistPtr = std::unique_ptr<curl_slist, CDeleter<curl_slist_free_all>>;
+
+constexpr long kConnectTimeoutSeconds = 10;
+constexpr std::size_t kMaxErrorBody = 64 * 1024;
+
+// State shared with libcurl's C callbacks. No exception crosses them.
+struct Transfer {
+  const std::atomic<bool>* stop = nullptr;
+  long status = 0;
+  std::string body;
+  std::size_t max_body = 0;
+  bool too_big = false;
+  bool sink_ended = false;
+  LineSink* sink = nullptr;
+  std::string line;
+  bool discarding = false;
+  std::size_t discarded = 0;
+  CURL* curl = nullptr;
+};
+
+bool feed_lines(Transfer& t, const char* data, std::size_t n) {
+  std::string_view in(data, n);
+  while (!in.empty()) {
+    auto nl = in.find('\n');
+    auto chunk = in.substr(0, nl);
+    if (t.discarding) {
+      t.discarded += chunk.size();
+    } else if (t.line.size() + chunk.size() > t.sink->max_line) {
+      t.discarding = true;
+      t.discarded = t.line.size() + chunk.size();
+      t.line.clear();
+    } else {
+      t.line.append(chunk);
+    }
+    if (nl == std::string_view::npos) break;
+    in.remove_prefix(nl + 1);
+    if (t.discarding) {
+      if (t.sink->on_oversized) t.sink->on_oversized(t.discarded);
+      t.discarding = false;
+      t.discarded = 0;
+    } else if (!t.line.empty()) {
+      bool more = t.sink->on_line(t.line);
+      t.line.clear();
+      if (!more) {
+        t.sink_ended = true;
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+extern "C" std::size_t on_write(char* data, std::size_t size, std::size_t nmemb, void* user) noexcept {
+  auto& t = *static_cast<Transfer*>(user);
+  std::size_t n = size * nmemb;
+  try {
+    if (t.status == 0) curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &t.status);
+    if (t.sink != nullptr && t.status == 200) return feed_lines(t, data, n) ? n : 0;
+    std::size_t limit = t.sink != nullptr ? kMaxErrorBody : t.max_body;
+    if (t.body.size() + n > limit) {
+      t.too_big = true;
+      return 0;
+    }
+    t.body.append(data, n);
+    return n;
+  } catch (...) {
+    return 0;
+  }
+}
+
+extern "C" int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept {
+  auto& t = *static_cast<Transfer*>(user);
+  return t.stop->load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+Result<std::string> read_token(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fail_errno(errno == 0 ? ENOENT : errno, fmt::format("read token file '{}'", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string token = ss.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.empty()) return fail_plain(fmt::format("token file '{}' is empty", path));
+  return token;
+}
+
+void set_blob(CURL* c, CURLoption opt, const std::string& pem) {
+  curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};  // NOLINT: curl copies it
+  curl_easy_setopt(c, opt, &blob);
+}
+
+Result<HttpResponse> perform(const KubeConfig& cfg, std::string_view path, Transfer& t) {
+  CurlPtr curl(curl_easy_init());
+  if (!curl) return fail_plain("curl_easy_init failed");
+  CURL* c = curl.get();
+  t.curl = c;
+  std::string url = cfg.server + std::string(path);
+  std::array<char, CURL_ERROR_SIZE> errbuf{};
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf.data());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+  if (!cfg.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, cfg.ca_file.c_str());
+  if (!cfg.ca_pem.empty()) set_blob(c, CURLOPT_CAINFO_BLOB, cfg.ca_pem);
+  if (!cfg.client_cert_file.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, cfg.client_cert_file.c_str());
+  if (!cfg.client_cert_pem.empty()) set_blob(c, CURLOPT_SSLCERT_BLOB, cfg.client_cert_pem);
+  if (!cfg.client_key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, cfg.client_key_file.c_str());
+  if (!cfg.client_key_pem.empty()) set_blob(c, CURLOPT_SSLKEY_BLOB, cfg.client_key_pem);
+  if (cfg.insecure_skip_tls_verify) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  SlistPtr headers;
+  auto add_header = [&](const std::string& h) {
+    curl_slist* next = curl_slist_append(headers.get(), h.c_str());
+    if (next != nullptr) {
+      (void)headers.release();
+      headers.reset(next);
+    }
+  };
+  add_header("Accept: application/json");
+  std::string token = cfg.token;
+  if (!cfg.token_file.empty()) {
+    auto tk = read_token(cfg.token_file);
+    if (!tk) return fail(tk.error());
+    token = std::move(*tk);
+  }
+  if (!token.empty()) add_header("Authorization: Bearer " + token);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+
+  CURLcode rc = curl_easy_perform(c);
+  if (t.status == 0) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.status);
+  if (rc == CURLE_ABORTED_BY_CALLBACK) return fail_errno(ECANCELED, fmt::format("GET {}: stopped", path));
+  if (rc == CURLE_WRITE_ERROR && t.sink_ended) return HttpResponse{t.status, std::move(t.body)};
+  if (rc == CURLE_WRITE_ERROR && t.too_big) {
+    return fail_plain(fmt::format("GET {}: response larger than {} bytes", path, t.sink ? kMaxErrorBody : t.max_body));
+  }
+  if (rc != CURLE_OK) {
+    return fail_plain(fmt::format("GET {}: {}", path, errbuf[0] != '\0' ? errbuf.data() : curl_easy_strerror(rc)));
+  }
+  return HttpResponse{t.status, std::move(t.body)};
+}
+
+}  // namespace
+
+std::string url_encode(std::string_view value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+Result<KubeClient> KubeClient::create(KubeConfig config) {
+  if (!config.server.starts_with("https://") && !config.server.starts_with("http://")) {
+    return fail_plain(fmt::format("kube client: server '{}' is not an http(s) URL", config.server));
+  }
+  return KubeClient(std::move(config));
+}
+
+Result<HttpResponse> KubeClient::get(std::string_view path_and_query, std::size_t max_body,
+                                     const std::atomic<bool>& stop) const {
+  Transfer t;
+  t.stop = &stop;
+  t.max_body = max_body;
+  return perform(config_, path_and_query, t);
+}
+
+Result<HttpResponse> KubeClient::stream(std::string_view path_and_query, LineSink& sink,
+                                        const std::atomic<bool>& stop) const {
+  Transfer t;
+  t.stop = &stop;
+  t.sink = &sink;
+  auto r = perform(config_, path_and_query, t);
+  // A final line without a newline (server closed cleanly) still counts.
+  if (r && r->status == 200 && !t.line.empty() && !t.discarding) (void)sink.on_line(t.line);
+  return r;
+}
+
+}  // namespace seismo::pods

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "pods/kube_config.h"
+
+namespace seismo::pods {
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+};
+
+// Callbacks for a streamed (watch) response. on_line returns false to end
+// the stream early; lines longer than max_line are dropped whole and
+// reported through on_oversized.
+struct LineSink {
+  std::size_t max_line = 0;
+  std::function<bool(std::string_view line)> on_line;
+  std::function<void(std::size_t bytes)> on_oversized;
+};
+
+// A GET-only client for the Kubernetes API over libcurl. One easy handle per
+// request (RAII), so a client may be used from one thread at a time per
+// call. `stop` aborts a transfer in progress from libcurl's progress
+// callback (called at least once a second even when idle).
+class KubeClient {
+ public:
+  static Result<KubeClient> create(KubeConfig config);
+
+  // The whole body, up to max_body bytes (more is an error).
+  [[nodiscard]] Result<HttpResponse> get(std::string_view path_and_query, std::size_t max_body,
+                                         const std::atomic<bool>& stop) const;
+  // A 200 response streamed line by line into `sink`; any other status
+  // returns with its (bounded) body and no lines delivered.
+  [[nodiscard]] Result<HttpResponse> stream(std::string_view path_and_query, LineSink& sink,
+                                            const std::atomic<bool>& stop) const;
+
+  [[nodiscard]] const KubeConfig& config() const { return config_; }
+
+ private:
+  explicit KubeClient(KubeConfig config) : config_(std::move(config)) {}
+  KubeConfig config_;
+};
+
+// Percent-encodes a query parameter value (RFC 3986 unreserved kept).
+[[nodiscard]] std::string url_encode(std::string_view value);
+
+}  // namespace seismo::pods

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace seismo::pods {
+
+// One container of a pod as the API server reports it in status.
+struct PodContainer {
+  std::string name;
+  std::string id;       // 64 hex without the "containerd://" scheme; empty until started
+  std::string runtime;  // the scheme: "containerd", "cri-o", "docker"
+};
+
+// The parts of a Kubernetes Pod seismo uses (labels, identity, containers).
+struct Pod {
+  std::string uid;
+  std::string namespace_name;
+  std::string name;
+  std::string node_name;
+  std::string resource_version;
+  std::map<std::string, std::string> labels;
+  std::vector<PodContainer> containers;
+
+  friend bool operator==(const Pod&, const Pod&) = default;
+};
+
+inline bool operator==(const PodContainer& a, const PodContainer& b) {
+  return a.name == b.name && a.id == b.id && a.runtime == b.runtime;
+}
+
+}  // namespace seismo::pods

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/result.h"
+#include "pods/backoff.h"
+#include "pods/kube_client.h"
+#include "pods/pod_store.h"
+
+namespace seismo::pods {
+
+struct PodWatcherOptions {
+  std::string node_name;  // required: only pods with spec.nodeName == this
+  // A pod object (one watch line, or one list item) above this is rejected
+  // and counted in `oversized`. Real pods are a few KiB; etcd caps objects
+  // at 1.5 MiB, so 2 MiB never rejects a valid object.
+  std::size_t max_object_bytes = 2u << 20;
+  std::size_t max_list_bytes = 256u << 20;  // a node has ≤ ~110 pods by default
+  std::chrono::milliseconds backoff_initial{500};
+  std::chrono::milliseconds backoff_max{30'000};
+  unsigned watch_timeout_seconds = 300;  // server closes the watch; we resume from resourceVersion
+  Backoff::Jitter jitter;                // default: std::mt19937 seeded from random_device
+  // Waits between attempts. Default: an interruptible wait that stop() ends.
+  std::function<void(std::chrono::milliseconds)> sleep;
+};
+
+struct PodWatcherCounters {
+  uint64_t requests = 0;   // HTTP requests sent (lists + watches)
+  uint64_t lists = 0;
+  uint64_t relists = 0;    // lists after the first (410 Gone, ERROR events, list failures)
+  uint64_t watches = 0;
+  uint64_t events = 0;     // ADDED/MODIFIED/DELETED/BOOKMARK applied
+  uint64_t errors = 0;     // failed requests, non-200 statuses, ERROR events
+  uint64_t malformed = 0;  // lines or objects that failed validation, skipped
+  uint64_t oversized = 0;  // objects above max_object_bytes, skipped
+};
+
+// Keeps a PodStore equal to this node's pods: list, then watch from the
+// list's resourceVersion; bookmarks advance it; 410 Gone relists;
+// disconnects and failures wait a jittered exponential backoff, and every
+// attempt waits at least a little, so it never loops tightly on the API server.
+class PodWatcher {
+ public:
+  static Result<std::unique_ptr<PodWatcher>> create(KubeClient client, PodStore& store, PodWatcherOptions options);
+  ~PodWatcher();
+  PodWatcher(const PodWatcher&) = delete;
+  PodWatcher& operator=(const PodWatcher&) = delete;
+
+  void start();
+  // Ends a transfer in progress (via libcurl's progress callback) and joins.
+  void stop();
+
+  [[nodiscard]] PodWatcherCounters counters() const;
+  // True once a list has succeeded.
+  [[nodiscard]] bool synced() const { return synced_.load(); }
+
+ private:
+  PodWatcher(KubeClient client, PodStore& store, PodWatcherOptions options);
+  void run();
+  Result<void> list();
+  // closed/failed resume from resourceVersion; gone and error_event relist.
+  enum class WatchEnd { closed, gone, error_event, failed };
+  WatchEnd watch(bool& progressed);
+  bool handle_line(std::string_view line, WatchEnd& end, bool& progressed);
+  void wait(std::chrono::milliseconds d);
+
+  KubeClient client_;
+  PodStore& store_;
+  PodWatcherOptions options_;
+  Backoff backoff_;
+  std::string selector_query_;
+  std::string resource_version_;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> synced_{false};
+  std::mutex wait_mu_;
+  std::condition_variable wait_cv_;
+  mutable std::mutex counters_mu_;
+  PodWatcherCounters counters_;
+  std::thread thread_;
+};
+
+}  // namespace seismo::pods
