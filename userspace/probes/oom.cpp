@@ -1,6 +1,5 @@
 #include "probes/oom.h"
 
-#include <bpf/btf.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -8,6 +7,7 @@
 #include "bpf/cgroup_rows.h"
 #include "bpf/link.h"
 #include "bpf/percpu.h"
+#include "doctor/attach_probe.h"
 #include "oom.skel.h"
 #include "seismo/oom.h"
 
@@ -42,25 +42,9 @@ Result<OomEvent> decode_oom_event(const void* data, size_t size) {
 }
 
 Result<void> check_mark_victim_passes_task() {
-  btf* vmlinux = btf__load_vmlinux_btf();
-  if (!vmlinux) return fail_errno(errno, "oom probe: load kernel BTF");
-  std::unique_ptr<btf, bpf::CDeleter<btf__free>> owner(vmlinux);
-  int id = btf__find_by_name_kind(vmlinux, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
-  if (id < 0) return fail_plain("oom probe: tracepoint oom:mark_victim is not in this kernel's BTF");
-  // typedef → pointer → func_proto(void *, struct task_struct *, uid_t)
-  const btf_type* t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
-  if (t && btf_is_ptr(t)) t = btf__type_by_id(vmlinux, t->type);
-  if (!t || !btf_is_func_proto(t)) return fail_plain("oom probe: oom:mark_victim has an unexpected BTF type");
-  if (btf_vlen(t) >= 2) {
-    const btf_type* arg = btf__type_by_id(vmlinux, btf_params(t)[1].type);
-    while (arg && (btf_is_const(arg) || btf_is_volatile(arg) || btf_is_typedef(arg)))
-      arg = btf__type_by_id(vmlinux, arg->type);
-    if (arg && btf_is_ptr(arg)) {
-      const btf_type* pointee = btf__type_by_id(vmlinux, arg->type);
-      const char* name = pointee ? btf__name_by_offset(vmlinux, pointee->name_off) : nullptr;
-      if (name && std::strcmp(name, "task_struct") == 0) return {};
-    }
-  }
+  if (doctor::tracepoint_arg_struct("mark_victim", 0) == "task_struct") return {};
+  if (doctor::probe_raw_tp_attach("mark_victim") == ENOENT)
+    return fail_plain("oom probe: tracepoint oom:mark_victim does not exist in this kernel");
   return fail_plain(
       "oom probe: this kernel's oom:mark_victim passes only the victim's pid (the task argument arrived in "
       "Linux 6.8); OOM kills are not attributed");
