@@ -5,7 +5,7 @@
 namespace seismo::metrics {
 
 const Log2Histogram& TcpSignal::connect_layout() {
-  static const Log2Histogram layout(12, 34, 2);
+  static const Log2Histogram layout(12, 30, 2);
   return layout;
 }
 

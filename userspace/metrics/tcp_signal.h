@@ -18,7 +18,8 @@ class TcpSignal : public Signal {
   void summarize(ScrapeContext& ctx, std::map<uint64_t, CgroupSummary>& out) override;
   std::vector<probes::LossCount> losses() override { return source_.losses(); }
 
-  // Connect latency buckets: 4.1 µs … 17.2 s (a SYN retransmit takes 1 s, two 3 s).
+  // Connect latency buckets: 4.1 µs … 1.07 s, every second log2 edge (the kernel
+  // histogram ends at 2^31 ns; a connect that needed two SYN retransmits is in +Inf).
   static const Log2Histogram& connect_layout();
   // Series one cgroup costs in the budget.
   static uint32_t cost() { return 6 + static_cast<uint32_t>(connect_layout().bucket_count()) + 2; }
