@@ -47,7 +47,7 @@ Result<TcpEvent> decode_tcp_event(const void* data, size_t size);
 struct TcpProbeConfig {
   uint32_t max_entries = 10240;      // cgroups; kernel memory = rows × 320 B × CPUs
   uint32_t connect_entries = 16384;  // connects in SYN_SENT at once
-  uint32_t ring_bytes = 1 << 20;     // retransmit/reset ring buffer (power of two)
+  uint32_t ring_bytes = 4 << 20;     // retransmit/reset ring buffer (power of two): 64k records
   uint64_t root_cgroup_id = 1;       // owner of sockets that have none (TIME_WAIT, no socket)
   std::optional<HookFlavour> only_flavour;
 };
