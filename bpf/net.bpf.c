@@ -29,39 +29,45 @@ struct {
 
 SEISMO_DEFINE_LOSSES();
 
-/* net__l4_header_len - transport header length at offset off (0 if not
- * TCP/UDP or unreadable). */
-static __always_inline __u32 net__l4_header_len(struct __sk_buff *skb, __u32 off, __u8 proto)
-{
-	__u8 doff;
-
-	if (proto == IPPROTO_UDP)
-		return 8;
-	if (proto != IPPROTO_TCP || bpf_skb_load_bytes(skb, off + 12, &doff, 1))
-		return 0;
-	return (doff >> 4) * 4;
-}
-
 /* net__segment_header_len - headers every segment of a GSO/GRO super-packet
- * carries on the wire (IP + TCP/UDP); data starts at the IP header here. */
+ * carries on the wire (IP + TCP/UDP). Data starts at the IP header here and
+ * a GSO packet's headers are in its linear part, so direct packet access
+ * reads them (bpf_skb_load_bytes costs a helper call per field); 0 when
+ * they are not there to read. Extension headers are not walked: rare on
+ * segmented traffic. */
 static __always_inline __u32 net__segment_header_len(struct __sk_buff *skb)
 {
-	__u8 b[2];
-	__u32 ihl;
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	__u32 l3;
+	__u8 proto;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, 0, &b[0], 1) || bpf_skb_load_bytes(skb, 9, &b[1], 1))
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > end)
 			return 0;
-		ihl = (b[0] & 0xf) * 4;
-		return ihl + net__l4_header_len(skb, ihl, b[1]);
+		l3 = ip->ihl * 4;
+		proto = ip->protocol;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > end)
+			return 0;
+		l3 = sizeof(*ip6);
+		proto = ip6->nexthdr;
+	} else {
+		return 0;
 	}
-	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		/* Extension headers are rare on segmented traffic: not walked. */
-		if (bpf_skb_load_bytes(skb, 6, &b[1], 1))
-			return 40;
-		return 40 + net__l4_header_len(skb, 40, b[1]);
+	if (proto == IPPROTO_UDP)
+		return l3 + 8;
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = data + (l3 & 0x3c);
+
+		if ((void *)(th + 1) > end)
+			return l3;
+		return l3 + th->doff * 4;
 	}
-	return 0;
+	return l3;
 }
 
 static __always_inline void net__count(struct __sk_buff *skb, bool egress)
