@@ -5,8 +5,13 @@
  *
  * sched_switch fires in the context of the task leaving the CPU, so the
  * waiting task (next) is not current: its cgroup is read from the task.
- * tp_btf programs read task fields with direct BTF loads (cheapest on this
- * hot path); raw_tp programs use CO-RE probe reads. Both share the maps. */
+ *
+ * This runs on every context switch, so the two flavours differ where it
+ * pays: tp_btf programs keep the enqueue time in task local storage (no
+ * global hash, no bucket lock, no delete; as the kernel's runqslower does)
+ * and read task fields with direct BTF loads. raw_tp programs get no BTF
+ * task pointer, so they use a hash keyed by thread id and CO-RE probe
+ * reads. Userspace creates only the map its flavour uses. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -26,14 +31,22 @@ struct {
 	__type(value, struct runq_stats);
 } runq_stats SEC(".maps");
 
-/* Enqueue time per thread id; an entry lives from wakeup to switch-in.
- * Sized for the threads that can be runnable at once (userspace sets it). */
+/* raw_tp: enqueue time per thread id, from wakeup to switch-in. Sized for
+ * the threads that can be runnable at once (userspace sets it). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 32768);
 	__type(key, __u32); /* tid */
 	__type(value, __u64);
 } runq_start SEC(".maps");
+
+/* tp_btf: enqueue time in the task itself (0: not waiting). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} runq_task_start SEC(".maps");
 
 SEISMO_DEFINE_LOSSES();
 
@@ -94,17 +107,32 @@ static __always_inline void runq__account(__u64 cgroup_id, __u64 delta)
 	st->hist[hist__slot(delta) & (SEISMO_HIST_SLOTS - 1)] += 1;
 }
 
+/* runq__task_stamp - tp_btf: remember in the task when it became runnable. */
+static __always_inline void runq__task_stamp(struct task_struct *p)
+{
+	__u64 *start;
+
+	if (!p->pid)
+		return;
+	start = bpf_task_storage_get(&runq_task_start, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!start) {
+		loss__count(&losses, SEISMO_LOSS_TASK_STORAGE);
+		return;
+	}
+	*start = bpf_ktime_get_ns();
+}
+
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(runq_wakeup, struct task_struct *p)
 {
-	runq__stamp(p->pid);
+	runq__task_stamp(p);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(runq_wknew, struct task_struct *p)
 {
-	runq__stamp(p->pid);
+	runq__task_stamp(p);
 	return 0;
 }
 
@@ -113,7 +141,7 @@ int BPF_PROG(runq_wknew, struct task_struct *p)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	__u64 delta;
+	__u64 *start, delta;
 	long state;
 
 	if (bpf_core_field_exists(prev->__state))
@@ -122,10 +150,16 @@ int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_st
 		state = BPF_CORE_READ((struct task_struct___pre514 *)prev, state);
 	/* Preempted while runnable: it waits on the run queue from now. */
 	if (state == SEISMO_TASK_RUNNING)
-		runq__stamp(prev->pid);
-	delta = runq__take(next->pid);
-	if (delta)
-		runq__account(next->cgroups->dfl_cgrp->kn->id, delta);
+		runq__task_stamp(prev);
+	if (!next->pid)
+		return 0;
+	/* No create: a task never stamped was not seen becoming runnable. */
+	start = bpf_task_storage_get(&runq_task_start, next, 0, 0);
+	if (!start || !*start)
+		return 0;
+	delta = bpf_ktime_get_ns() - *start;
+	*start = 0;
+	runq__account(next->cgroups->dfl_cgrp->kn->id, delta ? delta : 1);
 	return 0;
 }
 

@@ -22,6 +22,14 @@ Result<std::unique_ptr<SchedProbe>> SchedProbe::create(const SchedProbeConfig& c
                                   "size runq_stats");
             !r)
           return r;
+        // Each flavour keeps enqueue times in its own map: create only that
+        // one (the raw_tp hash is preallocated; task storage needs 5.11).
+        const bool btf = bpf_program__autoload(s->progs.runq_switch);
+        if (auto r = check_libbpf(bpf_map__set_autocreate(s->maps.runq_start, !btf), "runq_start autocreate"); !r)
+          return r;
+        if (auto r = check_libbpf(bpf_map__set_autocreate(s->maps.runq_task_start, btf), "runq_task_start autocreate");
+            !r)
+          return r;
         return check_libbpf(bpf_map__set_max_entries(s->maps.runq_start, config.runnable_entries),
                             "size runq_start");
       },
@@ -49,7 +57,8 @@ void SchedProbe::forget_cgroups(const std::vector<uint64_t>& cgroup_ids) {
 std::vector<LossCount> SchedProbe::losses() {
   auto raw = bpf::read_loss_counters(skel_->maps.losses);
   return {{"runq_map_full", raw.at(SEISMO_LOSS_STATS_MAP_FULL)},
-          {"runq_start_full", raw.at(SEISMO_LOSS_START_MAP_FULL)}};
+          {"runq_start_full", raw.at(SEISMO_LOSS_START_MAP_FULL)},
+          {"runq_task_storage", raw.at(SEISMO_LOSS_TASK_STORAGE)}};
 }
 
 }  // namespace seismo::probes

@@ -20,7 +20,7 @@ using RunqStatsSource = CgroupStatsSource<runq_stats>;
 
 struct SchedProbeConfig {
   uint32_t max_entries = 10240;      // cgroups; kernel memory = rows × 272 B × CPUs
-  uint32_t runnable_entries = 32768; // threads waiting on a run queue at once
+  uint32_t runnable_entries = 32768; // raw_tp: threads waiting on a run queue at once
   std::optional<HookFlavour> only_flavour;
 };
 
