@@ -1,11 +1,13 @@
 // seismo top: cgroups by syscall rate, from two snapshots of the daemon's
-// cumulative in-kernel counters.
+// cumulative in-kernel counters, with network, TCP, run-queue and OOM
+// columns.
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -21,7 +23,13 @@ volatile std::sig_atomic_t g_interrupted = 0;  // the CLI's one shutdown flag
 struct Rates {
   std::string cgroup;
   std::map<std::string, double> per_second;
+  std::optional<double> runq_avg_seconds;  // mean run-queue wait over the interval, when any
+  double oom_kills_total = 0;
 };
+
+// Cumulative columns of the daemon's `top` rows shown as rates.
+constexpr const char* kRateColumns[] = {"syscalls", "errors",    "execs",           "rx_bytes",   "tx_bytes",
+                                        "tcp_opens", "tcp_retransmits", "tcp_resets", "runq_waits", "runq_seconds"};
 
 std::vector<Rates> diff(const nlohmann::json& before, const nlohmann::json& after) {
   double dt = after.value("monotonic_seconds", 0.0) - before.value("monotonic_seconds", 0.0);
@@ -30,13 +38,16 @@ std::vector<Rates> diff(const nlohmann::json& before, const nlohmann::json& afte
   for (const auto& row : before["cgroups"]) old[row.value("cgroup_id", uint64_t{0})] = &row;
   std::vector<Rates> out;
   for (const auto& row : after["cgroups"]) {
-    Rates r{row.value("cgroup", "?"), {}};
+    Rates r;
+    r.cgroup = row.value("cgroup", "?");
     auto it = old.find(row.value("cgroup_id", uint64_t{0}));
-    for (const char* col : {"syscalls", "errors", "execs"}) {
+    for (const char* col : kRateColumns) {
       double now = row.value(col, 0.0);
       double then = it == old.end() ? 0.0 : it->second->value(col, 0.0);
       r.per_second[col] = now >= then ? (now - then) / dt : now / dt;  // a reset cgroup restarts at 0
     }
+    if (r.per_second["runq_waits"] > 0) r.runq_avg_seconds = r.per_second["runq_seconds"] / r.per_second["runq_waits"];
+    r.oom_kills_total = row.value("oom_kills", 0.0);
     out.push_back(std::move(r));
   }
   std::sort(out.begin(), out.end(),
@@ -47,7 +58,9 @@ std::vector<Rates> diff(const nlohmann::json& before, const nlohmann::json& afte
 }  // namespace
 
 void add_top_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("top", "Cgroups by syscall rate, refreshing (or once with -o json|yaml)");
+  auto* cmd = app.add_subcommand("top",
+                                 "Cgroups by syscall rate with network, TCP, run-queue and OOM columns, refreshing "
+                                 "(or once with -o json|yaml)");
   static double interval = 1.0;
   static int iterations = 0;
   static size_t limit = 20;
@@ -75,14 +88,21 @@ void add_top_command(CLI::App& app, Context& ctx) {
         for (const auto& r : rates) {
           nlohmann::json row = {{"cgroup", r.cgroup}};
           for (const auto& [k, v] : r.per_second) row[k + "_per_second"] = v;
+          row["runq_avg_seconds"] = r.runq_avg_seconds ? nlohmann::json(*r.runq_avg_seconds) : nlohmann::json(nullptr);
+          row["oom_kills_total"] = r.oom_kills_total;
           doc.push_back(std::move(row));
         }
         ctx.format() == OutputFormat::json ? print_json(doc) : print_yaml(doc);
       } else {
-        Table t({"SYSCALLS", "ERRORS", "EXECS", "CGROUP"});
-        for (const auto& r : rates)
-          t.add({human_rate(r.per_second.at("syscalls")), human_rate(r.per_second.at("errors")),
-                 human_rate(r.per_second.at("execs")), r.cgroup});
+        Table t({"SYSCALLS", "ERRORS", "EXECS", "RX", "TX", "CONNS", "RETRANS", "RESETS", "RUNQ", "OOM", "CGROUP"});
+        for (const auto& r : rates) {
+          const auto& ps = r.per_second;
+          t.add({human_rate(ps.at("syscalls")), human_rate(ps.at("errors")), human_rate(ps.at("execs")),
+                 human_count(ps.at("rx_bytes")) + "B/s", human_count(ps.at("tx_bytes")) + "B/s",
+                 human_rate(ps.at("tcp_opens")), human_rate(ps.at("tcp_retransmits")), human_rate(ps.at("tcp_resets")),
+                 r.runq_avg_seconds ? fmt::format("{:.0f}us", *r.runq_avg_seconds * 1e6) : "-",
+                 fmt::format("{:.0f}", r.oom_kills_total), r.cgroup});
+        }
         if (isatty(STDOUT_FILENO)) std::cout << "\033[H\033[2J";
         std::cout << fmt::format("seismo top — every {:.1f}s, {} cgroups\n\n", interval, rates.size()) << t.render()
                   << std::flush;

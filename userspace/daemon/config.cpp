@@ -32,6 +32,13 @@ ParseOutcome parse_args(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "tp_btf", "raw_tp"}));
   app.add_option("--cgroup-root", c.cgroup_root, "cgroup2 mount to resolve cgroup ids (default: from mountinfo)");
+  app.add_option("--probes", c.probes, "Probe families to load (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::IsMember({"syscalls", "exec", "net", "tcp", "sched", "oom"}));
+  app.add_option("--net-cgroup", c.net_cgroup,
+                 "cgroup2 directory the network programs attach to (default: the cgroup2 root, which sees every "
+                 "socket)");
   std::string level = "info";
   app.add_option("--log-level", level, "debug, info, warn or error")
       ->capture_default_str()

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/log.h"
 #include "common/result.h"
@@ -18,6 +19,9 @@ struct Config {
   uint32_t map_entries = 10240;
   std::string hook_flavour = "auto";  // "auto", "tp_btf" or "raw_tp"
   std::string cgroup_root;  // empty: the cgroup2 mount from /proc/self/mountinfo
+  // Probe families to load; one that cannot load is reported and skipped.
+  std::vector<std::string> probes = {"syscalls", "exec", "net", "tcp", "sched", "oom"};
+  std::string net_cgroup;   // cgroup the cgroup_skb programs attach to; empty: the cgroup2 root
   log::Level log_level = log::Level::info;
 };
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "daemon/trace_events.h"
+
 namespace seismo::daemon {
 
 using nlohmann::json;
@@ -77,12 +79,7 @@ void stream_topic(events::EventHub& hub, const std::string& topic, const json& p
 void publish_exec_event(events::EventHub& hub, cgroup::CgroupResolver& resolver, std::mutex& resolver_mutex,
                         const probes::ExecEvent& ev) {
   if (!hub.has_subscribers("exec")) return;
-  json cgroup_path = nullptr;
-  {
-    std::lock_guard lock(resolver_mutex);
-    resolver.begin_pass();
-    if (auto p = resolver.lookup(ev.cgroup_id)) cgroup_path = *p;
-  }
+  json cgroup_path = trace_cgroup_path(resolver, resolver_mutex, ev.cgroup_id);
   hub.publish("exec", json{{"kind", "exec"},
                            {"pid", ev.pid},
                            {"ppid", ev.ppid},

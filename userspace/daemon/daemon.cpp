@@ -2,7 +2,10 @@
 
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "bpf/libbpf_ptr.h"
 #include "cgroup/mountinfo.h"
@@ -10,8 +13,13 @@
 #include "daemon/control_methods.h"
 #include "doctor/doctor.h"
 #include "metrics/build_info.h"
+#include "daemon/trace_events.h"
 #include "metrics/exec_signal.h"
+#include "metrics/net_signal.h"
+#include "metrics/oom_signal.h"
+#include "metrics/sched_signal.h"
 #include "metrics/syscall_signal.h"
+#include "metrics/tcp_signal.h"
 
 namespace seismo::daemon {
 
@@ -61,32 +69,44 @@ Result<void> Daemon::start() {
   std::optional<probes::HookFlavour> flavour;
   if (config_.hook_flavour == "tp_btf") flavour = probes::HookFlavour::tp_btf;
   if (config_.hook_flavour == "raw_tp") flavour = probes::HookFlavour::raw_tp;
-  if (auto p = probes::SyscallsProbe::create({config_.map_entries, !full, flavour}); p) {
-    syscalls_ = std::move(*p);
-    log::info("syscalls probe attached ({}, {} mode)", syscalls_->status().hook, config_.syscall_mode);
-  } else {
-    log::error("{}", p.error().message());
-    failed_probes_.push_back({"syscalls", false, "", p.error().message()});
-  }
-  if (auto p = probes::ExecProbe::create({config_.map_entries, flavour}, [this](const probes::ExecEvent& ev) {
-        publish_exec_event(hub_, *trace_resolver_, trace_resolver_mutex_, ev);
-      });
-      p) {
-    exec_ = std::move(*p);
-    log::info("exec probe attached ({})", exec_->status().hook);
-  } else {
-    log::error("{}", p.error().message());
-    failed_probes_.push_back({"exec", false, "", p.error().message()});
-  }
-  if (!syscalls_ && !exec_) return fail_plain("no probe could be attached (reasons above; run `seismo doctor`)");
+  struct stat root_st {};
+  if (::stat(cgroup_root_.c_str(), &root_st) != 0) return fail_errno(errno, "stat cgroup2 root " + cgroup_root_);
+  const uint64_t root_cgroup_id = root_st.st_ino;
+  const std::string net_cgroup = config_.net_cgroup.empty() ? cgroup_root_ : config_.net_cgroup;
+
+  start_probe("syscalls", syscalls_, [&] { return probes::SyscallsProbe::create({config_.map_entries, !full, flavour}); });
+  start_probe("exec", exec_, [&] {
+    return probes::ExecProbe::create({config_.map_entries, flavour}, [this](const probes::ExecEvent& ev) {
+      publish_exec_event(hub_, *trace_resolver_, trace_resolver_mutex_, ev);
+    });
+  });
+  start_probe("net", net_, [&] { return probes::NetProbe::create({config_.map_entries, net_cgroup}); });
+  start_probe("tcp", tcp_, [&] {
+    probes::TcpProbeConfig tc;
+    tc.max_entries = config_.map_entries;
+    tc.root_cgroup_id = root_cgroup_id;
+    tc.only_flavour = flavour;
+    return probes::TcpProbe::create(tc, [this](const probes::TcpEvent& ev) {
+      publish_tcp_event(hub_, *trace_resolver_, trace_resolver_mutex_, ev);
+    });
+  });
+  start_probe("sched", sched_, [&] {
+    probes::SchedProbeConfig sc;
+    sc.max_entries = config_.map_entries;
+    sc.only_flavour = flavour;
+    return probes::SchedProbe::create(sc);
+  });
+  start_probe("oom", oom_, [&] {
+    return probes::OomProbe::create({config_.map_entries, flavour}, [this](const probes::OomEvent& ev) {
+      log::warn("OOM kill: pid {} ({}) in cgroup id {}", ev.pid, ev.comm, ev.cgroup_id);
+      publish_oom_event(hub_, *trace_resolver_, trace_resolver_mutex_, ev);
+    });
+  });
+  if (!syscalls_ && !exec_ && !net_ && !tcp_ && !sched_ && !oom_)
+    return fail_plain("no probe could be attached (reasons above; run `seismo doctor`)");
 
   metrics::SelfFigures self;
-  self.probes = [this] {
-    std::vector<probes::ProbeStatus> all = failed_probes_;
-    if (syscalls_) all.push_back(syscalls_->status());
-    if (exec_) all.push_back(exec_->status());
-    return all;
-  };
+  self.probes = [this] { return probe_statuses(); };
   self.extra_losses = [this] {
     return std::vector<probes::LossCount>{{"trace_client_slow", hub_.dropped_total()}};
   };
@@ -94,6 +114,10 @@ Result<void> Daemon::start() {
                                                 config_.series_limit, std::move(self));
   if (syscalls_) scraper_->add_signal(std::make_shared<metrics::SyscallSignal>(*syscalls_, full));
   if (exec_) scraper_->add_signal(std::make_shared<metrics::ExecSignal>(*exec_));
+  if (net_) scraper_->add_signal(std::make_shared<metrics::NetSignal>(*net_));
+  if (tcp_) scraper_->add_signal(std::make_shared<metrics::TcpSignal>(*tcp_));
+  if (sched_) scraper_->add_signal(std::make_shared<metrics::SchedSignal>(*sched_));
+  if (oom_) scraper_->add_signal(std::make_shared<metrics::OomSignal>(*oom_));
 
   auto ms = metrics::MetricsServer::create(*addr, scraper_);
   if (!ms) return fail(std::move(ms).error());
@@ -114,6 +138,34 @@ Result<void> Daemon::start() {
   return {};
 }
 
+template <class Probe, class Create>
+void Daemon::start_probe(const char* name, std::unique_ptr<Probe>& slot, Create&& create) {
+  if (std::find(config_.probes.begin(), config_.probes.end(), name) == config_.probes.end()) {
+    log::info("{} probe not loaded (not in --probes)", name);
+    return;
+  }
+  auto p = create();
+  if (!p) {
+    // Skipped with its reason; the other probes keep working.
+    log::error("{}", p.error().message());
+    failed_probes_.push_back({name, false, "", p.error().message()});
+    return;
+  }
+  slot = std::move(*p);
+  log::info("{} probe attached ({})", name, slot->status().hook);
+}
+
+std::vector<probes::ProbeStatus> Daemon::probe_statuses() const {
+  std::vector<probes::ProbeStatus> all = failed_probes_;
+  if (syscalls_) all.push_back(syscalls_->status());
+  if (exec_) all.push_back(exec_->status());
+  if (net_) all.push_back(net_->status());
+  if (tcp_) all.push_back(tcp_->status());
+  if (sched_) all.push_back(sched_->status());
+  if (oom_) all.push_back(oom_->status());
+  return all;
+}
+
 void Daemon::register_methods() {
   router_.add("status", api::Access::read, [this](const nlohmann::json&, const api::Peer&) -> Result<nlohmann::json> {
     return status();
@@ -126,14 +178,18 @@ void Daemon::register_methods() {
       [this](const nlohmann::json& params, const api::Peer&, api::StreamSink& sink) {
         stream_topic(hub_, "exec", params, sink);
       });
+  for (const char* topic : {"tcp", "oom"}) {
+    router_.add_stream(
+        std::string("trace.") + topic, api::Access::read, validate_trace_params,
+        [this, topic](const nlohmann::json& params, const api::Peer&, api::StreamSink& sink) {
+          stream_topic(hub_, topic, params, sink);
+        });
+  }
 }
 
 nlohmann::json Daemon::status() const {
   nlohmann::json probes = nlohmann::json::array();
-  std::vector<probes::ProbeStatus> all = failed_probes_;
-  if (syscalls_) all.push_back(syscalls_->status());
-  if (exec_) all.push_back(exec_->status());
-  for (const auto& p : all)
+  for (const auto& p : probe_statuses())
     probes.push_back({{"name", p.name}, {"attached", p.attached}, {"hook", p.hook}, {"reason", p.reason}});
   auto stats = scraper_->stats();
   nlohmann::json losses = nlohmann::json::object();
@@ -179,6 +235,10 @@ Daemon::~Daemon() {
   metrics_server_.reset();
   log::debug("shutdown: metrics server stopped");
   scraper_.reset();
+  oom_.reset();
+  sched_.reset();
+  tcp_.reset();
+  net_.reset();
   exec_.reset();
   syscalls_.reset();
   log::info("seismod stopped; all programs detached");

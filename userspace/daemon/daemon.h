@@ -11,7 +11,11 @@
 #include "metrics/metrics_server.h"
 #include "metrics/scraper.h"
 #include "probes/exec.h"
+#include "probes/net.h"
+#include "probes/oom.h"
+#include "probes/sched.h"
 #include "probes/syscalls.h"
+#include "probes/tcp.h"
 
 namespace seismo::daemon {
 
@@ -32,6 +36,11 @@ class Daemon {
   explicit Daemon(Config config) : config_(std::move(config)) {}
   Result<void> start();
   void register_methods();
+  // Loads one probe family if --probes names it; a failure is recorded
+  // (status, doctor, seismo_probe_attached) and the daemon goes on.
+  template <class Probe, class Create>
+  void start_probe(const char* name, std::unique_ptr<Probe>& slot, Create&& create);
+  [[nodiscard]] std::vector<probes::ProbeStatus> probe_statuses() const;
 
   Config config_;
   std::string cgroup_root_;
@@ -41,6 +50,10 @@ class Daemon {
   std::mutex trace_resolver_mutex_;
   std::unique_ptr<probes::SyscallsProbe> syscalls_;
   std::unique_ptr<probes::ExecProbe> exec_;
+  std::unique_ptr<probes::NetProbe> net_;
+  std::unique_ptr<probes::TcpProbe> tcp_;
+  std::unique_ptr<probes::SchedProbe> sched_;
+  std::unique_ptr<probes::OomProbe> oom_;
   std::vector<probes::ProbeStatus> failed_probes_;
   std::shared_ptr<metrics::Scraper> scraper_;
   std::unique_ptr<metrics::MetricsServer> metrics_server_;

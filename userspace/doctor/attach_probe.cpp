@@ -9,9 +9,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include "common/unique_fd.h"
@@ -22,6 +26,11 @@ namespace {
 
 const bpf_insn kReturnZero[] = {
     {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},  // r0 = 0
+    {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},           // exit
+};
+// cgroup_skb verdict 1 = pass: the probe attachment never drops a packet.
+const bpf_insn kReturnOne[] = {
+    {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1},  // r0 = 1
     {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},           // exit
 };
 
@@ -60,6 +69,46 @@ int probe_kprobe_attach(const char* function) {
   if (!pe) return errno;
   UniqueFd link(bpf_link_create(prog.get(), pe.get(), BPF_PERF_EVENT, nullptr));
   return link ? 0 : errno;
+}
+
+int probe_raw_tp_attach(const char* tracepoint) {
+  UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "seismo_probe", "GPL", kReturnZero, 2, nullptr));
+  if (!prog) return errno;
+  UniqueFd link(bpf_raw_tracepoint_open(tracepoint, prog.get()));
+  return link ? 0 : errno;
+}
+
+int probe_cgroup_skb_attach(const std::string& cgroup_path, bpf_attach_type attach_type) {
+  UniqueFd cg(::open(cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cg) return errno;
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach_type);
+  UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_CGROUP_SKB, "seismo_probe", "GPL", kReturnOne, 2, &opts));
+  if (!prog) return errno;
+  // A link, like the net probe's: allow-multi, detached when the fd closes.
+  UniqueFd link(bpf_link_create(prog.get(), cg.get(), attach_type, nullptr));
+  return link ? 0 : errno;
+}
+
+std::string tracepoint_arg_struct(const std::string& tracepoint, unsigned index) {
+  std::unique_ptr<btf, void (*)(btf*)> vmlinux(btf__load_vmlinux_btf(), btf__free);
+  if (!vmlinux) return "";
+  const std::string typedef_name = "btf_trace_" + tracepoint;
+  int id = btf__find_by_name_kind(vmlinux.get(), typedef_name.c_str(), BTF_KIND_TYPEDEF);
+  if (id < 0) return "";
+  auto skip = [&](const btf_type* t) {
+    while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t))) t = btf__type_by_id(vmlinux.get(), t->type);
+    return t;
+  };
+  // typedef → pointer → func_proto(void *ctx, args…)
+  const btf_type* t = skip(btf__type_by_id(vmlinux.get(), static_cast<__u32>(id)));
+  if (t && btf_is_ptr(t)) t = btf__type_by_id(vmlinux.get(), t->type);
+  if (!t || !btf_is_func_proto(t) || btf_vlen(t) < index + 2) return "";
+  const btf_type* arg = skip(btf__type_by_id(vmlinux.get(), btf_params(t)[index + 1].type));
+  if (!arg || !btf_is_ptr(arg)) return "";
+  const btf_type* pointee = skip(btf__type_by_id(vmlinux.get(), arg->type));
+  if (!pointee || !btf_is_struct(pointee)) return "";
+  const char* name = btf__name_by_offset(vmlinux.get(), pointee->name_off);
+  return name ? name : "";
 }
 
 }  // namespace seismo::doctor

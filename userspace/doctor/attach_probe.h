@@ -2,6 +2,8 @@
 
 #include <linux/bpf.h>
 
+#include <string>
+
 namespace seismo::doctor {
 
 // 0 when a trivial program of this type attaches to the BTF-named target,
@@ -10,5 +12,18 @@ int probe_btf_attach(bpf_prog_type prog_type, bpf_attach_type attach_type, const
 
 // 0 when a kprobe BPF program attaches to `function`, else the errno.
 int probe_kprobe_attach(const char* function);
+
+// 0 when a raw_tp program attaches to `tracepoint` ("sched_switch"), else the errno.
+int probe_raw_tp_attach(const char* tracepoint);
+
+// 0 when a pass-all cgroup_skb program attaches to the cgroup directory as
+// a BPF link (allow-multi, as the net probe attaches), else the errno
+// (EPERM: an exclusive program holds that cgroup). Detached at once.
+int probe_cgroup_skb_attach(const std::string& cgroup_path, bpf_attach_type attach_type);
+
+// Name of the struct that tracepoint argument `index` (0 = the first after
+// the context) points to, from the kernel's BTF; "" when the tracepoint is
+// missing or that argument is not a struct pointer.
+std::string tracepoint_arg_struct(const std::string& tracepoint, unsigned index);
 
 }  // namespace seismo::doctor

@@ -158,6 +158,55 @@ void check_qdiscs(std::vector<Finding>& out) {
   }
 }
 
+// The hooks behind the network, TCP, scheduler and OOM probes. A probe
+// whose hook cannot attach is skipped by seismod (the others keep working),
+// so these are warnings, not failures.
+void check_signal_hooks(std::vector<Finding>& out) {
+  struct {
+    const char* tracepoint;
+    const char* needed_for;
+  } const hooks[] = {
+      {"inet_sock_set_state", "tcp probe: connections opened, connect latency"},
+      {"tcp_retransmit_skb", "tcp probe: retransmits"},
+      {"tcp_send_reset", "tcp probe: resets sent"},
+      {"tcp_receive_reset", "tcp probe: resets received"},
+      {"sched_wakeup", "sched probe: run-queue latency"},
+      {"sched_wakeup_new", "sched probe: run-queue latency"},
+      {"sched_switch", "sched probe: run-queue latency"},
+      {"mark_victim", "oom probe: OOM kills"},
+  };
+  for (const auto& h : hooks) {
+    int tp = probe_btf_attach(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, (std::string("btf_trace_") + h.tracepoint).c_str(),
+                              BTF_KIND_TYPEDEF);
+    int raw = tp == 0 ? 0 : probe_raw_tp_attach(h.tracepoint);
+    std::string detail = tp == 0    ? "tp_btf attaches"
+                         : raw == 0 ? "raw_tp only (tp_btf: " + errno_text(tp) + ")"
+                                    : "cannot attach (tp_btf: " + errno_text(tp) + ", raw_tp: " + errno_text(raw) + ")";
+    out.push_back(make("signals", h.tracepoint, tp == 0, detail,
+                       raw == 0 ? "none needed: seismod falls back to raw_tp"
+                                : "a kernel with this tracepoint (and BPF raw tracepoints); seismod skips the probe",
+                       h.needed_for, Verdict::warn));
+  }
+  bool victim_task = tracepoint_arg_struct("mark_victim", 0) == "task_struct";
+  out.push_back(make("signals", "mark_victim task", victim_task,
+                     victim_task ? "oom:mark_victim passes the victim task" : "oom:mark_victim passes only a pid",
+                     "Linux 6.8+ (the tracepoint's task argument); seismod skips the oom probe", "oom probe: victim's "
+                     "cgroup and memory figures", Verdict::warn));
+  auto cg2 = cgroup::find_mount("cgroup2");
+  for (auto [type, name] : {std::pair{BPF_CGROUP_INET_INGRESS, "cgroup_skb ingress"},
+                            std::pair{BPF_CGROUP_INET_EGRESS, "cgroup_skb egress"}}) {
+    int r = cg2 ? probe_cgroup_skb_attach(cg2->mount_point, type) : ENOENT;
+    std::string detail = r == 0 ? "attaches at " + cg2->mount_point + " (allow-multi link)"
+                         : cg2  ? "cannot attach at " + cg2->mount_point + ": " + errno_text(r)
+                                : "no cgroup2 mount";
+    out.push_back(make("signals", name, r == 0, detail,
+                       r == EPERM ? "an exclusive (non-multi) program holds the cgroup2 root; attach it with "
+                                    "BPF_F_ALLOW_MULTI or point seismod --net-cgroup elsewhere"
+                                  : "mount cgroup2 and run as root; seismod skips the net probe",
+                       "net probe: packets and bytes per cgroup", Verdict::warn));
+  }
+}
+
 }  // namespace
 
 const char* verdict_name(Verdict v) {
@@ -202,6 +251,7 @@ std::vector<Finding> run_checks() {
   }
   check_filesystems(out);
   check_prog_types(out);
+  check_signal_hooks(out);
   check_map_types(out);
   check_qdiscs(out);
   libbpf_set_print(old);

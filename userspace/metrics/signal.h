@@ -8,6 +8,7 @@
 #include <prometheus/metric_family.h>
 
 #include "metrics/cgroup_labeler.h"
+#include "metrics/log2_histogram.h"
 #include "metrics/series_budget.h"
 #include "probes/loss_stage.h"
 
@@ -42,6 +43,18 @@ class Signal {
 prometheus::MetricFamily make_family(std::string name, std::string help, prometheus::MetricType type);
 prometheus::ClientMetric counter_metric(Labels labels, double value);
 prometheus::ClientMetric gauge_metric(Labels labels, double value);
+// A histogram from the kernel's log2 nanosecond slots, in seconds.
+template <class Count>
+prometheus::ClientMetric histogram_metric(Labels labels, const Log2Histogram& layout, uint64_t count, uint64_t sum_ns,
+                                          const Count* slots, unsigned nslots) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  m.histogram.sample_count = count;
+  m.histogram.sample_sum = static_cast<double>(sum_ns) / 1e9;
+  for (const auto& b : layout.buckets(slots, nslots))
+    m.histogram.bucket.push_back({b.cumulative_count, b.upper_bound_seconds});
+  return m;
+}
 
 // The summary row for a cgroup, created on first use; nullptr when the
 // cgroup no longer exists.

@@ -5,13 +5,8 @@ namespace seismo::metrics {
 namespace {
 
 prometheus::ClientMetric histogram_metric(Labels labels, const syscall_stats& s) {
-  prometheus::ClientMetric m;
-  m.label = std::move(labels);
-  m.histogram.sample_count = s.timed;
-  m.histogram.sample_sum = static_cast<double>(s.dur_sum_ns) / 1e9;
-  for (const auto& b : Log2Histogram::syscall_layout().buckets(s.hist, SEISMO_HIST_SLOTS))
-    m.histogram.bucket.push_back({b.cumulative_count, b.upper_bound_seconds});
-  return m;
+  return metrics::histogram_metric(std::move(labels), Log2Histogram::syscall_layout(), s.timed, s.dur_sum_ns,
+                                   s.hist, SEISMO_HIST_SLOTS);
 }
 
 void accumulate(syscall_stats& into, const syscall_stats& s) {

@@ -56,49 +56,30 @@ Result<std::unique_ptr<ExecProbe>> ExecProbe::create(const ExecProbeConfig& conf
   probe->skel_ = std::move(loaded->skel);
   probe->on_event_ = std::move(on_event);
   probe->status_ = ProbeStatus{"exec", false, flavour_name(loaded->flavour), loaded->fallback_reason};
-  ring_buffer* rb = ring_buffer__new(bpf_map__fd(probe->skel_->maps.exec_events), &ExecProbe::on_sample,
-                                     probe.get(), nullptr);
-  if (!rb) return fail_errno(errno, "exec probe: create ring buffer consumer");
-  probe->ring_.reset(rb);
+  auto reader = bpf::RingReader::create(
+      bpf_map__fd(probe->skel_->maps.exec_events),
+      [p = probe.get()](const void* data, size_t size) { p->on_record(data, size); }, "exec probe");
+  if (!reader) return fail(std::move(reader).error());
+  probe->reader_ = std::move(*reader);
   auto links = bpf::attach_autoloaded(probe->skel_->obj, "exec probe");
   if (!links) return fail(std::move(links).error());
   probe->links_ = std::move(*links);
   probe->status_.attached = true;
-  probe->consumer_ = std::thread([p = probe.get()] { p->consume(); });
   return probe;
 }
 
 ExecProbe::~ExecProbe() {
-  stop_.store(true);
-  if (consumer_.joinable()) consumer_.join();
+  reader_.reset();  // no callback runs once the links go
   links_.clear();
-  ring_.reset();
 }
 
-// Runs on the consumer thread, inside ring_buffer__poll: must not throw.
-int ExecProbe::on_sample(void* ctx, void* data, size_t size) {
-  auto* self = static_cast<ExecProbe*>(ctx);
+void ExecProbe::on_record(const void* data, size_t size) {
   auto ev = decode_exec_event(data, size);
   if (!ev) {
-    self->malformed_.fetch_add(1);
-    return 0;
+    malformed_.fetch_add(1);
+    return;
   }
-  try {
-    if (self->on_event_) self->on_event_(*ev);
-  } catch (const std::exception& e) {
-    log::error("exec probe: event handler failed: {}", e.what());
-  }
-  return 0;
-}
-
-void ExecProbe::consume() {
-  while (!stop_.load()) {
-    int n = ring_buffer__poll(ring_.get(), 250);
-    if (n < 0 && n != -EINTR) {
-      log::error("exec probe: ring buffer poll: {}", std::strerror(-n));
-      return;
-    }
-  }
+  if (on_event_) on_event_(*ev);
 }
 
 void ExecProbe::for_each(const std::function<void(uint64_t, uint64_t)>& visit) {

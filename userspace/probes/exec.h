@@ -5,10 +5,10 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "bpf/libbpf_ptr.h"
+#include "bpf/ring_reader.h"
 #include "common/result.h"
 #include "probes/hook_flavour.h"
 #include "probes/loss_stage.h"
@@ -59,20 +59,17 @@ class ExecProbe : public ExecCountSource {
 
  private:
   ExecProbe() = default;
-  static int on_sample(void* ctx, void* data, size_t size);
-  void consume();
+  void on_record(const void* data, size_t size);
 
   struct SkelDeleter {
     void operator()(exec_bpf* s) const noexcept;
   };
   std::unique_ptr<exec_bpf, SkelDeleter> skel_;
   std::vector<bpf::LinkPtr> links_;
-  bpf::RingBufPtr ring_;
   EventCallback on_event_;
   ProbeStatus status_;
-  std::atomic<bool> stop_{false};
   std::atomic<uint64_t> malformed_{0};
-  std::thread consumer_;
+  std::unique_ptr<bpf::RingReader> reader_;  // last: stops before anything it uses goes
 };
 
 }  // namespace seismo::probes

@@ -12,6 +12,11 @@
 /* Every ring buffer record starts with this header. */
 #define SEISMO_EVENT_VERSION (1)
 #define SEISMO_EVENT_EXEC (1)
+/* Network and OOM signals (tcp.bpf.c, oom.bpf.c). */
+#define SEISMO_EVENT_TCP_RETRANSMIT (2)
+#define SEISMO_EVENT_TCP_RESET_SENT (3)
+#define SEISMO_EVENT_TCP_RESET_RECEIVED (4)
+#define SEISMO_EVENT_OOM_KILL (5)
 
 struct seismo_event_header {
 	__u16 version;
@@ -28,6 +33,7 @@ struct seismo_event_header {
 #define SEISMO_LOSS_STATS_MAP_FULL (0)   /* a per-cgroup stats map had no room for a new key */
 #define SEISMO_LOSS_RINGBUF_FULL (1)     /* bpf_ringbuf_reserve failed */
 #define SEISMO_LOSS_TASK_STORAGE (2)     /* no task storage for a syscall start time */
+#define SEISMO_LOSS_START_MAP_FULL (3)   /* a start-time map (connect, wakeup) had no room */
 #define SEISMO_LOSS_SLOTS (4)
 
 #endif

@@ -143,7 +143,13 @@ RunOutcome run_seismod(const std::vector<std::string>& args, uid_t as_uid, std::
 
 std::vector<std::string> loaded_seismo_programs() {
   static const std::set<std::string> ours = {"syscall_enter", "syscall_exit", "syscall_enter_r", "syscall_exit_ra",
-                                             "exec_sched", "exec_sched_raw"};
+                                             "exec_sched", "exec_sched_raw",
+                                             // signals: net, tcp, sched, oom probes and the tests' tc drop
+                                             "cgskb_ingress", "cgskb_egress", "tcp_state", "tcp_state_raw",
+                                             "tcp_retrans", "tcp_retrans_raw", "tcp_rst_tx", "tcp_rst_tx_raw",
+                                             "tcp_rst_rx", "tcp_rst_rx_raw", "runq_wakeup", "runq_wakeup_raw",
+                                             "runq_wknew", "runq_wknew_raw", "runq_switch", "runq_switch_raw",
+                                             "oom_victim", "oom_victim_raw", "sigtest_drop"};
   std::vector<std::string> found;
   __u32 id = 0;
   while (bpf_prog_get_next_id(id, &id) == 0) {

@@ -1,0 +1,164 @@
+// The verifier test for the signals probes: each loads and attaches on this
+// kernel in every hook flavour, works, and leaves nothing behind; decoders
+// reject records they do not understand.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "bpf/libbpf_ptr.h"
+#include "cgroup/mountinfo.h"
+#include "probes/net.h"
+#include "probes/oom.h"
+#include "probes/sched.h"
+#include "probes/tcp.h"
+#include "support/seismod_process.h"
+
+using namespace seismo;
+using namespace seismo::probes;
+using seismo::testing::loaded_seismo_programs;
+using seismo::testing::no_seismo_programs_within;
+
+namespace {
+
+std::string cgroup2_root() {
+  auto m = cgroup::find_mount("cgroup2");
+  return m ? m->mount_point : "";
+}
+
+// This process's cgroup v2 id: the inode of its directory.
+uint64_t own_cgroup_id() {
+  std::ifstream f("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("0::", 0) != 0) continue;
+    struct stat st {};
+    std::string path = cgroup2_root() + line.substr(3);
+    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+  }
+  return 0;
+}
+
+// A loopback connect to a port nobody listens on: refused with a RST.
+void refused_connect(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_NE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  ::close(fd);
+}
+
+class SignalsProbesLoad : public ::testing::TestWithParam<HookFlavour> {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "loading BPF programs needs root";
+    bpf::route_libbpf_log();
+    ASSERT_TRUE(no_seismo_programs_within()) << "an earlier test's programs are still loaded";
+  }
+};
+
+}  // namespace
+
+TEST_P(SignalsProbesLoad, TcpCountsAndStreamsAResetForThisCgroup) {
+  std::mutex m;
+  std::vector<TcpEvent> events;
+  TcpProbeConfig config;
+  config.only_flavour = GetParam();
+  auto p = TcpProbe::create(config, [&](const TcpEvent& ev) {
+    std::lock_guard lock(m);
+    events.push_back(ev);
+  });
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ((*p)->status().hook, flavour_name(GetParam()));
+  EXPECT_EQ(loaded_seismo_programs().size(), 4u);  // state, retransmit, reset sent, reset received
+  refused_connect(9);
+
+  const uint64_t me = own_cgroup_id();
+  ASSERT_NE(me, 0u);
+  bool found = false;
+  for (int i = 0; i < 100 && !found; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::lock_guard lock(m);
+    for (const auto& ev : events)
+      found |= ev.kind == TcpEventKind::reset_received && ev.dport == 9 && ev.cgroup_id == me;
+  }
+  EXPECT_TRUE(found) << "no reset_received event for port 9 in this process's cgroup";
+  uint64_t received = 0, failures = 0;
+  (*p)->for_each([&](uint64_t id, const tcp_stats& s) {
+    if (id != me) return;
+    received += s.resets_received;
+    failures += s.connect_failures;
+  });
+  EXPECT_GE(received, 1u);
+  EXPECT_GE(failures, 1u);
+  p->reset();
+  EXPECT_TRUE(no_seismo_programs_within());
+}
+
+TEST_P(SignalsProbesLoad, SchedSeesRunQueueWaits) {
+  SchedProbeConfig config;
+  config.only_flavour = GetParam();
+  auto p = SchedProbe::create(config);
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(loaded_seismo_programs().size(), 3u);  // wakeup, wakeup_new, switch
+  for (int i = 0; i < 20; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // wakeups of our own
+  uint64_t waits = 0;
+  (*p)->for_each([&](uint64_t, const runq_stats& s) { waits += s.count; });
+  EXPECT_GT(waits, 0u);
+  p->reset();
+  EXPECT_TRUE(no_seismo_programs_within());
+}
+
+TEST_P(SignalsProbesLoad, OomLoadsWhereTheTracepointPassesTheTask) {
+  if (auto r = check_mark_victim_passes_task(); !r) GTEST_SKIP() << r.error().message();
+  OomProbeConfig config;
+  config.only_flavour = GetParam();
+  auto p = OomProbe::create(config, [](const OomEvent&) {});
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(loaded_seismo_programs().size(), 1u);
+  p->reset();
+  EXPECT_TRUE(no_seismo_programs_within());
+}
+
+INSTANTIATE_TEST_SUITE_P(Flavours, SignalsProbesLoad, ::testing::Values(HookFlavour::tp_btf, HookFlavour::raw_tp),
+                         [](const auto& info) { return std::string(flavour_name(info.param)); });
+
+TEST(SignalsNetProbeLoad, AttachesNextToOtherProgramsAndCountsLoopback) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  ASSERT_TRUE(no_seismo_programs_within());
+  const std::string root = cgroup2_root();
+  ASSERT_FALSE(root.empty());
+  // Two instances on the same cgroup: links are allow-multi, so a CNI's
+  // programs and ours coexist the same way.
+  auto a = NetProbe::create({1024, root});
+  ASSERT_TRUE(a) << a.error().message();
+  auto b = NetProbe::create({1024, root});
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_EQ(loaded_seismo_programs().size(), 4u);
+  refused_connect(9);  // SYN out, RST in: both on loopback
+  const uint64_t me = own_cgroup_id();
+  uint64_t tx = 0;
+  (*a)->for_each([&](uint64_t id, const net_stats& s) {
+    if (id == me) tx += s.tx_packets;
+  });
+  EXPECT_GE(tx, 1u);
+  a->reset();
+  b->reset();
+  EXPECT_TRUE(no_seismo_programs_within());
+}
+
+TEST(SignalsNetProbeLoad, ReportsAMissingCgroup) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  auto p = NetProbe::create({1024, "/nonexistent/cgroup"});
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message().find("/nonexistent/cgroup"), std::string::npos) << p.error().message();
+}

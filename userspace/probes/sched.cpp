@@ -1,0 +1,64 @@
+#include "probes/sched.h"
+
+#include "bpf/cgroup_rows.h"
+#include "bpf/link.h"
+#include "bpf/percpu.h"
+#include "sched.skel.h"
+
+namespace seismo::probes {
+
+static_assert(sizeof(runq_stats) == 16 + 8 * SEISMO_HIST_SLOTS, "runq_stats must match bpf/include/seismo/sched.h");
+
+void SchedProbe::SkelDeleter::operator()(sched_bpf* s) const noexcept { sched_bpf__destroy(s); }
+
+Result<std::unique_ptr<SchedProbe>> SchedProbe::create(const SchedProbeConfig& config) {
+  if (config.max_entries == 0 || config.runnable_entries == 0)
+    return fail_errno(EINVAL, "sched probe: map sizes must be > 0");
+  using Ptr = std::unique_ptr<sched_bpf, SkelDeleter>;
+  auto loaded = load_with_fallback<Ptr>(
+      &sched_bpf__open_opts, &sched_bpf__load,
+      [&](sched_bpf* s) -> Result<void> {
+        if (auto r = check_libbpf(bpf_map__set_max_entries(s->maps.runq_stats, config.max_entries),
+                                  "size runq_stats");
+            !r)
+          return r;
+        // Each flavour keeps enqueue times in its own map: create only that
+        // one (the raw_tp hash is preallocated; task storage needs 5.11).
+        const bool btf = bpf_program__autoload(s->progs.runq_switch);
+        if (auto r = check_libbpf(bpf_map__set_autocreate(s->maps.runq_start, !btf), "runq_start autocreate"); !r)
+          return r;
+        if (auto r = check_libbpf(bpf_map__set_autocreate(s->maps.runq_task_start, btf), "runq_task_start autocreate");
+            !r)
+          return r;
+        return check_libbpf(bpf_map__set_max_entries(s->maps.runq_start, config.runnable_entries),
+                            "size runq_start");
+      },
+      "sched probe", config.only_flavour);
+  if (!loaded) return fail(std::move(loaded).error());
+
+  std::unique_ptr<SchedProbe> probe(new SchedProbe());
+  probe->skel_ = std::move(loaded->skel);
+  probe->status_ = ProbeStatus{"sched", false, flavour_name(loaded->flavour), loaded->fallback_reason};
+  auto links = bpf::attach_autoloaded(probe->skel_->obj, "sched probe");
+  if (!links) return fail(std::move(links).error());
+  probe->links_ = std::move(*links);
+  probe->status_.attached = true;
+  return probe;
+}
+
+void SchedProbe::for_each(const std::function<void(uint64_t, const runq_stats&)>& visit) {
+  bpf::for_each_cgroup_row<runq_stats>(skel_->maps.runq_stats, visit);
+}
+
+void SchedProbe::forget_cgroups(const std::vector<uint64_t>& cgroup_ids) {
+  bpf::delete_cgroup_rows(skel_->maps.runq_stats, cgroup_ids);
+}
+
+std::vector<LossCount> SchedProbe::losses() {
+  auto raw = bpf::read_loss_counters(skel_->maps.losses);
+  return {{"runq_map_full", raw.at(SEISMO_LOSS_STATS_MAP_FULL)},
+          {"runq_start_full", raw.at(SEISMO_LOSS_START_MAP_FULL)},
+          {"runq_task_storage", raw.at(SEISMO_LOSS_TASK_STORAGE)}};
+}
+
+}  // namespace seismo::probes
