@@ -23,8 +23,10 @@ _Static_assert(sizeof(struct fault_stats) == 32, "fault_stats layout");
 _Static_assert(sizeof(struct fault_state) == 16, "fault_state layout");
 _Static_assert(sizeof(struct fault_flow_key) == 8, "fault_flow_key layout");
 
-/* uapi/linux/pkt_cls.h, which vmlinux.h (enums and types only) lacks. */
-#define SEISMO_TC_ACT_OK (0)
+/* uapi/linux/pkt_cls.h, which vmlinux.h (enums and types only) lacks.
+ * UNSPEC, not OK, lets the packet on to the next filter: a direct-action OK
+ * would end classification and bypass filters of other tools behind ours. */
+#define SEISMO_TC_ACT_UNSPEC (-1)
 #define SEISMO_TC_ACT_SHOT (2)
 #define SEISMO_TC_ACT_STOLEN (4)
 
@@ -153,9 +155,9 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 
 	att = bpf_map_lookup_elem(&fault_attach, &attach_id);
 	if (!att || !att->count)
-		return SEISMO_TC_ACT_OK;
+		return SEISMO_TC_ACT_UNSPEC;
 	if (fault_packet__parse(skb, cfg_l2_len, &pkt))
-		return SEISMO_TC_ACT_OK;
+		return SEISMO_TC_ACT_UNSPEC;
 	now = bpf_ktime_get_ns();
 
 	for (int i = 0; i < SEISMO_FAULTS_PER_ATTACH; i++) {
@@ -204,7 +206,7 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 			stats->delay_ns += t - base;
 		fault__count_delay(delay_slot, t - base);
 	}
-	return SEISMO_TC_ACT_OK;
+	return SEISMO_TC_ACT_UNSPEC;
 }
 
 /* Egress: TC_ACT_STOLEN, not SHOT, so a local sender sees success (SHOT at

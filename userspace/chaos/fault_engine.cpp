@@ -74,6 +74,7 @@ nlohmann::json ReconcileReport::to_json() const {
           {"unknown_slots_cleared", unknown_slots_cleared},
           {"devices_restored", devices_restored},
           {"devices_gone", devices_gone},
+          {"orphan_programs", orphan_programs},
           {"errors", errors}};
 }
 

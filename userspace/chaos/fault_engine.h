@@ -41,6 +41,7 @@ struct ReconcileReport {
   size_t unknown_slots_cleared = 0;          // map entries no fault owned
   size_t devices_restored = 0;               // devices given back their qdiscs
   size_t devices_gone = 0;                   // recorded devices that no longer exist
+  size_t orphan_programs = 0;                // our programs on devices no record names (state file lost)
   std::vector<std::string> errors;
   [[nodiscard]] nlohmann::json to_json() const;
 };

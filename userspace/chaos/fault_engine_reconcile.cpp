@@ -53,6 +53,7 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
 
   // Devices: keep attachments that carry an adopted fault; remove the rest
   // and any seismo-tagged filter nobody recorded.
+  std::set<uint32_t> seen_programs;
   for (const auto& rec : state.devices) {
     auto dev = HookedDevice::adopt(rec);
     if (!dev) {
@@ -69,20 +70,24 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
       attachments_[a.attach_id] = Attachment{rec.key, a.hook, a.peer_is_src, slots};
       kept.insert(a.attach_id);
     }
+    // List first: a removed filter's program lingers in the kernel for a
+    // moment, and must not be mistaken for an orphan below.
+    auto tagged = (*dev)->tagged_filters();
+    if (!tagged) report_.errors.push_back(tagged.error().message());
+    std::set<uint32_t> detached;
     for (const auto& a : rec.attachments) {
       if (kept.count(a.attach_id)) continue;
       if (auto r = (*dev)->detach(a.attach_id); !r) report_.errors.push_back(r.error().message());
       else ++report_.filters_removed;
+      detached.insert(a.attach_id);
     }
-    auto tagged = (*dev)->tagged_filters();
-    if (!tagged) {
-      report_.errors.push_back(tagged.error().message());
-    } else {
-      for (const auto& [hook, filter] : *tagged) {
-        if ((filter.handle & 0xffff0000) == kFilterHandleBase && kept.count(filter.handle & 0xffff)) continue;
-        if (auto r = (*dev)->remove_filter(hook, filter); !r) report_.errors.push_back(r.error().message());
-        else ++report_.filters_removed;
-      }
+    for (const auto& [hook, filter] : tagged ? *tagged : std::vector<std::pair<net::TcHook, net::TcFilter>>{}) {
+      seen_programs.insert(filter.prog_id);
+      const bool ours = (filter.handle & 0xffff0000) == kFilterHandleBase;
+      const uint32_t id = filter.handle & 0xffff;
+      if (ours && (kept.count(id) || detached.count(id))) continue;
+      if (auto r = (*dev)->remove_filter(hook, filter); !r) report_.errors.push_back(r.error().message());
+      else ++report_.filters_removed;
     }
     const DeviceKey key = rec.key;
     devices_.emplace(key, std::move(*dev));
@@ -121,6 +126,16 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
     if (att && att->count) (void)maps_->write_attach(id, fault_attach{});
   }
 
+  // Programs of ours still loaded that no recorded device holds: attached
+  // to devices we have no record of (a lost state file). Their faults are
+  // cleared above, so they pass everything; say so.
+  for (uint32_t id : maps_->program_ids())
+    if (!seen_programs.count(id)) ++report_.orphan_programs;
+  if (report_.orphan_programs)
+    log::warn("fault reconciliation: {} seismo fault program(s) are attached to devices with no record (state file "
+              "lost?); their faults are cleared so they pass all traffic. Find them with `tc filter show` (name "
+              "seismo-fault-N, pref 1) and delete them, or restart the pod",
+              report_.orphan_programs);
   if (!report_.adopted.empty() || !report_.expired_removed.empty() || report_.filters_removed ||
       report_.unknown_slots_cleared || report_.devices_restored)
     log::info("fault reconciliation: adopted {} ({}), removed {} ended ({}), {} filter(s) removed, {} unknown "

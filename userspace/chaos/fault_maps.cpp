@@ -2,6 +2,9 @@
 
 #include <bpf/bpf.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <vector>
 
 #include <fmt/format.h>
@@ -92,6 +95,28 @@ std::vector<uint64_t> FaultMaps::losses() const {
     totals.push_back(sum);
   }
   return totals;
+}
+
+std::vector<uint32_t> FaultMaps::program_ids() const {
+  std::vector<uint32_t> out;
+  bpf_map_info map_info{};
+  uint32_t map_len = sizeof(map_info);
+  if (bpf_map_get_info_by_fd(anchor_->map_fd(ChaosMap::cfg), &map_info, &map_len) != 0) return out;
+  for (uint32_t id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
+    int fd = bpf_prog_get_fd_by_id(id);
+    if (fd < 0) continue;
+    std::vector<uint32_t> map_ids(64);
+    bpf_prog_info info{};
+    info.nr_map_ids = static_cast<uint32_t>(map_ids.size());
+    info.map_ids = reinterpret_cast<uintptr_t>(map_ids.data());
+    uint32_t len = sizeof(info);
+    if (bpf_prog_get_info_by_fd(fd, &info, &len) == 0) {
+      const uint32_t n = std::min<uint32_t>(info.nr_map_ids, static_cast<uint32_t>(map_ids.size()));
+      if (std::find(map_ids.begin(), map_ids.begin() + n, map_info.id) != map_ids.begin() + n) out.push_back(id);
+    }
+    ::close(fd);
+  }
+  return out;
 }
 
 Result<void> FaultMaps::unpin() { return anchor_->unpin_maps(pin_dir_); }

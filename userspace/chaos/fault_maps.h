@@ -27,6 +27,10 @@ class FaultMaps : public FaultCounterSource {
   [[nodiscard]] FaultCounters counters(uint32_t slot) const override;
   [[nodiscard]] std::vector<uint64_t> losses() const override;
 
+  // Ids of the loaded programs that use these maps (every attachment's
+  // program instance, whoever attached it).
+  [[nodiscard]] std::vector<uint32_t> program_ids() const;
+
   [[nodiscard]] const std::string& pin_dir() const { return pin_dir_; }
   // Removes the pins (clean shutdown, nothing left to reconcile).
   Result<void> unpin();
