@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
 #include "chaos/fault_engine.h"
 

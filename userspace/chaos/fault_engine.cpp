@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "chaos/chaos_object.h"
+#include "chaos/conflict_rule.h"
 #include "chaos/duration.h"
 #include "chaos/endpoint_selection.h"
 #include "chaos/fault_encoding.h"
@@ -192,17 +193,15 @@ Result<void> FaultEngine::check_conflicts_locked(const FaultSpec& spec, const st
       if (att.peer_is_src == site.peer_is_src && att.slots.size() >= SEISMO_FAULTS_PER_ATTACH)
         return fail_errno(ENOSPC, fmt::format("{}: already has {} faults (the limit per device and direction)",
                                               site.where, SEISMO_FAULTS_PER_ATTACH));
-      if (spec.action != Action::delay) continue;
-      for (uint32_t slot : att.slots) {
-        for (const auto& [name, f] : faults_) {
-          if (f.slot != slot || f.spec.action != Action::delay) continue;
-          if (filters_overlap(spec.filter, f.spec.filter))
-            return fail_errno(EEXIST, fmt::format("conflicts with fault '{}' on {}: two delay faults on overlapping "
-                                                  "traffic (give them disjoint filters, or remove '{}'; see "
-                                                  "docs/faults.md, Composition)",
-                                                  name, site.where, name));
-        }
-      }
+      std::vector<PlacedFault> placed;
+      for (uint32_t slot : att.slots)
+        for (const auto& [name, f] : faults_)
+          if (f.slot == slot) placed.push_back({name, &f.spec});
+      if (auto other = conflicting_fault(spec, placed))
+        return fail_errno(EEXIST, fmt::format("conflicts with fault '{}' on {}: two delay faults on overlapping "
+                                              "traffic (give them disjoint filters, or remove '{}'; see "
+                                              "docs/faults.md, Composition)",
+                                              *other, site.where, *other));
     }
   }
   return {};
