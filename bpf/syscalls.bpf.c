@@ -16,8 +16,13 @@
 
 _Static_assert(sizeof(struct syscall_key) == 16, "syscall_key layout");
 _Static_assert(sizeof(struct syscall_stats) == 32 + 8 * SEISMO_HIST_SLOTS, "syscall_stats layout");
+_Static_assert(sizeof(struct syscall_slot) == 16 + sizeof(struct syscall_stats), "syscall_slot layout");
 
 const volatile __u8 cfg_mode = SEISMO_SYSCALL_MODE_FULL;
+/* Cache slots per CPU (a power of two; 0 disables the cache) and how many
+ * CPU regions the cache array holds. */
+const volatile __u32 cfg_cache_slots = 0;
+const volatile __u32 cfg_cache_cpus = 0;
 
 struct syscall_start {
 	__u64 ts_ns;
@@ -37,6 +42,14 @@ struct {
 	__type(key, int);
 	__type(value, struct syscall_start);
 } syscall_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* userspace sets cpus × slots before load */
+	__type(key, __u32);
+	__type(value, struct syscall_slot);
+} syscall_cache SEC(".maps");
 
 SEISMO_DEFINE_LOSSES();
 
@@ -62,14 +75,61 @@ static __always_inline void on_enter(long id)
 	start->nr = id;
 }
 
-/* stats__get - the row for key; the zero template is looked up only when
- * the row is new, keeping the common path to one hash lookup. */
+/* cache__slot_hash - mixes both key fields into every bit (a 64-bit
+ * finalizer): a plain multiply would leave the low slot bits blind to nr. */
+static __always_inline __u32 cache__slot_hash(__u64 cgroup_id, __u32 nr)
+{
+	__u64 x = cgroup_id ^ ((__u64)nr * 0x9E3779B97F4A7C15ULL);
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (__u32)x;
+}
+
+/* cache__get - the key's slot in this CPU's cache region, claiming a free
+ * one; NULL when the slot holds another key (or is being claimed). The claim
+ * is a compare-and-swap because a preempted program on this CPU may race. */
+static __always_inline struct syscall_stats *cache__get(const struct syscall_key *key)
+{
+	struct syscall_slot *slot;
+	__u32 cpu, idx, h;
+
+	if (!cfg_cache_slots)
+		return 0;
+	cpu = bpf_get_smp_processor_id();
+	if (cpu >= cfg_cache_cpus)
+		return 0;
+	h = cache__slot_hash(key->cgroup_id, key->nr);
+	idx = cpu * cfg_cache_slots + (h & (cfg_cache_slots - 1));
+	slot = bpf_map_lookup_elem(&syscall_cache, &idx);
+	if (!slot)
+		return 0;
+	if (slot->state == SEISMO_SLOT_READY) {
+		if (slot->cgroup_id == key->cgroup_id && slot->nr == key->nr)
+			return &slot->stats;
+		return 0;
+	}
+	if (slot->state != SEISMO_SLOT_FREE ||
+	    __sync_val_compare_and_swap(&slot->state, SEISMO_SLOT_FREE, SEISMO_SLOT_CLAIMING) != SEISMO_SLOT_FREE)
+		return 0;
+	slot->cgroup_id = key->cgroup_id;
+	slot->nr = key->nr;
+	slot->state = SEISMO_SLOT_READY;
+	return &slot->stats;
+}
+
+/* stats__get - the row for key: the cache slot, else the hash row (the zero
+ * template is looked up only when the hash row is new). */
 static __always_inline struct syscall_stats *stats__get(const struct syscall_key *key)
 {
 	struct syscall_stats *stats;
 	__u32 zero = 0;
 	void *init;
 
+	stats = cache__get(key);
+	if (stats)
+		return stats;
 	stats = bpf_map_lookup_elem(&syscall_stats, key);
 	if (stats)
 		return stats;

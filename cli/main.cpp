@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   CLI::App app{"seismo: control seismod and inspect this node (eBPF metrics, traces, network faults)"};
   app.set_version_flag("--version", "seismo " + seismo::metrics::build_version());
   app.require_subcommand(1);
+  // Global options work after the subcommand too (`seismo doctor -o json`);
+  // subcommands created below inherit this.
+  app.fallthrough();
   app.add_option("--socket", ctx.socket_path, "seismod control socket")->capture_default_str();
   app.add_option("-o,--output", ctx.output, "Output format: table, json or yaml")
       ->capture_default_str()

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <set>
+
 #include "bpf/libbpf_ptr.h"
 #include "probes/exec.h"
 #include "probes/syscalls.h"
 #include "support/seismod_process.h"
+#include "support/test_cgroup.h"
 
 using namespace seismo;
 using namespace seismo::probes;
@@ -71,4 +74,54 @@ TEST(ExecDecode, RejectsShortAndForeignRecords) {
   auto r = decode_exec_event(big.data(), big.size());  // zero header: wrong version
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("version"), std::string::npos);
+}
+
+// Exact counts whichever way rows are stored: hash only, a one-slot cache
+// (almost every key falls back to the hash), and the default cache.
+class SyscallCacheSizes : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(SyscallCacheSizes, CountsExactlyAndForgetsDeadCgroups) {
+  if (geteuid() != 0) GTEST_SKIP() << "loading BPF programs needs root";
+  ASSERT_TRUE(no_seismo_programs_within());
+  SyscallsProbeConfig cfg;
+  cfg.cache_slots_per_cpu = GetParam() == 99 ? std::nullopt : std::optional<uint32_t>(GetParam());
+  auto p = SyscallsProbe::create(cfg);
+  ASSERT_TRUE(p) << p.error().message();
+  auto cg = seismo::testing::TestCgroup::create("cache");
+  ASSERT_TRUE(cg);
+  constexpr long kCalls = 50000;
+  for (int i = 0; i < 4; ++i)  // several runs: the scheduler spreads them over CPUs
+    ASSERT_EQ(*seismo::testing::run_in_cgroup(*cg, {WORKLOAD_PATH, std::to_string(kCalls), "3"}), 0);
+  uint64_t getppid = 0, openat_errors = 0, rows = 0;
+  std::vector<SyscallSample> mine;
+  (*p)->for_each([&](const SyscallSample& s) {
+    if (s.cgroup_id != cg->id()) return;
+    ++rows;
+    mine.push_back(s);
+    if (s.nr == 110) getppid += s.stats.calls;
+    if (s.nr == 257) openat_errors += s.stats.errors;
+  });
+  EXPECT_EQ(getppid, 4u * kCalls);
+  EXPECT_EQ(openat_errors, 12u);
+  // One row per key after merging cache and hash.
+  std::set<uint32_t> nrs;
+  for (const auto& s : mine) EXPECT_TRUE(nrs.insert(s.nr).second) << "duplicate row for nr " << s.nr;
+  (*p)->forget_rows(mine);
+  size_t left = 0;
+  (*p)->for_each([&](const SyscallSample& s) { left += s.cgroup_id == cg->id(); });
+  EXPECT_EQ(left, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Slots, SyscallCacheSizes, ::testing::Values(0u, 1u, 99u),
+                         [](const auto& info) {
+                           return info.param == 0 ? std::string("hash_only")
+                                  : info.param == 1 ? std::string("one_slot")
+                                                    : std::string("default");
+                         });
+
+TEST(SyscallCache, DefaultSizeFitsTheMemoryBudget) {
+  EXPECT_EQ(default_cache_slots(2), 4096u);
+  EXPECT_EQ(default_cache_slots(64), 256u);
+  EXPECT_EQ(default_cache_slots(100000), 64u);
+  EXPECT_FALSE(SyscallsProbe::create({1024, false, std::nullopt, 3u}));  // not a power of two
 }

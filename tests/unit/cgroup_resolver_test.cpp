@@ -72,15 +72,15 @@ TEST_F(FakeCgroupfs, RemovedCgroupDisappears) {
 
 TEST_F(FakeCgroupfs, ReplacedDirectoryAtSamePathIsANewId) {
   uint64_t old_id = make("/x");
-  // Keep an unrelated dir so the inode is not immediately reused.
-  make("/keep");
   CgroupResolver r(root_);
   r.begin_pass();
   ASSERT_EQ(r.lookup(old_id), "/x");
+  // Make the replacement while the old one still exists, so its inode
+  // number is necessarily different, then move it into place.
+  uint64_t new_id = make("/x.new");
   fs::remove(root_ + "/x");
-  fs::create_directory(root_ + "/x");
-  uint64_t new_id = ino("/x");
-  if (new_id == old_id) GTEST_SKIP() << "filesystem reused the inode number";
+  fs::rename(root_ + "/x.new", root_ + "/x");
+  ASSERT_NE(new_id, old_id);
   r.begin_pass();
   EXPECT_FALSE(r.lookup(old_id));
   EXPECT_EQ(r.lookup(new_id), "/x");

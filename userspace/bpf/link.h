@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "bpf/libbpf_ptr.h"
 #include "common/result.h"
@@ -12,6 +13,20 @@ inline Result<LinkPtr> attach_program(bpf_program* prog) {
   bpf_link* link = bpf_program__attach(prog);
   if (!link) return fail_errno(errno, std::string("attach ") + bpf_program__name(prog));
   return LinkPtr(link);
+}
+
+// Attaches every program of a loaded object that was set to autoload; on
+// any failure the links made so far are destroyed with the vector.
+inline Result<std::vector<LinkPtr>> attach_autoloaded(bpf_object* obj, const std::string& what) {
+  std::vector<LinkPtr> links;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, obj) {
+    if (!bpf_program__autoload(prog)) continue;
+    auto link = attach_program(prog);
+    if (!link) return fail(std::move(link).error().wrap(what));
+    links.push_back(std::move(*link));
+  }
+  return links;
 }
 
 }  // namespace seismo::bpf

@@ -175,7 +175,9 @@ Daemon::~Daemon() {
   // Reverse dependency order; each owner removes what it installed.
   if (server_) server_->stop();
   server_.reset();
+  log::debug("shutdown: control socket closed");
   metrics_server_.reset();
+  log::debug("shutdown: metrics server stopped");
   scraper_.reset();
   exec_.reset();
   syscalls_.reset();

@@ -69,7 +69,6 @@ void check_prog_types(std::vector<Finding>& out) {
     const char* name;
     const char* needed_for;
   } const types[] = {
-      {BPF_PROG_TYPE_TRACING, "tracing (tp_btf)", "syscall and exec probes (preferred flavour)"},
       {BPF_PROG_TYPE_RAW_TRACEPOINT, "raw_tracepoint", "syscall and exec probes (fallback flavour)"},
       {BPF_PROG_TYPE_SCHED_CLS, "sched_cls (tc)", "network faults"},
       {BPF_PROG_TYPE_CGROUP_SKB, "cgroup_skb", "per-cgroup network traffic"},
@@ -82,13 +81,19 @@ void check_prog_types(std::vector<Finding>& out) {
                        "needs a newer kernel or CONFIG_BPF_SYSCALL/CONFIG_BPF_EVENTS", t.needed_for));
   }
   int tp = probe_btf_attach(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, "btf_trace_sys_enter", BTF_KIND_TYPEDEF);
+  // libbpf's TRACING type probe needs fentry, which some hosts forbid while
+  // tp_btf works: only a real attach tells.
   out.push_back(make("attach", "tp_btf sys_enter", tp == 0, tp == 0 ? "attaches" : errno_text(tp),
-                     "seismo falls back to raw_tp", "syscall probe (tp_btf flavour)", Verdict::warn));
+                     "seismo falls back to raw_tp (slightly slower)", "syscall and exec probes (preferred flavour)",
+                     Verdict::warn));
   int fentry = probe_btf_attach(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "vfs_read", BTF_KIND_FUNC);
   out.push_back(make("attach", "fentry", fentry == 0, fentry == 0 ? "attaches" : errno_text(fentry),
                      "not required: seismo uses tracepoints", "(optional) cheaper function probes", Verdict::warn));
   int kprobe = probe_kprobe_attach("vfs_read");
-  out.push_back(make("attach", "kprobe", kprobe == 0, kprobe == 0 ? "attaches" : errno_text(kprobe),
+  std::string kprobe_detail = kprobe == 0        ? "attaches"
+                              : kprobe == ENOENT ? "no kprobe PMU (/sys/bus/event_source/devices/kprobe missing)"
+                                                 : errno_text(kprobe);
+  out.push_back(make("attach", "kprobe", kprobe == 0, kprobe_detail,
                      "not required: seismo uses tracepoints", "(optional) function probes", Verdict::warn));
   int lsm = probe_btf_attach(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open", BTF_KIND_FUNC);
   out.push_back(make("attach", "BPF LSM", lsm == 0, lsm == 0 ? "attaches" : errno_text(lsm),

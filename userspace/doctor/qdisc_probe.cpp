@@ -29,7 +29,13 @@ int add_root_qdisc_on_lo(const std::string& kind) {
   req.nh.nlmsg_seq = 1;
   req.tc.tcm_family = AF_UNSPEC;
   req.tc.tcm_ifindex = 1;  // lo is always ifindex 1 in a new netns
-  req.tc.tcm_parent = TC_H_ROOT;
+  // clsact is not a root qdisc: it hangs off its own pseudo-parent.
+  if (kind == "clsact") {
+    req.tc.tcm_parent = TC_H_CLSACT;
+    req.tc.tcm_handle = TC_H_MAKE(TC_H_CLSACT, 0);
+  } else {
+    req.tc.tcm_parent = TC_H_ROOT;
+  }
   auto* rta = reinterpret_cast<rtattr*>(req.attrs);
   rta->rta_type = TCA_KIND;
   rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(kind.size() + 1));

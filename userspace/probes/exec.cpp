@@ -60,13 +60,9 @@ Result<std::unique_ptr<ExecProbe>> ExecProbe::create(const ExecProbeConfig& conf
                                      probe.get(), nullptr);
   if (!rb) return fail_errno(errno, "exec probe: create ring buffer consumer");
   probe->ring_.reset(rb);
-  bpf_program* prog = nullptr;
-  bpf_object__for_each_program(prog, probe->skel_->obj) {
-    if (!bpf_program__autoload(prog)) continue;
-    auto link = bpf::attach_program(prog);
-    if (!link) return fail(std::move(link).error().wrap("exec probe"));
-    probe->links_.push_back(std::move(*link));
-  }
+  auto links = bpf::attach_autoloaded(probe->skel_->obj, "exec probe");
+  if (!links) return fail(std::move(links).error());
+  probe->links_ = std::move(*links);
   probe->status_.attached = true;
   probe->consumer_ = std::thread([p = probe.get()] { p->consume(); });
   return probe;

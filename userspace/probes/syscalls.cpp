@@ -2,7 +2,10 @@
 
 #include <bpf/bpf.h>
 
+#include <bit>
 #include <cstring>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "bpf/link.h"
 #include "bpf/percpu.h"
@@ -14,19 +17,34 @@ namespace seismo::probes {
 static_assert(sizeof(syscall_key) == 16, "syscall_key must match bpf/include/seismo/syscalls.h");
 static_assert(sizeof(syscall_stats) == 32 + 8 * SEISMO_HIST_SLOTS, "syscall_stats layout");
 
+static_assert(sizeof(syscall_slot) == 16 + sizeof(syscall_stats), "syscall_slot layout");
+
+uint32_t default_cache_slots(unsigned cpus) {
+  constexpr size_t kBudget = 8u << 20;
+  size_t fit = kBudget / (sizeof(syscall_slot) * std::max(1u, cpus));
+  return static_cast<uint32_t>(std::clamp<size_t>(std::bit_floor(std::max<size_t>(fit, 1)), 64, 4096));
+}
+
 namespace {
+void add_stats(syscall_stats& into, const syscall_stats& v) {
+  into.calls += v.calls;
+  into.errors += v.errors;
+  into.timed += v.timed;
+  into.dur_sum_ns += v.dur_sum_ns;
+  for (int i = 0; i < SEISMO_HIST_SLOTS; ++i) into.hist[i] += v.hist[i];
+}
+
+struct KeyHash {
+  size_t operator()(const std::pair<uint64_t, uint32_t>& k) const noexcept {
+    return std::hash<uint64_t>()(k.first * 0x9E3779B97F4A7C15ULL ^ k.second);
+  }
+};
+
 SyscallSample sum_cpus(const syscall_key& key, const syscall_stats* per_cpu, unsigned ncpu) {
   SyscallSample s;
   s.cgroup_id = key.cgroup_id;
   s.nr = key.nr;
-  for (unsigned c = 0; c < ncpu; ++c) {
-    const syscall_stats& v = per_cpu[c];
-    s.stats.calls += v.calls;
-    s.stats.errors += v.errors;
-    s.stats.timed += v.timed;
-    s.stats.dur_sum_ns += v.dur_sum_ns;
-    for (int i = 0; i < SEISMO_HIST_SLOTS; ++i) s.stats.hist[i] += v.hist[i];
-  }
+  for (unsigned c = 0; c < ncpu; ++c) add_stats(s.stats, per_cpu[c]);
   return s;
 }
 }  // namespace
@@ -35,6 +53,10 @@ void SyscallsProbe::SkelDeleter::operator()(syscalls_bpf* s) const noexcept { sy
 
 Result<std::unique_ptr<SyscallsProbe>> SyscallsProbe::create(const SyscallsProbeConfig& config) {
   if (config.max_entries == 0) return fail_errno(EINVAL, "syscalls probe: max_entries must be > 0");
+  const unsigned ncpu = bpf::possible_cpus();
+  const uint32_t slots = config.cache_slots_per_cpu.value_or(default_cache_slots(ncpu));
+  if (slots != 0 && !std::has_single_bit(slots))
+    return fail_errno(EINVAL, "syscalls probe: cache slots per CPU must be a power of two");
   using Ptr = std::unique_ptr<syscalls_bpf, SkelDeleter>;
   auto loaded = load_with_fallback<Ptr>(
       &syscalls_bpf__open_opts, &syscalls_bpf__load,
@@ -42,6 +64,12 @@ Result<std::unique_ptr<SyscallsProbe>> SyscallsProbe::create(const SyscallsProbe
         s->rodata->cfg_mode = config.count_only ? SEISMO_SYSCALL_MODE_COUNT : SEISMO_SYSCALL_MODE_FULL;
         if (auto r = check_libbpf(bpf_map__set_max_entries(s->maps.syscall_stats, config.max_entries),
                                   "size syscall_stats map");
+            !r)
+          return r;
+        s->rodata->cfg_cache_slots = slots;
+        s->rodata->cfg_cache_cpus = ncpu;
+        if (auto r = check_libbpf(bpf_map__set_max_entries(s->maps.syscall_cache, std::max(1u, slots * ncpu)),
+                                  "size syscall_cache map");
             !r)
           return r;
         if (config.count_only) {
@@ -56,19 +84,41 @@ Result<std::unique_ptr<SyscallsProbe>> SyscallsProbe::create(const SyscallsProbe
 
   std::unique_ptr<SyscallsProbe> probe(new SyscallsProbe());
   probe->skel_ = std::move(loaded->skel);
-  probe->status_ = ProbeStatus{"syscalls", false, flavour_name(loaded->flavour), loaded->fallback_reason};
-  bpf_program* prog = nullptr;
-  bpf_object__for_each_program(prog, probe->skel_->obj) {
-    if (!bpf_program__autoload(prog)) continue;
-    auto link = bpf::attach_program(prog);
-    if (!link) return fail(std::move(link).error().wrap("syscalls probe"));
-    probe->links_.push_back(std::move(*link));
+  probe->cache_slots_ = slots;
+  if (slots) {
+    auto mapped = bpf::MappedMap::map(probe->skel_->maps.syscall_cache);
+    if (!mapped) return fail(std::move(mapped).error().wrap("syscalls probe"));
+    probe->cache_.emplace(std::move(*mapped));
   }
+  probe->status_ = ProbeStatus{"syscalls", false, flavour_name(loaded->flavour), loaded->fallback_reason};
+  auto links = bpf::attach_autoloaded(probe->skel_->obj, "syscalls probe");
+  if (!links) return fail(std::move(links).error());
+  probe->links_ = std::move(*links);
   probe->status_.attached = true;
   return probe;
 }
 
+// Rows live in the cache (one slot per CPU that saw the key) and in the
+// hash (keys whose slot was taken): merge both into one row per key.
 void SyscallsProbe::for_each(const std::function<void(const SyscallSample&)>& visit) {
+  if (!cache_) return read_hash(visit);
+  std::unordered_map<std::pair<uint64_t, uint32_t>, syscall_stats, KeyHash> merged;
+  for (size_t i = 0; i < cache_->entries(); ++i) {
+    const auto* slot = cache_->at<const syscall_slot>(i);
+    if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != SEISMO_SLOT_READY) continue;
+    add_stats(merged[{slot->cgroup_id, slot->nr}], slot->stats);
+  }
+  read_hash([&](const SyscallSample& row) { add_stats(merged[{row.cgroup_id, row.nr}], row.stats); });
+  for (const auto& [key, stats] : merged) {
+    SyscallSample s;
+    s.cgroup_id = key.first;
+    s.nr = key.second;
+    s.stats = stats;
+    visit(s);
+  }
+}
+
+void SyscallsProbe::read_hash(const std::function<void(const SyscallSample&)>& visit) {
   const int fd = bpf_map__fd(skel_->maps.syscall_stats);
   const unsigned ncpu = bpf::possible_cpus();
   constexpr uint32_t kBatch = 256;
@@ -100,10 +150,10 @@ void SyscallsProbe::for_each(const std::function<void(const SyscallSample&)>& vi
       if (e == ENOENT) return;
     }
   }
-  for_each_iterating(visit);
+  read_hash_iterating(visit);
 }
 
-void SyscallsProbe::for_each_iterating(const std::function<void(const SyscallSample&)>& visit) {
+void SyscallsProbe::read_hash_iterating(const std::function<void(const SyscallSample&)>& visit) {
   const int fd = bpf_map__fd(skel_->maps.syscall_stats);
   const unsigned ncpu = bpf::possible_cpus();
   std::vector<syscall_stats> per_cpu(ncpu);
@@ -117,11 +167,25 @@ void SyscallsProbe::for_each_iterating(const std::function<void(const SyscallSam
   }
 }
 
+// Safe without racing the kernel: a slot tagged with a dead cgroup is never
+// written again (ids are not reused, and only FREE slots are claimed), so it
+// can be zeroed and then released.
 void SyscallsProbe::forget_rows(const std::vector<SyscallSample>& rows) {
   const int fd = bpf_map__fd(skel_->maps.syscall_stats);
+  std::unordered_set<uint64_t> dead;
   for (const auto& row : rows) {
     syscall_key key{row.cgroup_id, row.nr, 0};
     bpf_map_delete_elem(fd, &key);
+    dead.insert(row.cgroup_id);
+  }
+  if (!cache_ || dead.empty()) return;
+  for (size_t i = 0; i < cache_->entries(); ++i) {
+    auto* slot = cache_->at<syscall_slot>(i);
+    if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != SEISMO_SLOT_READY || !dead.count(slot->cgroup_id)) continue;
+    std::memset(&slot->stats, 0, sizeof(slot->stats));
+    slot->cgroup_id = 0;
+    slot->nr = 0;
+    __atomic_store_n(&slot->state, SEISMO_SLOT_FREE, __ATOMIC_RELEASE);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bpf/libbpf_ptr.h"
+#include "bpf/mapped_map.h"
 #include "common/result.h"
 #include "probes/hook_flavour.h"
 #include "probes/loss_stage.h"
@@ -39,7 +40,13 @@ struct SyscallsProbeConfig {
   uint32_t max_entries = 10240;  // (cgroup, syscall) rows; kernel memory = rows × 288 B × CPUs
   bool count_only = false;       // sys_exit only: no latency histogram, one hook hit per syscall
   std::optional<HookFlavour> only_flavour;  // unset: tp_btf, falling back to raw_tp
+  // Direct-mapped cache slots per CPU in front of the hash (power of two; 0
+  // disables it). Unset: as many as fit in ~8 MiB over all CPUs, 64..4096.
+  std::optional<uint32_t> cache_slots_per_cpu;
 };
+
+// The cache size chosen for `cpus` CPUs when none is configured.
+uint32_t default_cache_slots(unsigned cpus);
 
 // Loads bpf/syscalls.bpf.c (tp_btf, falling back to raw_tp) and reads its
 // per-CPU map on demand.
@@ -54,12 +61,15 @@ class SyscallsProbe : public SyscallStatsSource {
 
  private:
   SyscallsProbe() = default;
-  void for_each_iterating(const std::function<void(const SyscallSample&)>& visit);
+  void read_hash(const std::function<void(const SyscallSample&)>& visit);
+  void read_hash_iterating(const std::function<void(const SyscallSample&)>& visit);
 
   struct SkelDeleter {
     void operator()(syscalls_bpf* s) const noexcept;
   };
   std::unique_ptr<syscalls_bpf, SkelDeleter> skel_;
+  std::optional<bpf::MappedMap> cache_;  // unmapped before the skeleton goes
+  uint32_t cache_slots_ = 0;
   std::vector<bpf::LinkPtr> links_;  // declared after skel_: destroyed first
   ProbeStatus status_;
   std::vector<uint8_t> keys_buf_, values_buf_;
