@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
-#include <regex>
 
 #include "cgroup/mountinfo.h"
 #include "chaos/fault_engine.h"
@@ -25,18 +24,6 @@ using namespace seismo::testing;
 using nlohmann::json;
 
 namespace {
-
-struct Rtt {
-  double min = 0, avg = 0, max = 0;
-};
-
-std::optional<Rtt> ping(const TestNetns& from, const std::string& to, int count = 10) {
-  auto out = from.exec({"ping", "-q", "-c", std::to_string(count), "-i", "0.05", "-W", "2", to}).output;
-  std::smatch m;
-  static const std::regex re(R"(= ([0-9.]+)/([0-9.]+)/([0-9.]+)/)");
-  if (!std::regex_search(out, m, re)) return std::nullopt;
-  return Rtt{std::stod(m[1]), std::stod(m[2]), std::stod(m[3])};
-}
 
 class ChaosDelayTest : public ::testing::Test {
  protected:
@@ -56,7 +43,7 @@ class ChaosDelayTest : public ::testing::Test {
     auto ab = VethPair::create(*a_, *b_);
     ASSERT_TRUE(ab) << ab.error().message();
     ab_.emplace(std::move(*ab));
-    ASSERT_TRUE(ping(*a_, ab_->b_ip(), 2));
+    ASSERT_TRUE(udp_rtt(*a_, *b_, ab_->b_ip(), 6999, 2));
     before_a_ = tc_state(*a_, ab_->a_name());
     before_b_ = tc_state(*b_, ab_->b_name());
     FaultEngineConfig c;
@@ -110,27 +97,27 @@ TEST_F(ChaosDelayTest, EgressDelayAddsTheLatencyToTheRoundTrip) {
   auto r = add(delay("d50", "50ms"));
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_NE(tc_state(*a_, ab_->a_name()).find("fq 5e15:"), std::string::npos);
-  auto rtt = ping(*a_, ab_->b_ip());
+  auto rtt = udp_rtt(*a_, *b_, ab_->b_ip(), 7000, 10);
   ASSERT_TRUE(rtt);
-  EXPECT_GE(rtt->min, 50.0);
-  EXPECT_LE(rtt->max, 60.0);
-  std::cout << fmt::format("[ info ] 50 ms delay: rtt min/avg/max {:.2f}/{:.2f}/{:.2f} ms\n", rtt->min, rtt->avg, rtt->max);
+  EXPECT_GE(rtt->min_ms, 50.0);
+  EXPECT_LE(rtt->max_ms, 60.0);
+  std::cout << fmt::format("[ info ] 50 ms delay: rtt min/avg/max {:.2f}/{:.2f}/{:.2f} ms\n", rtt->min_ms, rtt->avg_ms, rtt->max_ms);
   auto c = counters("d50");
   EXPECT_GE(c.delayed, 10u);
   EXPECT_GE(c.delay_hist[25], 10u);  // 50 ms lies in [2^25, 2^26) ns
   ASSERT_TRUE(engine_->remove("d50"));
   EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_a_);
-  auto after = ping(*a_, ab_->b_ip());
+  auto after = udp_rtt(*a_, *b_, ab_->b_ip(), 7000, 10);
   ASSERT_TRUE(after);
-  EXPECT_LT(after->max, 10.0);
+  EXPECT_LT(after->max_ms, 10.0);
 }
 
 TEST_F(ChaosDelayTest, JitterStaysWithinItsBoundsAndKeepsFlowOrder) {
   ASSERT_TRUE(add(delay("jit", "50ms", "20ms")));
-  auto rtt = ping(*a_, ab_->b_ip(), 20);
+  auto rtt = udp_rtt(*a_, *b_, ab_->b_ip(), 7000, 20);
   ASSERT_TRUE(rtt);
-  EXPECT_GE(rtt->min, 30.0);
-  EXPECT_LE(rtt->max, 75.0);
+  EXPECT_GE(rtt->min_ms, 30.0);
+  EXPECT_LE(rtt->max_ms, 75.0);
   auto run = udp_run(*a_, *b_, ab_->b_ip(), 6100, 2000);
   ASSERT_TRUE(run);
   EXPECT_EQ(run->received, 2000u) << "fq dropped delayed packets (flow_limit too small?)";
@@ -143,9 +130,9 @@ TEST_F(ChaosDelayTest, IngressDelayIsAppliedOnThePeerEgress) {
   auto r = add(doc);
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_NE(tc_state(*a_, ab_->a_name()).find("fq 5e15:"), std::string::npos) << "fq belongs on the peer";
-  auto rtt = ping(*a_, ab_->b_ip());
+  auto rtt = udp_rtt(*a_, *b_, ab_->b_ip(), 7000, 10);
   ASSERT_TRUE(rtt);
-  EXPECT_GE(rtt->min, 40.0);
+  EXPECT_GE(rtt->min_ms, 40.0);
   ASSERT_TRUE(engine_->remove("in"));
 }
 
@@ -161,9 +148,9 @@ TEST_F(ChaosDelayTest, LossAndDelayComposeOnOneTarget) {
   auto run = udp_run(*a_, *b_, ab_->b_ip(), 6101, 4000);
   ASSERT_TRUE(run);
   EXPECT_NEAR(static_cast<double>(run->received), 2000.0, 2.5758 * std::sqrt(4000 * 0.25));
-  auto rtt = ping(*a_, ab_->b_ip(), 20);
+  auto rtt = udp_rtt(*a_, *b_, ab_->b_ip(), 7000, 20);
   ASSERT_TRUE(rtt);
-  EXPECT_GE(rtt->min, 30.0);
+  EXPECT_GE(rtt->min_ms, 30.0);
   EXPECT_EQ(counters("slow").delayed, counters("lossy").passed);
 }
 

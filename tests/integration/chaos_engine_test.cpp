@@ -57,10 +57,9 @@ class ChaosEngineTest : public ::testing::Test {
     auto cd = VethPair::create(*c_, *d_, {"10.201.0.1/24", "10.201.0.2/24", false});
     ASSERT_TRUE(cd) << cd.error().message();
     cd_.emplace(std::move(*cd));
-    // Neighbours resolved before any fault: ARP is never faulted, but a
-    // first packet waiting for ARP would skew nothing either way.
-    a_->exec({"ping", "-c1", "-W1", ab_->b_ip()});
-    c_->exec({"ping", "-c1", "-W1", cd_->b_ip()});
+    // Neighbours resolved before any fault, so no datagram waits for ARP.
+    ASSERT_TRUE(udp_rtt(*a_, *b_, ab_->b_ip(), 4999, 1));
+    ASSERT_TRUE(udp_rtt(*c_, *d_, cd_->b_ip(), 4999, 1));
     before_a_ = tc_state(*a_, ab_->a_name());
     before_b_ = tc_state(*b_, ab_->b_name());
     start_engine();

@@ -83,7 +83,7 @@ class ChaosReconcileTest : public ::testing::Test {
     auto ab = VethPair::create(*a_, *b_);
     ASSERT_TRUE(ab) << ab.error().message();
     ab_.emplace(std::move(*ab));
-    a_->exec({"ping", "-c1", "-W1", ab_->b_ip()});
+    ASSERT_TRUE(udp_rtt(*a_, *b_, ab_->b_ip(), 4999, 1));
     before_ = tc_state(*a_, ab_->a_name());
   }
   void TearDown() override {

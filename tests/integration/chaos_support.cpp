@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -206,6 +207,56 @@ Result<TcpRun> tcp_run(const TestNetns& from, const TestNetns& to, const std::st
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run.intact = rx_intact && run.bytes_received == bytes;
   return run;
+}
+
+Result<Rtt> udp_rtt(const TestNetns& from, const TestNetns& to, const std::string& to_ip, uint16_t port,
+                    size_t count) {
+  auto echo = to.socket(AF_INET, SOCK_DGRAM);
+  if (!echo) return fail(std::move(echo).error());
+  auto addr = ipv4(to_ip, port);
+  if (::bind(echo->get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+    return fail_errno(errno, fmt::format("bind echo {}:{}", to_ip, port));
+  auto tx = from.socket(AF_INET, SOCK_DGRAM);
+  if (!tx) return fail(std::move(tx).error());
+  if (::connect(tx->get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return fail_errno(errno, "connect");
+  std::atomic<bool> stop{false};
+  std::thread responder([&] {
+    char buf[256];
+    while (!stop) {
+      pollfd p{echo->get(), POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      sockaddr_in peer{};
+      socklen_t len = sizeof(peer);
+      ssize_t n = ::recvfrom(echo->get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&peer), &len);
+      if (n > 0) ::sendto(echo->get(), buf, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&peer), len);
+    }
+  });
+  Rtt rtt;
+  double sum = 0;
+  rtt.min_ms = 1e18;
+  for (uint32_t i = 0; i < count; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ::send(tx->get(), &i, sizeof(i), 0);
+    for (;;) {
+      pollfd p{tx->get(), POLLIN, 0};
+      if (::poll(&p, 1, 2000) <= 0) break;
+      uint32_t got = 0;
+      if (::recv(tx->get(), &got, sizeof(got), 0) == sizeof(got) && got == i) {
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        rtt.min_ms = std::min(rtt.min_ms, ms);
+        rtt.max_ms = std::max(rtt.max_ms, ms);
+        sum += ms;
+        ++rtt.answered;
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stop = true;
+  responder.join();
+  if (!rtt.answered) return fail_plain("no UDP echo answered");
+  rtt.avg_ms = sum / static_cast<double>(rtt.answered);
+  return rtt;
 }
 
 std::string tc_state(const TestNetns& ns, const std::string& dev) {

@@ -60,6 +60,15 @@ struct TcpRun {
 Result<TcpRun> tcp_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip, uint16_t port,
                        size_t bytes);
 
+struct Rtt {
+  double min_ms = 0, avg_ms = 0, max_ms = 0;
+  size_t answered = 0;
+};
+// Round trips of `count` UDP probes to an echo responder this function runs
+// in `to` (no ping needed): each probe waits for its echo (up to 2 s).
+Result<Rtt> udp_rtt(const TestNetns& from, const TestNetns& to, const std::string& to_ip, uint16_t port,
+                    size_t count);
+
 // `tc qdisc show dev X` + `tc filter show dev X ingress/egress` in a netns.
 std::string tc_state(const TestNetns& ns, const std::string& dev);
 

@@ -80,8 +80,8 @@ Result<double> percent_field(const json& doc, std::string_view key, std::string_
   if (!v) return v;
   const bool too_big = inclusive ? *v > limit : *v >= limit;
   if (!std::isfinite(*v) || *v < 0 || too_big)
-    return invalid(field, fmt::format("{} is outside 0 to {} ({})", show(*it), limit,
-                                      inclusive ? "inclusive" : "exclusive"));
+    return invalid(field, inclusive ? fmt::format("{} is outside 0 to {}", show(*it), limit)
+                                    : fmt::format("{} is outside 0 to below {}", show(*it), limit));
   return *v;
 }
 

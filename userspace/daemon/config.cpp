@@ -32,6 +32,11 @@ ParseOutcome parse_args(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "tp_btf", "raw_tp"}));
   app.add_option("--cgroup-root", c.cgroup_root, "cgroup2 mount to resolve cgroup ids (default: from mountinfo)");
+  app.add_option("--faults", c.faults, "Network fault engine on or off")->capture_default_str();
+  app.add_option("--bpffs", c.bpffs, "BPF filesystem for pinned fault state (mounted if missing)")
+      ->capture_default_str();
+  app.add_option("--fault-state", c.fault_state, "Fault engine state file (restart reconciliation)")
+      ->capture_default_str();
   std::string level = "info";
   app.add_option("--log-level", level, "debug, info, warn or error")
       ->capture_default_str()

@@ -18,6 +18,9 @@ struct Config {
   uint32_t map_entries = 10240;
   std::string hook_flavour = "auto";  // "auto", "tp_btf" or "raw_tp"
   std::string cgroup_root;  // empty: the cgroup2 mount from /proc/self/mountinfo
+  bool faults = true;                               // network fault engine (docs/faults.md)
+  std::string bpffs = "/sys/fs/bpf";                // mounted when missing; pins under seismo/chaos
+  std::string fault_state = "/run/seismo/faults.json";
   log::Level log_level = log::Level::info;
 };
 
