@@ -380,3 +380,16 @@ TEST_F(ChaosEngineTest, DelayIsRefusedNamingFqWhenTheKernelLacksIt) {
   EXPECT_NE(r.error().message().find("CONFIG_NET_SCH_FQ"), std::string::npos) << r.error().message();
   EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_a_);
 }
+
+TEST_F(ChaosEngineTest, AnIdleEngineHoldsNoKernelStateAndReleasesItAfterTheLastFault) {
+  EXPECT_FALSE(engine_->kernel_state_loaded());
+  EXPECT_FALSE(std::filesystem::exists(bpffs_->state_file()));
+  ASSERT_TRUE(engine_->add(spec(loss("brief", 10))));
+  EXPECT_TRUE(engine_->kernel_state_loaded());
+  EXPECT_FALSE(bpffs_->pins().empty());
+  EXPECT_TRUE(std::filesystem::exists(bpffs_->state_file()));
+  ASSERT_TRUE(engine_->remove("brief"));
+  EXPECT_FALSE(engine_->kernel_state_loaded());
+  EXPECT_TRUE(bpffs_->pins().empty());
+  EXPECT_FALSE(std::filesystem::exists(bpffs_->state_file()));
+}

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -89,19 +90,10 @@ Result<std::unique_ptr<FaultEngine>> FaultEngine::create(FaultEngineConfig confi
 }
 
 Result<void> FaultEngine::start() {
-  auto mounted = ensure_bpffs(config_.bpffs);
-  if (!mounted) return fail(std::move(mounted).error());
-  if (*mounted) log::info("mounted a BPF filesystem on {}", config_.bpffs);
   pin_dir_ = config_.bpffs + "/" + config_.pin_subdir;
-  std::error_code ec;
-  std::filesystem::create_directories(pin_dir_, ec);
-  if (ec) return fail_errno(ec.value(), "create pin directory " + pin_dir_);
   fq_available_ = doctor::probe_qdisc("fq") == 0;
   if (!fq_available_)
     log::warn("no fq qdisc in this kernel (CONFIG_NET_SCH_FQ): delay faults will be refused; loss faults work");
-  auto maps = FaultMaps::open(pin_dir_);
-  if (!maps) return fail(std::move(maps).error());
-  maps_ = std::move(*maps);
   boot_id_ = current_boot_id();
 
   std::lock_guard lock(mutex_);
@@ -113,15 +105,52 @@ Result<void> FaultEngine::start() {
   } else if (*loaded) {
     previous = std::move(**loaded);
   }
-  if (config_.reconcile) reconcile_locked(previous);
+  // An idle engine holds no kernel state: maps are created with the first
+  // fault and unpinned after the last. Only a previous daemon's leftovers
+  // (a state file or pins) make start-up touch the kernel.
+  std::error_code ec;
+  const bool pins = is_bpffs(config_.bpffs) && !std::filesystem::is_empty(pin_dir_, ec) && !ec;
+  if (config_.reconcile && (pins || !previous.faults.empty() || !previous.devices.empty())) {
+    if (auto r = ensure_maps_locked(); !r) return r;
+    reconcile_locked(previous);
+    release_maps_if_idle_locked();
+  }
   save_locked();
   expiry_ = std::thread([this] { expiry_loop(); });
   return {};
 }
 
+Result<void> FaultEngine::ensure_maps_locked() {
+  if (maps_) return {};
+  auto mounted = ensure_bpffs(config_.bpffs);
+  if (!mounted) return fail(std::move(mounted).error());
+  if (*mounted) log::info("mounted a BPF filesystem on {}", config_.bpffs);
+  std::error_code ec;
+  std::filesystem::create_directories(pin_dir_, ec);
+  if (ec) return fail_errno(ec.value(), "create pin directory " + pin_dir_);
+  auto maps = FaultMaps::open(pin_dir_);
+  if (!maps) return fail(std::move(maps).error());
+  maps_ = std::move(*maps);
+  return {};
+}
+
+void FaultEngine::release_maps_if_idle_locked() {
+  if (!maps_ || !faults_.empty() || !attachments_.empty()) return;
+  if (auto r = maps_->unpin(); !r) log::warn("{}", r.error().message());
+  maps_.reset();
+  std::error_code ec;
+  std::filesystem::remove(pin_dir_, ec);
+  std::filesystem::remove(std::filesystem::path(pin_dir_).parent_path(), ec);  // only if empty
+}
+
 FaultEngine::~FaultEngine() { shutdown(); }
 
 std::string FaultEngine::pin_dir() const { return pin_dir_; }
+
+bool FaultEngine::kernel_state_loaded() const {
+  std::lock_guard lock(mutex_);
+  return maps_ != nullptr;
+}
 
 Result<HookedDevice*> FaultEngine::device_locked(net::Netns netns, const net::LinkInfo& link) {
   DeviceKey key{netns.inode(), netns.device(), link.ifindex};
@@ -282,6 +311,7 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
   while (slot < SEISMO_FAULT_SLOTS && slot_used(slot)) ++slot;
   if (slot == SEISMO_FAULT_SLOTS) return fail_errno(ENOSPC, fmt::format("{} faults are active (the limit)", slot));
 
+  if (auto r = ensure_maps_locked(); !r) return fail(std::move(r).error().wrap("prepare the fault maps"));
   auto sites = plan_sites_locked(spec);
   auto tidy_new_devices = [&] {
     std::vector<DeviceKey> keys;
@@ -291,10 +321,12 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
   };
   if (!sites) {
     tidy_new_devices();
+    release_maps_if_idle_locked();
     return fail(std::move(sites).error());
   }
   if (auto r = check_conflicts_locked(spec, *sites); !r) {
     tidy_new_devices();
+    release_maps_if_idle_locked();
     return fail(std::move(r).error());
   }
   Fault fault;
@@ -306,6 +338,7 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
   if (auto r = install_locked(fault, *sites); !r) {
     remove_locked(fault);
     tidy_new_devices();
+    release_maps_if_idle_locked();
     save_locked();
     return fail(std::move(r).error().wrap(fmt::format("fault '{}'", fault.spec.name)));
   }
@@ -332,6 +365,7 @@ Result<json> FaultEngine::apply(std::vector<FaultSpec> specs) {
         remove_locked(faults_.at(name));
         faults_.erase(name);
       }
+      release_maps_if_idle_locked();
       save_locked();
       return fail(std::move(r).error().wrap(fmt::format("faults[{}]", i)));
     }
@@ -398,6 +432,7 @@ Result<void> FaultEngine::remove(const std::string& name) {
   if (it == faults_.end()) return fail_errno(ENOENT, fmt::format("no fault named '{}'", name));
   remove_locked(it->second);
   faults_.erase(it);
+  release_maps_if_idle_locked();
   save_locked();
   log::info("fault '{}' removed", name);
   return {};
@@ -408,6 +443,7 @@ size_t FaultEngine::clear() {
   const size_t n = faults_.size();
   for (auto& [name, f] : faults_) remove_locked(f);
   faults_.clear();
+  release_maps_if_idle_locked();
   save_locked();
   if (n) log::info("{} fault(s) cleared", n);
   return n;
@@ -439,6 +475,7 @@ json FaultEngine::list() const {
 std::vector<FaultSample> FaultEngine::samples() const {
   std::lock_guard lock(mutex_);
   std::vector<FaultSample> out;
+  if (!maps_) return out;
   for (const auto& [name, f] : faults_) out.push_back({name, f.spec.action, maps_->counters(f.slot)});
   return out;
 }
@@ -449,6 +486,13 @@ std::vector<uint64_t> FaultEngine::kernel_losses() const {
 }
 
 void FaultEngine::save_locked() {
+  if (faults_.empty() && devices_.empty()) {
+    // Nothing to reconcile after a crash: no file (a daemon that never
+    // applied a fault leaves nothing behind).
+    std::error_code ec;
+    std::filesystem::remove(config_.state_file, ec);
+    return;
+  }
   EngineState st;
   st.boot_id = boot_id_;
   st.next_generation = next_generation_;
@@ -476,7 +520,10 @@ void FaultEngine::expiry_loop() {
       faults_.erase(name);
       log::info("fault '{}' ended (duration reached)", name);
     }
-    if (!ended.empty()) save_locked();
+    if (!ended.empty()) {
+      release_maps_if_idle_locked();
+      save_locked();
+    }
     if (next) wake_.wait_for(lock, std::chrono::nanoseconds(next - now));
     else wake_.wait(lock);
   }

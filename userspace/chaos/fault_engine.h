@@ -82,6 +82,8 @@ class FaultEngine {
   [[nodiscard]] const ReconcileReport& reconcile_report() const { return report_; }
   [[nodiscard]] bool fq_available() const { return fq_available_; }
   [[nodiscard]] std::string pin_dir() const;
+  // Whether the fault maps are loaded (only while faults exist).
+  [[nodiscard]] bool kernel_state_loaded() const;
 
  private:
   struct Fault {
@@ -110,6 +112,8 @@ class FaultEngine {
   FaultEngine(FaultEngineConfig config, std::unique_ptr<TargetResolver> resolver, net::Netns own_netns)
       : config_(std::move(config)), resolver_(std::move(resolver)), own_netns_(std::move(own_netns)) {}
   Result<void> start();
+  Result<void> ensure_maps_locked();
+  void release_maps_if_idle_locked();
 
   Result<nlohmann::json> add_locked(FaultSpec spec);
   Result<std::vector<Site>> plan_sites_locked(const FaultSpec& spec);

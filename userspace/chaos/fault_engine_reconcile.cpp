@@ -155,8 +155,9 @@ void FaultEngine::shutdown() {
   wake_.notify_all();
   if (expiry_.joinable()) expiry_.join();
   std::lock_guard lock(mutex_);
-  if (!maps_) return;  // start() failed before anything was installed
-  for (auto& [name, f] : faults_) remove_locked(f);
+  if (maps_) {
+    for (auto& [name, f] : faults_) remove_locked(f);
+  }
   faults_.clear();
   for (auto& [key, dev] : devices_) {
     if (auto r = dev->restore(); !r) log::warn("restore {}: {}", dev->describe(), r.error().message());
@@ -164,11 +165,8 @@ void FaultEngine::shutdown() {
   }
   devices_.clear();
   attachments_.clear();
-  if (auto r = maps_->unpin(); !r) log::warn("{}", r.error().message());
-  maps_.reset();
+  release_maps_if_idle_locked();
   std::error_code ec;
-  std::filesystem::remove(pin_dir_, ec);
-  std::filesystem::remove(std::filesystem::path(pin_dir_).parent_path(), ec);  // only if empty
   std::filesystem::remove(config_.state_file, ec);
 }
 
