@@ -158,7 +158,7 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 		return SEISMO_TC_ACT_UNSPEC;
 	if (fault_packet__parse(skb, cfg_l2_len, &pkt))
 		return SEISMO_TC_ACT_UNSPEC;
-	now = bpf_ktime_get_ns();
+	now = 0; /* read the clock only for a packet some fault matches */
 
 	for (int i = 0; i < SEISMO_FAULTS_PER_ATTACH; i++) {
 		struct fault_stats *stats;
@@ -170,9 +170,13 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 			break;
 		slot = att->slots[i];
 		cfg = bpf_map_lookup_elem(&fault_cfg, &slot);
-		if (!cfg || !cfg->expires_ns || now >= cfg->expires_ns)
+		if (!cfg || !cfg->expires_ns)
 			continue;
 		if (!fault_packet__matches(cfg, &pkt, cfg_peer_is_src))
+			continue;
+		if (!now)
+			now = bpf_ktime_get_ns();
+		if (now >= cfg->expires_ns)
 			continue;
 		stats = bpf_map_lookup_elem(&fault_stats, &slot);
 		st = bpf_map_lookup_elem(&fault_state, &slot);
@@ -196,7 +200,7 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 		}
 	}
 	if (delayed) {
-		__u64 base = fault__base(skb, now);
+		__u64 base = fault__base(skb, now); /* now was read: a delay fault matched */
 		__u64 t = fault__departure(skb, base, delay, reorder);
 		struct fault_stats *stats = bpf_map_lookup_elem(&fault_stats, &delay_slot);
 

@@ -21,10 +21,25 @@ struct fault_packet {
 	__u8 pad;
 };
 
+/* fault_packet__load - copies len bytes at off: straight from the linear
+ * data when it holds them (the common case: headers are linear), through
+ * bpf_skb_load_bytes otherwise (a nonlinear skb). 0 on success. */
+static __always_inline int fault_packet__load(struct __sk_buff *skb, __u32 off, void *to, __u32 len)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	off &= 0xffff; /* bounds the offset for the verifier */
+	if (data + off + len <= data_end) {
+		__builtin_memcpy(to, data + off, len);
+		return 0;
+	}
+	return bpf_skb_load_bytes(skb, off, to, len) ? -1 : 0;
+}
+
 /* fault_packet__parse - reads the IP header at l2_len (0 on L3 devices,
- * 14 on Ethernet). Uses bpf_skb_load_bytes so nonlinear (GSO) skbs parse
- * too. Returns 0 when the packet is IPv4 or IPv6, -1 otherwise (not a
- * packet faults apply to: ARP and other L2 traffic pass untouched). */
+ * 14 on Ethernet). Returns 0 when the packet is IPv4 or IPv6, -1 otherwise
+ * (not a packet faults apply to: ARP and other L2 traffic pass untouched). */
 static __always_inline int fault_packet__parse(struct __sk_buff *skb, __u32 l2_len, struct fault_packet *pkt)
 {
 	__u16 ports[2];
@@ -33,7 +48,7 @@ static __always_inline int fault_packet__parse(struct __sk_buff *skb, __u32 l2_l
 	if (skb->protocol == bpf_htons(SEISMO_ETH_P_IP)) {
 		struct iphdr ip;
 
-		if (bpf_skb_load_bytes(skb, l2_len, &ip, sizeof(ip)))
+		if (fault_packet__load(skb, l2_len, &ip, sizeof(ip)))
 			return -1;
 		pkt->family = 4;
 		pkt->protocol = ip.protocol;
@@ -46,7 +61,7 @@ static __always_inline int fault_packet__parse(struct __sk_buff *skb, __u32 l2_l
 	} else if (skb->protocol == bpf_htons(SEISMO_ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
 
-		if (bpf_skb_load_bytes(skb, l2_len, &ip6, sizeof(ip6)))
+		if (fault_packet__load(skb, l2_len, &ip6, sizeof(ip6)))
 			return -1;
 		pkt->family = 6;
 		pkt->protocol = ip6.nexthdr; /* extension headers are not walked */
@@ -58,7 +73,7 @@ static __always_inline int fault_packet__parse(struct __sk_buff *skb, __u32 l2_l
 	}
 	if (pkt->protocol != SEISMO_IPPROTO_TCP && pkt->protocol != SEISMO_IPPROTO_UDP)
 		return 0;
-	if (bpf_skb_load_bytes(skb, l4_off, ports, sizeof(ports)))
+	if (fault_packet__load(skb, l4_off, ports, sizeof(ports)))
 		return 0;
 	pkt->sport = bpf_ntohs(ports[0]);
 	pkt->dport = bpf_ntohs(ports[1]);
