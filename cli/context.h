@@ -29,6 +29,8 @@ void add_status_command(CLI::App& app, Context& ctx);
 void add_top_command(CLI::App& app, Context& ctx);
 void add_trace_command(CLI::App& app, Context& ctx);
 void add_doctor_command(CLI::App& app, Context& ctx);
+void add_fault_command(CLI::App& app, Context& ctx);
+void add_apply_command(CLI::App& app, Context& ctx);
 
 // Thrown by subcommand callbacks to end with a message and exit code; only
 // main catches it.

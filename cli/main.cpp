@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   add_top_command(app, ctx);
   add_trace_command(app, ctx);
   add_doctor_command(app, ctx);
+  add_fault_command(app, ctx);
+  add_apply_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -39,6 +39,11 @@ ParseOutcome parse_args(int argc, char** argv) {
   app.add_option("--net-cgroup", c.net_cgroup,
                  "cgroup2 directory the network programs attach to (default: the cgroup2 root, which sees every "
                  "socket)");
+  app.add_option("--faults", c.faults, "Network fault engine on or off")->capture_default_str();
+  app.add_option("--bpffs", c.bpffs, "BPF filesystem for pinned fault state (mounted if missing)")
+      ->capture_default_str();
+  app.add_option("--fault-state", c.fault_state, "Fault engine state file (restart reconciliation)")
+      ->capture_default_str();
   std::string level = "info";
   app.add_option("--log-level", level, "debug, info, warn or error")
       ->capture_default_str()

@@ -22,6 +22,9 @@ struct Config {
   // Probe families to load; one that cannot load is reported and skipped.
   std::vector<std::string> probes = {"syscalls", "exec", "net", "tcp", "sched", "oom"};
   std::string net_cgroup;   // cgroup the cgroup_skb programs attach to; empty: the cgroup2 root
+  bool faults = true;                               // network fault engine (docs/faults.md)
+  std::string bpffs = "/sys/fs/bpf";                // mounted when missing; pins under seismo/chaos
+  std::string fault_state = "/run/seismo/faults.json";
   log::Level log_level = log::Level::info;
 };
 

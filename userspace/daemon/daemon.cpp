@@ -9,6 +9,9 @@
 
 #include "bpf/libbpf_ptr.h"
 #include "cgroup/mountinfo.h"
+#include "chaos/fault_collector.h"
+#include "chaos/fault_routes.h"
+#include "chaos/namespace_resolver.h"
 #include "common/log.h"
 #include "daemon/control_methods.h"
 #include "doctor/doctor.h"
@@ -119,9 +122,27 @@ Result<void> Daemon::start() {
   if (sched_) scraper_->add_signal(std::make_shared<metrics::SchedSignal>(*sched_));
   if (oom_) scraper_->add_signal(std::make_shared<metrics::OomSignal>(*oom_));
 
+  if (config_.faults) {
+    chaos::FaultEngineConfig fc;
+    fc.bpffs = config_.bpffs;
+    fc.state_file = config_.fault_state;
+    auto engine = chaos::FaultEngine::create(fc, std::make_unique<chaos::NamespaceResolver>(cgroup_root_));
+    if (engine) {
+      faults_ = std::move(*engine);
+      log::info("fault engine ready (pins under {}; fq {})", faults_->pin_dir(),
+                faults_->fq_available() ? "available" : "missing: delay faults refused");
+    } else {
+      faults_reason_ = engine.error().message();
+      log::error("{}", faults_reason_);
+    }
+  } else {
+    faults_reason_ = "disabled (--faults=false)";
+  }
+
   auto ms = metrics::MetricsServer::create(*addr, scraper_);
   if (!ms) return fail(std::move(ms).error());
   metrics_server_ = std::move(*ms);
+  if (faults_) metrics_server_->add(chaos::FaultCollector::for_engine(*faults_));
   log::info("metrics on http://{}/metrics", addr->to_civetweb());
 
   register_methods();
@@ -173,6 +194,14 @@ void Daemon::register_methods() {
   router_.add("top", api::Access::read, [this](const nlohmann::json& params, const api::Peer&) {
     return top_snapshot(*scraper_, params);
   });
+  if (faults_) {
+    chaos::register_fault_routes(router_, *faults_);
+  } else {
+    for (const char* method : {"fault.add", "fault.apply", "fault.ls", "fault.rm", "fault.clear"})
+      router_.add(method, api::Access::read, [this](const nlohmann::json&, const api::Peer&) -> Result<nlohmann::json> {
+        return fail_errno(EOPNOTSUPP, "the fault engine is not running: " + faults_reason_);
+      });
+  }
   router_.add_stream(
       "trace.exec", api::Access::read, validate_trace_params,
       [this](const nlohmann::json& params, const api::Peer&, api::StreamSink& sink) {
@@ -206,7 +235,13 @@ nlohmann::json Daemon::status() const {
                       {"dropped_total", stats.series_dropped_total}}},
           {"scrapes", stats.scrapes},
           {"last_scrape_seconds", stats.last_scrape_seconds},
-          {"losses", losses}};
+          {"losses", losses},
+          {"faults", faults_ ? nlohmann::json{{"running", true},
+                                              {"active", faults_->samples().size()},
+                                              {"fq_available", faults_->fq_available()},
+                                              {"pin_dir", faults_->pin_dir()},
+                                              {"reconcile", faults_->reconcile_report().to_json()}}
+                             : nlohmann::json{{"running", false}, {"reason", faults_reason_}}}};
 }
 
 Result<void> Daemon::run() {
@@ -234,6 +269,9 @@ Daemon::~Daemon() {
   log::debug("shutdown: control socket closed");
   metrics_server_.reset();
   log::debug("shutdown: metrics server stopped");
+  // Removes every fault and gives every device its qdiscs back.
+  faults_.reset();
+  log::debug("shutdown: faults removed");
   scraper_.reset();
   oom_.reset();
   sched_.reset();

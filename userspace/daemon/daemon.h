@@ -5,6 +5,7 @@
 #include "api/router.h"
 #include "api/server.h"
 #include "cgroup/cgroup_resolver.h"
+#include "chaos/fault_engine.h"
 #include "common/result.h"
 #include "daemon/config.h"
 #include "events/event_hub.h"
@@ -56,6 +57,8 @@ class Daemon {
   std::unique_ptr<probes::OomProbe> oom_;
   std::vector<probes::ProbeStatus> failed_probes_;
   std::shared_ptr<metrics::Scraper> scraper_;
+  std::unique_ptr<chaos::FaultEngine> faults_;
+  std::string faults_reason_;  // why the fault engine is off, when it is
   std::unique_ptr<metrics::MetricsServer> metrics_server_;
   api::Router router_;
   std::unique_ptr<api::Server> server_;

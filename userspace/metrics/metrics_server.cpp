@@ -78,11 +78,15 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::create(const ListenAddress
   } catch (const std::exception& e) {
     return fail_errno(EADDRNOTAVAIL, "listen for metrics on " + address.to_civetweb() + " (" + e.what() + ")");
   }
-  server->collectable_ = std::move(collectable);
-  server->exposer_->RegisterCollectable(server->collectable_);
+  server->add(std::move(collectable));
   auto ports = server->exposer_->GetListeningPorts();
   server->port_ = ports.empty() ? address.port : static_cast<uint16_t>(ports.front());
   return server;
+}
+
+void MetricsServer::add(std::shared_ptr<prometheus::Collectable> collectable) {
+  collectables_.push_back(collectable);
+  exposer_->RegisterCollectable(collectable);
 }
 
 MetricsServer::~MetricsServer() = default;

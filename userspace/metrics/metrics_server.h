@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <prometheus/collectable.h>
 
@@ -29,11 +30,13 @@ class MetricsServer {
                                                        std::shared_ptr<prometheus::Collectable> collectable);
   ~MetricsServer();
   [[nodiscard]] uint16_t port() const { return port_; }
+  // Serves another collectable next to the first (e.g. the fault engine's).
+  void add(std::shared_ptr<prometheus::Collectable> collectable);
 
  private:
   MetricsServer() = default;
   std::unique_ptr<prometheus::Exposer> exposer_;
-  std::shared_ptr<prometheus::Collectable> collectable_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   uint16_t port_ = 0;
 };
 

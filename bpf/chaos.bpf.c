@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Network faults from tc clsact: loss (Gilbert model) and delay (EDT: the
+ * program stamps skb->tstamp, an fq qdisc on the device releases the packet
+ * then). One program instance per attachment (device + hook), told its
+ * attachment id through rodata; all instances share the pinned maps. A fault
+ * ends when its expiry (monotonic ns, in the map) passes, whatever happens to
+ * the daemon. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "seismo/chaos.h"
+#include "lib/hist.bpf.h"
+#include "lib/maps.bpf.h"
+#include "lib/fault_packet.bpf.h"
+#include "lib/fault_model.bpf.h"
+
+_Static_assert(sizeof(struct fault_cidr) == 36, "fault_cidr layout");
+_Static_assert(sizeof(struct fault_cfg) == 224, "fault_cfg layout");
+_Static_assert(sizeof(struct fault_attach) == 40, "fault_attach layout");
+_Static_assert(sizeof(struct fault_stats) == 32, "fault_stats layout");
+_Static_assert(sizeof(struct fault_state) == 16, "fault_state layout");
+_Static_assert(sizeof(struct fault_flow_key) == 8, "fault_flow_key layout");
+
+/* uapi/linux/pkt_cls.h, which vmlinux.h (enums and types only) lacks.
+ * UNSPEC, not OK, lets the packet on to the next filter: a direct-action OK
+ * would end classification and bypass filters of other tools behind ours. */
+#define SEISMO_TC_ACT_UNSPEC (-1)
+#define SEISMO_TC_ACT_SHOT (2)
+#define SEISMO_TC_ACT_STOLEN (4)
+
+/* Loss stages of this object (fault_losses). */
+#define SEISMO_FAULT_LOSS_FLOWS_FULL (0) /* a flow's last stamp could not be stored */
+#define SEISMO_FAULT_LOSS_SLOTS (2)
+
+const volatile __u32 cfg_attach_id = 0;
+const volatile __u32 cfg_l2_len = 14;   /* 0 on L3 devices (no MAC header) */
+const volatile __u32 cfg_peer_is_src = 0; /* the hook sees traffic towards the target */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SEISMO_FAULT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fault_cfg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SEISMO_FAULT_ATTACH_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fault_attach);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_attach SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SEISMO_FAULT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fault_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SEISMO_FAULT_SLOTS * SEISMO_HIST_SLOTS);
+	__type(key, __u32); /* slot * SEISMO_HIST_SLOTS + log2(added delay ns) */
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_hist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SEISMO_FAULT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fault_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SEISMO_FAULT_FLOWS);
+	__type(key, struct fault_flow_key);
+	__type(value, __u64); /* last departure time stamped, monotonic ns */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SEISMO_FAULT_LOSS_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_losses SEC(".maps");
+
+/* fault__departure - the delivery time for a packet delayed by `delay`
+ * from `base`, kept monotonic per flow unless the fault allows reordering. */
+static __always_inline __u64 fault__departure(struct __sk_buff *skb, __u64 base, __u64 delay, __u32 reorder)
+{
+	struct fault_flow_key key = { .attach_id = cfg_attach_id };
+	__u64 t = base + delay, *last;
+
+	if (reorder)
+		return t;
+	key.hash = bpf_get_hash_recalc(skb);
+	last = bpf_map_lookup_elem(&fault_flows, &key);
+	if (last && *last > t)
+		t = *last;
+	if (bpf_map_update_elem(&fault_flows, &key, &t, BPF_ANY))
+		loss__count(&fault_losses, SEISMO_FAULT_LOSS_FLOWS_FULL);
+	return t;
+}
+
+/* fault__stamp - sets the delivery time as a monotonic delivery stamp, the
+ * only kind that survives the netns crossing on 5.18+ and that fq honours. */
+static __always_inline void fault__stamp(struct __sk_buff *skb, __u64 t)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_skb_set_tstamp))
+		bpf_skb_set_tstamp(skb, t, BPF_SKB_TSTAMP_DELIVERY_MONO);
+	else
+		skb->tstamp = t; /* before 5.18: a plain mono stamp, cleared on netns crossing */
+}
+
+/* fault__base - when the packet may leave without us: now, or the
+ * departure time TCP's pacing already put on it. */
+static __always_inline __u64 fault__base(struct __sk_buff *skb, __u64 now)
+{
+	__u64 ts = skb->tstamp;
+
+	if (bpf_core_field_exists(skb->tstamp_type) && skb->tstamp_type != BPF_SKB_TSTAMP_DELIVERY_MONO)
+		return now;
+	return ts > now ? ts : now;
+}
+
+static __always_inline void fault__count_delay(__u32 slot, __u64 added)
+{
+	__u32 key = slot * SEISMO_HIST_SLOTS + hist__slot(added);
+	__u64 *cnt = bpf_map_lookup_elem(&fault_hist, &key);
+
+	if (cnt)
+		*cnt += 1;
+}
+
+/* fault__apply - runs every live fault of this attachment over the packet.
+ * Faults compose: any loss fault may drop it (independently), the delays of
+ * the delay faults that match add up. Returns the tc verdict. */
+static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
+{
+	__u32 attach_id = cfg_attach_id, reorder = 0, delay_slot = 0;
+	struct fault_packet pkt = {};
+	struct fault_attach *att;
+	__u64 now, delay = 0;
+	int delayed = 0;
+
+	att = bpf_map_lookup_elem(&fault_attach, &attach_id);
+	if (!att || !att->count)
+		return SEISMO_TC_ACT_UNSPEC;
+	if (fault_packet__parse(skb, cfg_l2_len, &pkt))
+		return SEISMO_TC_ACT_UNSPEC;
+	now = 0; /* read the clock only for a packet some fault matches */
+
+	for (int i = 0; i < SEISMO_FAULTS_PER_ATTACH; i++) {
+		struct fault_stats *stats;
+		struct fault_state *st;
+		struct fault_cfg *cfg;
+		__u32 slot;
+
+		if (i >= att->count)
+			break;
+		slot = att->slots[i];
+		cfg = bpf_map_lookup_elem(&fault_cfg, &slot);
+		if (!cfg || !cfg->expires_ns)
+			continue;
+		if (!fault_packet__matches(cfg, &pkt, cfg_peer_is_src))
+			continue;
+		if (!now)
+			now = bpf_ktime_get_ns();
+		if (now >= cfg->expires_ns)
+			continue;
+		stats = bpf_map_lookup_elem(&fault_stats, &slot);
+		st = bpf_map_lookup_elem(&fault_state, &slot);
+		if (!stats || !st)
+			continue;
+		fault_model__sync(st, cfg);
+		if (cfg->action == SEISMO_FAULT_LOSS) {
+			if (fault_model__lose(st, cfg)) {
+				stats->dropped += 1;
+				return drop_verdict;
+			}
+			stats->passed += 1;
+		} else if (cfg->action == SEISMO_FAULT_DELAY) {
+			__u64 d = fault_model__delay(st, cfg);
+
+			delay += d;
+			delayed = 1;
+			delay_slot = slot;
+			reorder |= cfg->flags & SEISMO_FAULT_F_REORDER;
+			stats->delayed += 1;
+		}
+	}
+	if (delayed) {
+		__u64 base = fault__base(skb, now); /* now was read: a delay fault matched */
+		__u64 t = fault__departure(skb, base, delay, reorder);
+		struct fault_stats *stats = bpf_map_lookup_elem(&fault_stats, &delay_slot);
+
+		fault__stamp(skb, t);
+		/* What the packet waits beyond its own departure time, flow order included. */
+		if (stats)
+			stats->delay_ns += t - base;
+		fault__count_delay(delay_slot, t - base);
+	}
+	return SEISMO_TC_ACT_UNSPEC;
+}
+
+/* Egress: TC_ACT_STOLEN, not SHOT, so a local sender sees success (SHOT at
+ * egress returns NET_XMIT_DROP, i.e. ENOBUFS, to it): loss looks like the
+ * network's. */
+SEC("tc")
+int tc_fault_egress(struct __sk_buff *skb)
+{
+	return fault__apply(skb, SEISMO_TC_ACT_STOLEN);
+}
+
+/* Ingress: the sender is elsewhere; SHOT records a proper drop reason. */
+SEC("tc")
+int tc_fault_ingress(struct __sk_buff *skb)
+{
+	return fault__apply(skb, SEISMO_TC_ACT_SHOT);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,100 @@
+/* Shared between bpf/chaos.bpf.c and userspace/chaos/. Fixed-width fields,
+ * explicit padding; both sides assert the sizes. */
+#ifndef SEISMO_CHAOS_H
+#define SEISMO_CHAOS_H
+
+#include "seismo/common.h"
+
+/* Table sizes. A fault occupies one slot; an attachment (one program on one
+ * device hook) lists the slots of the faults that apply to it. */
+#define SEISMO_FAULT_SLOTS (256)
+#define SEISMO_FAULT_ATTACH_SLOTS (256)
+#define SEISMO_FAULTS_PER_ATTACH (8)
+#define SEISMO_FAULT_CIDRS (4)
+#define SEISMO_FAULT_PORTS (4)
+#define SEISMO_FAULT_FLOWS (65536)
+
+/* fault_cfg.action */
+#define SEISMO_FAULT_LOSS (1)
+#define SEISMO_FAULT_DELAY (2)
+
+/* fault_cfg.flags */
+#define SEISMO_FAULT_F_REORDER (1U << 0) /* delay: no per-flow monotonic stamps */
+
+/* fault_cfg.protocol: an IP protocol number, or 0 for any. ICMP matches
+ * ICMPv6 as well. */
+#define SEISMO_FAULT_PROTO_ANY (0)
+
+/* Probabilities are fixed point: value / 2^32, SEISMO_PROB_ONE means always. */
+#define SEISMO_PROB_ONE (1ULL << 32)
+/* Jitter correlation and its running value are fixed point over 2^16. */
+#define SEISMO_CORR_ONE (1U << 16)
+
+/* One peer prefix; address (already masked) and mask in network byte
+ * order, IPv4 in word 0. */
+struct fault_cidr {
+	__u8 family; /* 4 or 6 */
+	__u8 prefix_len;
+	__u8 pad[2];
+	__u32 addr[4];
+	__u32 mask[4];
+};
+
+/* An inclusive port range in host byte order. */
+struct fault_ports {
+	__u16 lo;
+	__u16 hi;
+};
+
+/* One fault, as the kernel applies it. expires_ns == 0: slot unused. */
+struct fault_cfg {
+	__u64 expires_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 generation;  /* bumped each time userspace reuses the slot */
+	__u32 action;      /* SEISMO_FAULT_LOSS or SEISMO_FAULT_DELAY */
+	__u32 flags;       /* SEISMO_FAULT_F_* */
+	/* loss: Gilbert model, P(good -> bad) and P(bad -> good) */
+	__u64 loss_enter;
+	__u64 loss_leave;
+	/* delay: latency +- jitter, jitter correlation */
+	__u64 latency_ns;
+	__u64 jitter_ns;
+	__u32 jitter_corr; /* over SEISMO_CORR_ONE */
+	/* filters: a packet matches when every given filter matches */
+	__u8 protocol;
+	__u8 ncidrs;
+	__u8 nports;
+	__u8 pad;
+	struct fault_cidr cidrs[SEISMO_FAULT_CIDRS];
+	struct fault_ports ports[SEISMO_FAULT_PORTS];
+};
+
+/* The faults one attachment applies, in order. */
+struct fault_attach {
+	__u32 count;
+	__u32 pad;
+	__u32 slots[SEISMO_FAULTS_PER_ATTACH];
+};
+
+/* Per fault, per CPU. */
+struct fault_stats {
+	__u64 passed;   /* matched, neither dropped nor delayed */
+	__u64 dropped;
+	__u64 delayed;
+	__u64 delay_ns; /* sum of the delay added */
+};
+
+/* Per fault, per CPU: the loss model's state and the jitter's last value. */
+struct fault_state {
+	__u64 generation; /* the cfg generation this state belongs to */
+	__u32 bad;        /* Gilbert: 1 in the bad (losing) state */
+	__u32 jitter;     /* last jitter value over SEISMO_CORR_ONE */
+};
+
+/* Per flow: the last departure time stamped, so stamps never go backwards
+ * within a flow (no reordering) unless the fault asks for it. */
+struct fault_flow_key {
+	__u32 attach_id;
+	__u32 hash;
+};
+
+#endif

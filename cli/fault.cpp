@@ -1,0 +1,175 @@
+// seismo fault add|ls|rm|clear: network faults, applied by seismod. The CLI
+// only builds a spec (the same JSON `seismo apply` sends) and prints
+// answers; seismod validates and touches the kernel.
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "context.h"
+#include "output.h"
+
+namespace seismo::cli {
+namespace {
+
+using nlohmann::json;
+
+// Flags shared by `fault add loss` and `fault add delay`.
+struct AddFlags {
+  std::string name, netns, cgroup, interface, direction = "egress", duration, protocol, mode, value;
+  int pid = 0;
+  bool host_network = false;
+  std::vector<std::string> cidrs, ports;
+
+  json spec(const std::string& action, json params) const {
+    json target = json::object();
+    if (!netns.empty()) target["netns"] = netns;
+    if (pid) target["pid"] = pid;
+    if (!cgroup.empty()) target["cgroup"] = cgroup;
+    if (!interface.empty()) target["interface"] = interface;
+    if (host_network) target["host_network"] = true;
+    json doc = {{"target", target}, {"direction", direction}, {"action", action}, {action, std::move(params)}};
+    if (!name.empty()) doc["name"] = name;
+    if (!duration.empty()) doc["duration"] = duration;
+    if (!mode.empty()) doc["mode"] = mode;
+    if (!value.empty()) doc["value"] = value;
+    json filter = json::object();
+    if (!cidrs.empty()) filter["cidrs"] = cidrs;
+    if (!protocol.empty()) filter["protocol"] = protocol;
+    if (!ports.empty()) {
+      filter["ports"] = json::array();
+      for (const auto& p : ports) filter["ports"].push_back(p);
+    }
+    if (!filter.empty()) doc["filter"] = filter;
+    return doc;
+  }
+};
+
+void add_target_flags(CLI::App* cmd, AddFlags& f) {
+  cmd->add_option("--name", f.name, "Fault name (default: generated)");
+  cmd->add_option("--netns", f.netns, "Target network namespace (as in /run/netns/NAME)");
+  cmd->add_option("--pid", f.pid, "Target the network namespace of this process");
+  cmd->add_option("--cgroup", f.cgroup, "Target the network namespaces of this cgroup's processes");
+  cmd->add_option("-i,--interface", f.interface, "Device in the namespace (default: its only non-loopback one)");
+  cmd->add_flag("--host-network", f.host_network, "Allow targeting seismod's own (the node's) network namespace");
+  cmd->add_option("--direction", f.direction, "egress, ingress or both, as seen from the target")->capture_default_str();
+  cmd->add_option("--duration", f.duration, "How long, e.g. 30s, 5m (required; at most 24h)")->required();
+  cmd->add_option("--cidr", f.cidrs, "Only traffic with this peer prefix (repeatable)");
+  cmd->add_option("--port", f.ports, "Only traffic on this port or range, either side (repeatable)");
+  cmd->add_option("--protocol", f.protocol, "Only tcp, udp or icmp");
+  cmd->add_option("--mode", f.mode, "Which resolved targets: all, one, fixed, fixed-percent");
+  cmd->add_option("--value", f.value, "Count for mode fixed, percent for fixed-percent");
+}
+
+void print_fault_rows(const json& faults, OutputFormat format) {
+  if (format == OutputFormat::json) return print_json(faults);
+  if (format == OutputFormat::yaml) return print_yaml(faults);
+  Table t({"NAME", "ACTION", "DIRECTION", "WHERE", "PASSED", "DROPPED", "DELAYED", "ENDS IN"});
+  for (const auto& f : faults) {
+    const auto& spec = f["spec"];
+    std::string what = f.value("action", "");
+    if (what == "loss") what = fmt::format("loss {}%", spec["loss"].value("percent", 0.0));
+    if (what == "delay") {
+      what = fmt::format("delay {}", spec["delay"].value("latency", ""));
+      if (spec["delay"].value("jitter", "0s") != "0s") what += fmt::format("±{}", spec["delay"].value("jitter", ""));
+    }
+    std::string where;
+    for (const auto& e : f["endpoints"]) where += (where.empty() ? "" : "; ") + e.get<std::string>();
+    const auto& c = f["counters"];
+    t.add({f.value("name", ""), what, f.value("direction", ""), where, human_count(c.value("passed", 0.0)),
+           human_count(c.value("dropped", 0.0)), human_count(c.value("delayed", 0.0)),
+           fmt::format("{:.0f}s", f.value("expires_in_seconds", 0.0))});
+  }
+  std::cout << t.render();
+}
+
+}  // namespace
+
+void add_fault_command(CLI::App& app, Context& ctx) {
+  auto* fault = app.add_subcommand("fault", "Network faults (loss, delay) applied by seismod");
+  fault->require_subcommand(1);
+
+  auto* add = fault->add_subcommand("add", "Apply a fault");
+  add->require_subcommand(1);
+
+  auto loss_flags = std::make_shared<AddFlags>();
+  auto percent = std::make_shared<std::string>();
+  auto correlation = std::make_shared<std::string>();
+  auto* loss = add->add_subcommand("loss", "Drop packets: seismo fault add loss 10% --netns web --duration 30s");
+  loss->add_option("percent", *percent, "Share of packets lost, 0-100 (e.g. 10%)")->required();
+  loss->add_option("--correlation", *correlation, "Burstiness 0-<100: P(loss | previous lost) = p + c(1-p)");
+  add_target_flags(loss, *loss_flags);
+  loss->callback([&ctx, loss_flags, percent, correlation] {
+    json params = {{"percent", *percent}};
+    if (!correlation->empty()) params["correlation"] = *correlation;
+    auto r = ctx.call("fault.add", loss_flags->spec("loss", params));
+    if (!r) throw CommandFailed{r.error().message()};
+    print_fault_rows(json::array({*r}), ctx.format());
+  });
+
+  auto delay_flags = std::make_shared<AddFlags>();
+  auto latency = std::make_shared<std::string>();
+  auto jitter = std::make_shared<std::string>();
+  auto delay_corr = std::make_shared<std::string>();
+  auto reorder = std::make_shared<bool>(false);
+  auto* delay = add->add_subcommand("delay", "Delay packets (EDT + fq): seismo fault add delay 100ms --jitter 10ms ...");
+  delay->add_option("latency", *latency, "Added latency, e.g. 100ms (at most fq's 10 s horizon)")->required();
+  delay->add_option("--jitter", *jitter, "Uniform spread around the latency, at most the latency");
+  delay->add_option("--correlation", *delay_corr, "Correlation 0-<100 between successive jitter draws");
+  delay->add_flag("--reorder", *reorder, "Let jitter reorder packets of a flow (default: keep order)");
+  add_target_flags(delay, *delay_flags);
+  delay->callback([&ctx, delay_flags, latency, jitter, delay_corr, reorder] {
+    json params = {{"latency", *latency}};
+    if (!jitter->empty()) params["jitter"] = *jitter;
+    if (!delay_corr->empty()) params["correlation"] = *delay_corr;
+    if (*reorder) params["reorder"] = true;
+    auto r = ctx.call("fault.add", delay_flags->spec("delay", params));
+    if (!r) throw CommandFailed{r.error().message()};
+    print_fault_rows(json::array({*r}), ctx.format());
+  });
+
+  auto* ls = fault->add_subcommand("ls", "List active faults with live counters");
+  ls->callback([&ctx] {
+    auto r = ctx.call("fault.ls");
+    if (!r) throw CommandFailed{r.error().message()};
+    if (ctx.format() == OutputFormat::json) return print_json(*r);
+    if (ctx.format() == OutputFormat::yaml) return print_yaml(*r);
+    if ((*r)["faults"].empty()) {
+      std::cout << "no active faults\n";
+    } else {
+      print_fault_rows((*r)["faults"], ctx.format());
+    }
+    if (!r->value("fq_available", true)) std::cout << "\n(delay faults unavailable: no fq qdisc in this kernel)\n";
+  });
+
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* rm = fault->add_subcommand("rm", "Remove faults by name");
+  rm->add_option("name", *names, "Fault name(s)")->required();
+  rm->callback([&ctx, names] {
+    json removed = json::array();
+    for (const auto& n : *names) {
+      auto r = ctx.call("fault.rm", {{"name", n}});
+      if (!r) throw CommandFailed{r.error().message()};
+      removed.push_back(n);
+    }
+    if (ctx.format() == OutputFormat::table) {
+      for (const auto& n : removed) std::cout << "removed " << n.get<std::string>() << "\n";
+    } else {
+      json doc = {{"removed", removed}};
+      ctx.format() == OutputFormat::json ? print_json(doc) : print_yaml(doc);
+    }
+  });
+
+  auto* clear = fault->add_subcommand("clear", "Remove every fault");
+  clear->callback([&ctx] {
+    auto r = ctx.call("fault.clear");
+    if (!r) throw CommandFailed{r.error().message()};
+    if (ctx.format() == OutputFormat::table) {
+      std::cout << "removed " << r->value("removed", 0) << " fault(s)\n";
+    } else {
+      ctx.format() == OutputFormat::json ? print_json(*r) : print_yaml(*r);
+    }
+  });
+}
+
+}  // namespace seismo::cli

@@ -1,0 +1,296 @@
+// Faults end to end: the seismo CLI talking to a running seismod, which
+// applies faults on veths in namespaces this test creates.
+#include <gtest/gtest.h>
+
+#include <grp.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "api/client.h"
+#include "chaos_support.h"
+#include "netns_fixture.h"
+#include "support/exposition.h"
+#include "support/seismod_process.h"
+
+using namespace seismo;
+using namespace seismo::testing;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct CliOutput {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs the CLI, optionally as another uid/gid (for the SO_PEERCRED check).
+CliOutput run_cli(const std::string& socket, std::vector<std::string> args, uid_t uid = 0, gid_t gid = 0) {
+  args.insert(args.begin(), {SEISMO_CLI_PATH, "--socket", socket});
+  int out[2];
+  if (::pipe(out) != 0) return {};
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::dup2(out[1], 2);
+    ::close(out[0]);
+    if (uid && (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) _exit(125);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ::close(out[1]);
+  CliOutput r;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(out[0], buf, sizeof(buf))) > 0;) r.out.append(buf, static_cast<size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class ChaosDaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (seismod, netns, tc)";
+    auto fs = TempBpffs::create();
+    ASSERT_TRUE(fs);
+    fs_.emplace(std::move(*fs));
+    for (auto* slot : {&a_, &b_}) {
+      auto ns = TestNetns::create();
+      ASSERT_TRUE(ns) << ns.error().message();
+      slot->emplace(std::move(*ns));
+    }
+    auto ab = VethPair::create(*a_, *b_);
+    ASSERT_TRUE(ab) << ab.error().message();
+    ab_.emplace(std::move(*ab));
+    ASSERT_TRUE(udp_rtt(*a_, *b_, ab_->b_ip(), 4999, 1));
+    before_ = tc_state(*a_, ab_->a_name());
+    start_daemon();
+  }
+  void TearDown() override {
+    if (daemon_) {
+      auto rc = daemon_->stop();
+      EXPECT_TRUE(rc && *rc == 0) << daemon_->log();
+      daemon_.reset();
+    }
+    if (ab_) {
+      EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
+    }
+    if (fs_) {
+      EXPECT_TRUE(fs_->pins().empty());
+      EXPECT_FALSE(std::filesystem::exists(fs_->state_file()));
+    }
+  }
+
+  void start_daemon(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--bpffs", fs_->bpffs(), "--fault-state", fs_->state_file()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto d = SeismodProcess::start(args);
+    ASSERT_TRUE(d) << d.error().message();
+    daemon_.emplace(std::move(*d));
+  }
+  CliOutput cli(std::vector<std::string> args) { return run_cli(daemon_->socket(), std::move(args)); }
+  std::vector<std::string> loss_args(const std::string& name, const std::string& percent, const std::string& duration) {
+    return {"fault", "add", "loss", percent, "--name", name, "--netns", a_->name(), "--interface", ab_->a_name(),
+            "--duration", duration};
+  }
+  uint64_t received(size_t n) {
+    auto run = udp_run(*a_, *b_, ab_->b_ip(), 5555, n);
+    EXPECT_TRUE(run);
+    return run ? run->received : 0;
+  }
+
+  std::optional<TempBpffs> fs_;
+  std::optional<TestNetns> a_, b_;
+  std::optional<VethPair> ab_;
+  std::string before_;
+  std::optional<SeismodProcess> daemon_;
+};
+
+}  // namespace
+
+TEST_F(ChaosDaemonTest, CliAddListMetricsRemove) {
+  auto add = cli(loss_args("cli-loss", "100%", "60s"));
+  ASSERT_EQ(add.exit_code, 0) << add.out;
+  EXPECT_NE(add.out.find("cli-loss"), std::string::npos);
+  EXPECT_EQ(received(300), 0u);
+  auto ls = cli({"-o", "json", "fault", "ls"});
+  ASSERT_EQ(ls.exit_code, 0) << ls.out;
+  auto doc = json::parse(ls.out);
+  ASSERT_EQ(doc["faults"].size(), 1u);
+  EXPECT_EQ(doc["faults"][0]["counters"]["dropped"], 300);
+  auto table = cli({"fault", "ls"});
+  EXPECT_NE(table.out.find("loss 100%"), std::string::npos) << table.out;
+  auto body = http_get(daemon_->port(), "/metrics");
+  ASSERT_TRUE(body);
+  auto samples = parse_exposition(*body);
+  EXPECT_EQ(sum_samples(samples, "seismo_fault_packets_total", {{"fault", "cli-loss"}, {"verdict", "dropped"}}), 300);
+  EXPECT_EQ(sum_samples(samples, "seismo_faults_active", {}), 1);
+  auto yaml = cli({"-o", "yaml", "fault", "ls"});
+  EXPECT_NE(yaml.out.find("name: cli-loss"), std::string::npos) << yaml.out;
+  auto rm = cli({"fault", "rm", "cli-loss"});
+  ASSERT_EQ(rm.exit_code, 0) << rm.out;
+  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
+  EXPECT_EQ(received(100), 100u);
+  auto again = cli({"fault", "rm", "cli-loss"});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.out.find("no fault named 'cli-loss'"), std::string::npos) << again.out;
+}
+
+TEST_F(ChaosDaemonTest, ApplyIsAllOrNothing) {
+  const std::string good = fs_->dir() + "/good.yaml";
+  std::ofstream(good) << fmt::format(R"(faults:
+  - name: one
+    target: {{netns: {0}, interface: {1}}}
+    action: loss
+    loss: {{percent: 10%}}
+    duration: 60s
+  - name: two
+    target: {{netns: {0}, interface: {1}}}
+    direction: both
+    action: loss
+    loss: {{percent: 5, correlation: 20}}
+    filter: {{protocol: udp, ports: [53]}}
+    duration: 2m
+)",
+                                     a_->name(), ab_->a_name());
+  auto ok = cli({"apply", "-f", good});
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  auto ls = json::parse(cli({"-o", "json", "fault", "ls"}).out);
+  EXPECT_EQ(ls["faults"].size(), 2u);
+  ASSERT_EQ(cli({"fault", "clear"}).exit_code, 0);
+
+  const std::string bad = fs_->dir() + "/bad.json";
+  std::ofstream(bad) << json{{"faults",
+                              {{{"name", "fine"},
+                                {"target", {{"netns", a_->name()}}},
+                                {"action", "loss"},
+                                {"loss", {{"percent", 10}}},
+                                {"duration", "60s"}},
+                               {{"name", "broken"},
+                                {"target", {{"netns", a_->name()}}},
+                                {"action", "loss"},
+                                {"loss", {{"percent", 10}}},
+                                {"duration", "0s"}}}}}
+                             .dump();
+  auto refused = cli({"apply", "-f", bad});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.out.find("faults[1]: duration"), std::string::npos) << refused.out;
+  EXPECT_TRUE(json::parse(cli({"-o", "json", "fault", "ls"}).out)["faults"].empty());
+  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
+}
+
+TEST_F(ChaosDaemonTest, BadInputIsRefusedClearlyAndTheDaemonSurvives) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  const std::string ns = a_->name();
+  const std::vector<Case> cases = {
+      {{"fault", "add", "loss", "120%", "--netns", ns, "--duration", "30s"}, "loss.percent"},
+      {{"fault", "add", "loss", "lots", "--netns", ns, "--duration", "30s"}, "loss.percent"},
+      {{"fault", "add", "loss", "10%", "--netns", ns, "--duration", "0s"}, "duration"},
+      {{"fault", "add", "loss", "10%", "--netns", ns, "--duration", "-3s"}, "duration"},
+      {{"fault", "add", "loss", "10%", "--netns", ns, "--duration", "48h"}, "duration"},
+      {{"fault", "add", "delay", "-5ms", "--netns", ns, "--duration", "30s"}, "delay.latency"},
+      {{"fault", "add", "delay", "20s", "--netns", ns, "--duration", "30s"}, "delay.latency"},
+      {{"fault", "add", "delay", "10ms", "--jitter", "20ms", "--netns", ns, "--duration", "30s"}, "delay.jitter"},
+      {{"fault", "add", "loss", "10%", "--netns", ns, "--direction", "up", "--duration", "30s"}, "direction"},
+      {{"fault", "add", "loss", "10%", "--netns", ns, "--cidr", "10.0.0.0/40", "--duration", "30s"}, "filter.cidrs[0]"},
+      {{"fault", "add", "loss", "10%", "--netns", ns, "--port", "99999", "--duration", "30s"}, "filter.ports[0]"},
+      {{"fault", "add", "loss", "10%", "--netns", "smc-missing", "--duration", "30s"}, "target.netns"},
+      {{"fault", "add", "loss", "10%", "--netns", ns, "-i", "nosuch0", "--duration", "30s"}, "target.interface"},
+  };
+  for (const auto& c : cases) {
+    auto r = cli(c.args);
+    EXPECT_NE(r.exit_code, 0) << c.expect;
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << "expected '" << c.expect << "' in: " << r.out;
+  }
+  // Unknown action and a duplicate name, through the raw API.
+  auto client = api::Client::connect(daemon_->socket());
+  ASSERT_TRUE(client);
+  json spec = {{"name", "dup"}, {"target", {{"netns", ns}}}, {"action", "corrupt"}, {"duration", "30s"}};
+  auto unknown = client->call("fault.add", spec);
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message().find("action"), std::string::npos);
+  spec["action"] = "loss";
+  spec["loss"] = {{"percent", 1}};
+  ASSERT_TRUE(client->call("fault.add", spec));
+  auto dup = client->call("fault.add", spec);
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error().message().find("name"), std::string::npos);
+  // Malformed and oversized documents.
+  auto malformed = client->call("fault.apply", {{"document", "{\"faults\": [}"}});
+  ASSERT_FALSE(malformed);
+  EXPECT_NE(malformed.error().message().find("malformed JSON"), std::string::npos);
+  auto yaml = client->call("fault.apply", {{"document", "faults: [\n  - name: x\n  bad"}});
+  ASSERT_FALSE(yaml);
+  EXPECT_NE(yaml.error().message().find("YAML"), std::string::npos) << yaml.error().message();
+  auto huge = client->call("fault.apply", {{"document", std::string(200 * 1024, '#')}});
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().message().find("byte limit"), std::string::npos);
+  ASSERT_TRUE(client->call("fault.clear"));
+  // Still serving, and nothing left installed.
+  EXPECT_TRUE(client->call("status"));
+  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
+}
+
+TEST_F(ChaosDaemonTest, ANonRootClientMayListButNotAddFaults) {
+  // Open the socket to a group, then call as an unprivileged user in it.
+  daemon_->stop();
+  daemon_.reset();
+  start_daemon({"--socket-group", "nogroup"});
+  group* g = getgrnam("nogroup");
+  ASSERT_NE(g, nullptr);
+  auto add = run_cli(daemon_->socket(), loss_args("nope", "10%", "30s"), 65534, g->gr_gid);
+  EXPECT_NE(add.exit_code, 0);
+  EXPECT_NE(add.out.find("needs root"), std::string::npos) << add.out;
+  auto ls = run_cli(daemon_->socket(), {"fault", "ls"}, 65534, g->gr_gid);
+  EXPECT_EQ(ls.exit_code, 0) << ls.out;
+  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
+}
+
+TEST_F(ChaosDaemonTest, FaultEndsOnTimeAfterSeismodIsKilledAndARestartCleansUp) {
+  const auto start = Clock::now();
+  ASSERT_EQ(cli(loss_args("deadline", "100%", "3s")).exit_code, 0);
+  EXPECT_EQ(received(100), 0u);
+  std::this_thread::sleep_until(start + std::chrono::seconds(1));
+  daemon_->kill_hard();
+  daemon_.reset();
+  std::this_thread::sleep_until(start + std::chrono::milliseconds(2000));
+  EXPECT_EQ(received(100), 0u) << "the kernel keeps the fault until it expires";
+  std::this_thread::sleep_until(start + std::chrono::milliseconds(3500));
+  EXPECT_EQ(received(100), 100u) << "loss must stop within 3.5 s of the start";
+  start_daemon();
+  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_) << "no seismo filter or qdisc left for the expired fault";
+  EXPECT_TRUE(fs_->pins().empty()) << "no maps left pinned";
+  auto st = api::Client::connect(daemon_->socket());
+  ASSERT_TRUE(st);
+  auto status = st->call("status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ((*status)["faults"]["reconcile"]["expired_removed"], json::array({"deadline"}));
+  EXPECT_EQ((*status)["faults"]["reconcile"]["filters_removed"], 1);
+}
+
+TEST_F(ChaosDaemonTest, ShutdownRemovesEveryFault) {
+  ASSERT_EQ(cli(loss_args("left", "50%", "60s")).exit_code, 0);
+  std::vector<std::string> both = loss_args("right", "50%", "60s");
+  both.insert(both.end(), {"--direction", "both", "--protocol", "udp"});
+  ASSERT_EQ(cli(both).exit_code, 0);
+  EXPECT_NE(tc_state(*a_, ab_->a_name()), before_);
+  // TearDown stops seismod with SIGTERM and checks devices, pins, state file.
+}

@@ -1,0 +1,42 @@
+// Test helper: a stand-in for seismod that applies one fault through the
+// fault engine, prints "ready <expires_in_seconds>" and waits to be killed
+// (the expiry and reconciliation tests SIGKILL it).
+//   chaos_fault_holder BPFFS STATE_FILE SPEC_JSON
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cgroup/mountinfo.h"
+#include "chaos/fault_engine.h"
+#include "chaos/namespace_resolver.h"
+
+int main(int argc, char** argv) {
+  using namespace seismo;
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s BPFFS STATE_FILE SPEC_JSON\n", argv[0]);
+    return 2;
+  }
+  chaos::FaultEngineConfig config;
+  config.bpffs = argv[1];
+  config.state_file = argv[2];
+  auto cg = cgroup::find_mount("cgroup2");
+  auto engine = chaos::FaultEngine::create(
+      config, std::make_unique<chaos::NamespaceResolver>(cg ? cg->mount_point : "/sys/fs/cgroup"));
+  if (!engine) {
+    std::fprintf(stderr, "%s\n", engine.error().message().c_str());
+    return 1;
+  }
+  auto spec = chaos::parse_fault_spec(nlohmann::json::parse(argv[3]));
+  if (!spec) {
+    std::fprintf(stderr, "%s\n", spec.error().message().c_str());
+    return 1;
+  }
+  auto added = (*engine)->add(*spec);
+  if (!added) {
+    std::fprintf(stderr, "%s\n", added.error().message().c_str());
+    return 1;
+  }
+  std::printf("ready %.3f\n", (*added)["expires_in_seconds"].get<double>());
+  std::fflush(stdout);
+  for (;;) ::pause();
+}

@@ -1,0 +1,37 @@
+#include <gtest/gtest.h>
+
+#include "chaos/fault_collector.h"
+
+using namespace seismo::chaos;
+
+TEST(FaultCollector, ExportsPacketsDelayHistogramAndActiveCount) {
+  FaultSample loss{"drop10", Action::loss, {}};
+  loss.counters.passed = 90;
+  loss.counters.dropped = 10;
+  FaultSample delay{"slow", Action::delay, {}};
+  delay.counters.delayed = 5;
+  delay.counters.delay_ns = 5 * 50'000'000ULL;
+  delay.counters.delay_hist[25] = 5;  // 50 ms
+  FaultCollector c([&] { return std::vector<FaultSample>{loss, delay}; }, [] { return std::vector<uint64_t>{3}; });
+  auto families = c.Collect();
+  ASSERT_EQ(families.size(), 4u);
+  const auto& packets = families[0];
+  EXPECT_EQ(packets.name, "seismo_fault_packets_total");
+  ASSERT_EQ(packets.metric.size(), 6u);
+  EXPECT_EQ(packets.metric[0].label[0].value, "drop10");
+  EXPECT_EQ(packets.metric[0].label[1].value, "passed");
+  EXPECT_EQ(packets.metric[0].counter.value, 90);
+  EXPECT_EQ(packets.metric[1].label[1].value, "dropped");
+  EXPECT_EQ(packets.metric[1].counter.value, 10);
+  const auto& hist = families[1];
+  EXPECT_EQ(hist.name, "seismo_fault_added_delay_seconds");
+  ASSERT_EQ(hist.metric.size(), 1u) << "loss faults have no delay histogram";
+  EXPECT_EQ(hist.metric[0].histogram.sample_count, 5u);
+  EXPECT_DOUBLE_EQ(hist.metric[0].histogram.sample_sum, 0.25);
+  // 50 ms sits in [2^25, 2^26) ns: counted from the 2^26 ns (67 ms) bound on.
+  for (const auto& b : hist.metric[0].histogram.bucket)
+    EXPECT_EQ(b.cumulative_count, b.upper_bound >= 0.067 ? 5u : 0u) << b.upper_bound;
+  EXPECT_EQ(families[2].name, "seismo_faults_active");
+  EXPECT_EQ(families[2].metric[0].gauge.value, 2);
+  EXPECT_EQ(families[3].metric[0].counter.value, 3);
+}

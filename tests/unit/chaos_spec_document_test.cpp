@@ -1,0 +1,87 @@
+#include <gtest/gtest.h>
+
+#include "chaos/fault_spec.h"
+#include "chaos/spec_document.h"
+
+using namespace seismo::chaos;
+using nlohmann::json;
+
+TEST(SpecDocument, YamlAndJsonGiveTheSameFault) {
+  const char* yaml = R"(
+name: web-loss
+target:
+  netns: web
+  interface: eth0
+action: loss
+loss:
+  percent: 10%
+  correlation: 25
+filter:
+  ports: [80, "8000-8080"]
+  protocol: tcp
+duration: 30s
+)";
+  const char* js = R"({"name":"web-loss","target":{"netns":"web","interface":"eth0"},"action":"loss",
+    "loss":{"percent":"10%","correlation":25},"filter":{"ports":[80,"8000-8080"],"protocol":"tcp"},"duration":"30s"})";
+  auto y = parse_spec_document(yaml);
+  auto j = parse_spec_document(js);
+  ASSERT_TRUE(y) << y.error().message();
+  ASSERT_TRUE(j) << j.error().message();
+  ASSERT_EQ(y->size(), 1u);
+  auto a = parse_fault_spec((*y)[0]);
+  auto b = parse_fault_spec((*j)[0]);
+  ASSERT_TRUE(a) << a.error().message();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(to_json(*a), to_json(*b));
+}
+
+TEST(SpecDocument, ListsFaultsKeyAndMultipleYamlDocuments) {
+  auto list = parse_spec_document(R"([{"name":"a"},{"name":"b"}])");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->size(), 2u);
+  auto keyed = parse_spec_document("faults:\n  - name: a\n  - name: b\n  - name: c\n");
+  ASSERT_TRUE(keyed);
+  EXPECT_EQ(keyed->size(), 3u);
+  auto multi = parse_spec_document("name: a\n---\nname: b\n");
+  ASSERT_TRUE(multi);
+  EXPECT_EQ(multi->size(), 2u);
+}
+
+TEST(SpecDocument, QuotedYamlScalarsStayStrings) {
+  auto doc = parse_spec_document("name: \"123\"\nvalue: 123\nflag: true\n");
+  ASSERT_TRUE(doc);
+  EXPECT_TRUE((*doc)[0]["name"].is_string());
+  EXPECT_TRUE((*doc)[0]["value"].is_number_integer());
+  EXPECT_TRUE((*doc)[0]["flag"].is_boolean());
+}
+
+TEST(SpecDocument, MalformedJsonAndYamlSayWhere) {
+  auto j = parse_spec_document(R"({"name": "a",})");
+  ASSERT_FALSE(j);
+  EXPECT_EQ(j.error().code, EINVAL);
+  EXPECT_NE(j.error().message().find("malformed JSON"), std::string::npos);
+  auto y = parse_spec_document("name: a\n  bad: [indent\n");
+  ASSERT_FALSE(y);
+  EXPECT_NE(y.error().message().find("line"), std::string::npos) << y.error().message();
+  auto scalar = parse_spec_document("just words");
+  ASSERT_FALSE(scalar);
+}
+
+TEST(SpecDocument, OversizedEmptyOrTooManyFaults) {
+  auto big = parse_spec_document(std::string(kMaxSpecDocumentBytes + 1, ' '));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, EMSGSIZE);
+  EXPECT_FALSE(parse_spec_document("   \n"));
+  std::string many = "[";
+  for (size_t i = 0; i <= kMaxFaultsPerDocument; ++i) many += std::string(i ? "," : "") + "{}";
+  many += "]";
+  auto r = parse_spec_document(many);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("more than"), std::string::npos);
+}
+
+TEST(SpecDocument, DeepNestingIsRefused) {
+  std::string deep;
+  for (int i = 0; i < 40; ++i) deep += std::string(static_cast<size_t>(i) * 2, ' ') + "k:\n";
+  EXPECT_FALSE(parse_spec_document(deep));
+}

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chaos/device_record.h"
+#include "common/result.h"
+
+namespace seismo::chaos {
+
+// One fault as persisted: enough for a restarted daemon to adopt it (or to
+// recognise it as expired) and to clean up after it.
+struct FaultRecord {
+  nlohmann::json spec;  // canonical spec (to_json(FaultSpec))
+  uint32_t slot = 0;
+  uint64_t generation = 0;
+  uint64_t expires_mono_ns = 0;
+  int64_t created_unix_ms = 0;
+  std::vector<uint32_t> attach_ids;
+  std::vector<std::string> endpoints;
+};
+
+// The fault engine's persisted state (a JSON file under /run: it lives as
+// long as the kernel state it describes, i.e. until reboot).
+struct EngineState {
+  std::string boot_id;
+  uint64_t next_generation = 1;
+  std::vector<FaultRecord> faults;
+  std::vector<DeviceRecord> devices;
+};
+
+// nullopt when the file does not exist.
+Result<std::optional<EngineState>> load_engine_state(const std::string& path);
+// Writes atomically (temporary file + rename).
+Result<void> save_engine_state(const std::string& path, const EngineState& state);
+// /proc/sys/kernel/random/boot_id: tells a restart from a reboot.
+std::string current_boot_id();
+
+}  // namespace seismo::chaos

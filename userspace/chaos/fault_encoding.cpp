@@ -1,0 +1,54 @@
+#include "chaos/fault_encoding.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace seismo::chaos {
+
+GilbertParams gilbert_params(double percent, double correlation_percent) {
+  const double p = percent / 100.0;
+  const double c = correlation_percent / 100.0;
+  if (p >= 1.0) return {1.0, 0.0};
+  return {p * (1.0 - c), (1.0 - c) * (1.0 - p)};
+}
+
+uint64_t to_kernel_probability(double p) {
+  if (!(p > 0)) return 0;
+  if (p >= 1.0) return SEISMO_PROB_ONE;
+  return static_cast<uint64_t>(std::llround(p * static_cast<double>(SEISMO_PROB_ONE)));
+}
+
+fault_cfg encode_fault_cfg(const FaultSpec& spec, uint64_t expires_ns, uint64_t generation) {
+  fault_cfg cfg{};
+  cfg.expires_ns = expires_ns;
+  cfg.generation = generation;
+  if (spec.action == Action::loss) {
+    cfg.action = SEISMO_FAULT_LOSS;
+    auto g = gilbert_params(spec.loss.percent, spec.loss.correlation);
+    cfg.loss_enter = to_kernel_probability(g.enter);
+    cfg.loss_leave = to_kernel_probability(g.leave);
+  } else {
+    cfg.action = SEISMO_FAULT_DELAY;
+    cfg.latency_ns = spec.delay.latency_ns;
+    cfg.jitter_ns = spec.delay.jitter_ns;
+    cfg.jitter_corr = static_cast<uint32_t>(std::lround(spec.delay.correlation / 100.0 * SEISMO_CORR_ONE));
+    if (spec.delay.reorder) cfg.flags |= SEISMO_FAULT_F_REORDER;
+  }
+  cfg.protocol = spec.filter.protocol;
+  cfg.ncidrs = static_cast<uint8_t>(spec.filter.cidrs.size());
+  for (size_t i = 0; i < spec.filter.cidrs.size() && i < SEISMO_FAULT_CIDRS; ++i) {
+    const Cidr& c = spec.filter.cidrs[i];
+    auto& out = cfg.cidrs[i];
+    out.family = c.family();
+    out.prefix_len = c.prefix_len();
+    auto mask = c.mask();
+    std::memcpy(out.addr, c.address().data(), sizeof(out.addr));
+    std::memcpy(out.mask, mask.data(), sizeof(out.mask));
+  }
+  cfg.nports = static_cast<uint8_t>(spec.filter.ports.size());
+  for (size_t i = 0; i < spec.filter.ports.size() && i < SEISMO_FAULT_PORTS; ++i)
+    cfg.ports[i] = {spec.filter.ports[i].lo, spec.filter.ports[i].hi};
+  return cfg;
+}
+
+}  // namespace seismo::chaos

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+
+#include "chaos/fault_spec.h"
+#include "seismo/chaos.h"
+
+namespace seismo::chaos {
+
+static_assert(sizeof(fault_cidr) == 36, "fault_cidr layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_cfg) == 224, "fault_cfg layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_attach) == 40, "fault_attach layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_stats) == 32, "fault_stats layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_state) == 16, "fault_state layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_flow_key) == 8, "fault_flow_key layout shared with bpf/chaos.bpf.c");
+
+// The two-state Gilbert chain behind a loss fault with percent p and
+// correlation c (fractions): P(loss | previous lost) = p + c(1-p), so
+//   leave = P(bad -> good) = (1-c)(1-p),  enter = P(good -> bad) = p(1-c).
+// Stationary loss enter/(enter+leave) = p; mean burst length 1/leave.
+// c = 0 is independent (Bernoulli) loss.
+struct GilbertParams {
+  double enter = 0;
+  double leave = 1;
+  [[nodiscard]] double loss_rate() const { return enter + leave > 0 ? enter / (enter + leave) : 1.0; }
+  [[nodiscard]] double mean_burst() const { return leave > 0 ? 1.0 / leave : 0.0; }
+};
+GilbertParams gilbert_params(double percent, double correlation_percent);
+
+// A probability as the kernel compares it: P * 2^32, 2^32 meaning always.
+uint64_t to_kernel_probability(double p);
+
+// The kernel's view of a fault.
+fault_cfg encode_fault_cfg(const FaultSpec& spec, uint64_t expires_ns, uint64_t generation);
+
+}  // namespace seismo::chaos

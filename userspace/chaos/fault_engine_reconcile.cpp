@@ -1,0 +1,173 @@
+// Start-up reconciliation and shutdown: what a previous daemon left in the
+// kernel is adopted (faults still running) or removed (expired, unknown).
+#include <time.h>
+
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "chaos/fault_engine.h"
+#include "common/log.h"
+
+namespace seismo::chaos {
+
+using nlohmann::json;
+
+namespace {
+uint64_t mono_now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+}  // namespace
+
+void FaultEngine::reconcile_locked(const EngineState& state) {
+  const bool same_boot = !state.boot_id.empty() && state.boot_id == boot_id_;
+  const uint64_t now = mono_now_ns();
+  next_generation_ = std::max(next_generation_, state.next_generation);
+
+  // Faults: adopt the ones the kernel still applies, as recorded.
+  for (const auto& rec : state.faults) {
+    auto spec = parse_fault_spec(rec.spec);
+    const std::string name = spec ? spec->name : rec.spec.value("name", "?");
+    auto cfg = maps_->read_cfg(rec.slot);
+    const bool live = same_boot && spec && cfg && cfg->generation == rec.generation &&
+                      cfg->expires_ns == rec.expires_mono_ns && rec.expires_mono_ns > now &&
+                      rec.slot < SEISMO_FAULT_SLOTS && !faults_.count(name);
+    if (!live) {
+      report_.expired_removed.push_back(name);
+      continue;
+    }
+    Fault f;
+    f.spec = std::move(*spec);
+    f.slot = rec.slot;
+    f.generation = rec.generation;
+    f.expires_mono_ns = rec.expires_mono_ns;
+    f.created_unix_ms = rec.created_unix_ms;
+    f.attach_ids = rec.attach_ids;
+    f.endpoints = rec.endpoints;
+    faults_.emplace(name, std::move(f));
+    report_.adopted.push_back(name);
+  }
+
+  // Devices: keep attachments that carry an adopted fault; remove the rest
+  // and any seismo-tagged filter nobody recorded.
+  std::set<uint32_t> seen_programs;
+  for (const auto& rec : state.devices) {
+    auto dev = HookedDevice::adopt(rec);
+    if (!dev) {
+      ++report_.devices_gone;
+      continue;
+    }
+    std::set<uint32_t> kept;
+    for (const auto& a : rec.attachments) {
+      std::vector<uint32_t> slots;
+      for (const auto& [name, f] : faults_)
+        if (std::find(f.attach_ids.begin(), f.attach_ids.end(), a.attach_id) != f.attach_ids.end())
+          slots.push_back(f.slot);
+      if (slots.empty() || attachments_.count(a.attach_id)) continue;
+      attachments_[a.attach_id] = Attachment{rec.key, a.hook, a.peer_is_src, slots};
+      kept.insert(a.attach_id);
+    }
+    // List first: a removed filter's program lingers in the kernel for a
+    // moment, and must not be mistaken for an orphan below.
+    auto tagged = (*dev)->tagged_filters();
+    if (!tagged) report_.errors.push_back(tagged.error().message());
+    std::set<uint32_t> detached;
+    for (const auto& a : rec.attachments) {
+      if (kept.count(a.attach_id)) continue;
+      if (auto r = (*dev)->detach(a.attach_id); !r) report_.errors.push_back(r.error().message());
+      else ++report_.filters_removed;
+      detached.insert(a.attach_id);
+    }
+    for (const auto& [hook, filter] : tagged ? *tagged : std::vector<std::pair<net::TcHook, net::TcFilter>>{}) {
+      seen_programs.insert(filter.prog_id);
+      const bool ours = (filter.handle & 0xffff0000) == kFilterHandleBase;
+      const uint32_t id = filter.handle & 0xffff;
+      if (ours && (kept.count(id) || detached.count(id))) continue;
+      if (auto r = (*dev)->remove_filter(hook, filter); !r) report_.errors.push_back(r.error().message());
+      else ++report_.filters_removed;
+    }
+    const DeviceKey key = rec.key;
+    devices_.emplace(key, std::move(*dev));
+    if (kept.empty()) ++report_.devices_restored;
+    tidy_device_locked(key);
+  }
+
+  // Faults whose devices are all gone apply nowhere: drop them too.
+  for (auto it = faults_.begin(); it != faults_.end();) {
+    std::erase_if(it->second.attach_ids, [&](uint32_t id) { return !attachments_.count(id); });
+    if (it->second.attach_ids.empty()) {
+      report_.expired_removed.push_back(it->first);
+      std::erase(report_.adopted, it->first);
+      it = faults_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+
+  // Kernel maps: exactly the adopted faults and attachments, nothing else.
+  for (uint32_t slot = 0; slot < SEISMO_FAULT_SLOTS; ++slot) {
+    bool owned = std::any_of(faults_.begin(), faults_.end(), [&](const auto& kv) { return kv.second.slot == slot; });
+    if (owned) continue;
+    auto cfg = maps_->read_cfg(slot);
+    if (cfg && cfg->expires_ns != 0) {
+      if (cfg->expires_ns > now) ++report_.unknown_slots_cleared;
+      (void)maps_->clear_cfg(slot);
+    }
+  }
+  for (uint32_t id = 0; id < SEISMO_FAULT_ATTACH_SLOTS; ++id) {
+    if (attachments_.count(id)) {
+      (void)write_attach_locked(id);
+      continue;
+    }
+    auto att = maps_->read_attach(id);
+    if (att && att->count) (void)maps_->write_attach(id, fault_attach{});
+  }
+
+  // Programs of ours still loaded that no recorded device holds: attached
+  // to devices we have no record of (a lost state file). Their faults are
+  // cleared above, so they pass everything; say so.
+  for (uint32_t id : maps_->program_ids())
+    if (!seen_programs.count(id)) ++report_.orphan_programs;
+  if (report_.orphan_programs)
+    log::warn("fault reconciliation: {} seismo fault program(s) are attached to devices with no record (state file "
+              "lost?); their faults are cleared so they pass all traffic. Find them with `tc filter show` (name "
+              "seismo-fault-N, pref 1) and delete them, or restart the pod",
+              report_.orphan_programs);
+  if (!report_.adopted.empty() || !report_.expired_removed.empty() || report_.filters_removed ||
+      report_.unknown_slots_cleared || report_.devices_restored)
+    log::info("fault reconciliation: adopted {} ({}), removed {} ended ({}), {} filter(s) removed, {} unknown "
+              "slot(s), {} device(s) restored, {} gone",
+              report_.adopted.size(), fmt::join(report_.adopted, ", "), report_.expired_removed.size(),
+              fmt::join(report_.expired_removed, ", "), report_.filters_removed, report_.unknown_slots_cleared,
+              report_.devices_restored, report_.devices_gone);
+  for (const auto& e : report_.errors) log::warn("fault reconciliation: {}", e);
+}
+
+void FaultEngine::shutdown() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+  }
+  wake_.notify_all();
+  if (expiry_.joinable()) expiry_.join();
+  std::lock_guard lock(mutex_);
+  if (maps_) {
+    for (auto& [name, f] : faults_) remove_locked(f);
+  }
+  faults_.clear();
+  for (auto& [key, dev] : devices_) {
+    if (auto r = dev->restore(); !r) log::warn("restore {}: {}", dev->describe(), r.error().message());
+    dev->release();
+  }
+  devices_.clear();
+  attachments_.clear();
+  release_maps_if_idle_locked();
+  std::error_code ec;
+  std::filesystem::remove(config_.state_file, ec);
+}
+
+}  // namespace seismo::chaos

@@ -1,0 +1,124 @@
+#include "chaos/fault_maps.h"
+
+#include <bpf/bpf.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bpf/percpu.h"
+
+namespace seismo::chaos {
+
+Result<std::unique_ptr<FaultMaps>> FaultMaps::open(const std::string& pin_dir) {
+  auto anchor = ChaosObject::load_maps(pin_dir);
+  if (!anchor) return fail(std::move(anchor).error());
+  return std::unique_ptr<FaultMaps>(new FaultMaps(std::move(*anchor), pin_dir));
+}
+
+Result<void> FaultMaps::write_cfg(uint32_t slot, const fault_cfg& cfg) {
+  return check_libbpf(bpf_map_update_elem(anchor_->map_fd(ChaosMap::cfg), &slot, &cfg, BPF_ANY),
+                      fmt::format("write fault slot {}", slot));
+}
+
+Result<fault_cfg> FaultMaps::read_cfg(uint32_t slot) const {
+  fault_cfg cfg{};
+  if (int err = bpf_map_lookup_elem(anchor_->map_fd(ChaosMap::cfg), &slot, &cfg); err != 0)
+    return fail_errno(err, fmt::format("read fault slot {}", slot));
+  return cfg;
+}
+
+Result<void> FaultMaps::clear_cfg(uint32_t slot) { return write_cfg(slot, fault_cfg{}); }
+
+Result<void> FaultMaps::write_attach(uint32_t attach_id, const fault_attach& att) {
+  return check_libbpf(bpf_map_update_elem(anchor_->map_fd(ChaosMap::attach), &attach_id, &att, BPF_ANY),
+                      fmt::format("write fault attachment {}", attach_id));
+}
+
+Result<fault_attach> FaultMaps::read_attach(uint32_t attach_id) const {
+  fault_attach att{};
+  if (int err = bpf_map_lookup_elem(anchor_->map_fd(ChaosMap::attach), &attach_id, &att); err != 0)
+    return fail_errno(err, fmt::format("read fault attachment {}", attach_id));
+  return att;
+}
+
+Result<void> FaultMaps::reset_counters(uint32_t slot) {
+  const unsigned ncpu = bpf::possible_cpus();
+  std::vector<fault_stats> zero_stats(ncpu);
+  if (auto r = check_libbpf(bpf_map_update_elem(anchor_->map_fd(ChaosMap::stats), &slot, zero_stats.data(), BPF_ANY),
+                            fmt::format("reset counters of fault slot {}", slot));
+      !r)
+    return r;
+  std::vector<uint64_t> zero(ncpu, 0);
+  for (uint32_t i = 0; i < SEISMO_HIST_SLOTS; ++i) {
+    uint32_t key = slot * SEISMO_HIST_SLOTS + i;
+    if (auto r = check_libbpf(bpf_map_update_elem(anchor_->map_fd(ChaosMap::hist), &key, zero.data(), BPF_ANY),
+                              fmt::format("reset histogram of fault slot {}", slot));
+        !r)
+      return r;
+  }
+  return {};
+}
+
+FaultCounters FaultMaps::counters(uint32_t slot) const {
+  FaultCounters out;
+  const unsigned ncpu = bpf::possible_cpus();
+  std::vector<fault_stats> stats(ncpu);
+  if (bpf_map_lookup_elem(anchor_->map_fd(ChaosMap::stats), &slot, stats.data()) == 0) {
+    for (const auto& s : stats) {
+      out.passed += s.passed;
+      out.dropped += s.dropped;
+      out.delayed += s.delayed;
+      out.delay_ns += s.delay_ns;
+    }
+  }
+  std::vector<uint64_t> per_cpu(ncpu);
+  for (uint32_t i = 0; i < SEISMO_HIST_SLOTS; ++i) {
+    uint32_t key = slot * SEISMO_HIST_SLOTS + i;
+    if (bpf_map_lookup_elem(anchor_->map_fd(ChaosMap::hist), &key, per_cpu.data()) != 0) continue;
+    for (uint64_t v : per_cpu) out.delay_hist[i] += v;
+  }
+  return out;
+}
+
+std::vector<uint64_t> FaultMaps::losses() const {
+  const unsigned ncpu = bpf::possible_cpus();
+  std::vector<uint64_t> totals;
+  std::vector<uint64_t> per_cpu(ncpu);
+  for (uint32_t i = 0;; ++i) {
+    if (bpf_map_lookup_elem(anchor_->map_fd(ChaosMap::losses), &i, per_cpu.data()) != 0) break;
+    uint64_t sum = 0;
+    for (uint64_t v : per_cpu) sum += v;
+    totals.push_back(sum);
+  }
+  return totals;
+}
+
+std::vector<uint32_t> FaultMaps::program_ids() const {
+  std::vector<uint32_t> out;
+  bpf_map_info map_info{};
+  uint32_t map_len = sizeof(map_info);
+  if (bpf_map_get_info_by_fd(anchor_->map_fd(ChaosMap::cfg), &map_info, &map_len) != 0) return out;
+  for (uint32_t id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
+    int fd = bpf_prog_get_fd_by_id(id);
+    if (fd < 0) continue;
+    std::vector<uint32_t> map_ids(64);
+    bpf_prog_info info{};
+    info.nr_map_ids = static_cast<uint32_t>(map_ids.size());
+    info.map_ids = reinterpret_cast<uintptr_t>(map_ids.data());
+    uint32_t len = sizeof(info);
+    if (bpf_prog_get_info_by_fd(fd, &info, &len) == 0) {
+      const uint32_t n = std::min<uint32_t>(info.nr_map_ids, static_cast<uint32_t>(map_ids.size()));
+      if (std::find(map_ids.begin(), map_ids.begin() + n, map_info.id) != map_ids.begin() + n) out.push_back(id);
+    }
+    ::close(fd);
+  }
+  return out;
+}
+
+Result<void> FaultMaps::unpin() { return anchor_->unpin_maps(pin_dir_); }
+
+}  // namespace seismo::chaos

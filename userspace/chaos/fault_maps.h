@@ -1,0 +1,45 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "chaos/chaos_object.h"
+#include "chaos/fault_counters.h"
+#include "common/result.h"
+#include "seismo/chaos.h"
+
+namespace seismo::chaos {
+
+// Typed access to the pinned fault maps (through the maps-only anchor
+// instance of the chaos object).
+class FaultMaps : public FaultCounterSource {
+ public:
+  static Result<std::unique_ptr<FaultMaps>> open(const std::string& pin_dir);
+
+  Result<void> write_cfg(uint32_t slot, const fault_cfg& cfg);
+  Result<fault_cfg> read_cfg(uint32_t slot) const;
+  Result<void> clear_cfg(uint32_t slot);
+  Result<void> write_attach(uint32_t attach_id, const fault_attach& att);
+  Result<fault_attach> read_attach(uint32_t attach_id) const;
+  // Zeroes a slot's counters and histogram on every CPU (a new fault starts at 0).
+  Result<void> reset_counters(uint32_t slot);
+
+  [[nodiscard]] FaultCounters counters(uint32_t slot) const override;
+  [[nodiscard]] std::vector<uint64_t> losses() const override;
+
+  // Ids of the loaded programs that use these maps (every attachment's
+  // program instance, whoever attached it).
+  [[nodiscard]] std::vector<uint32_t> program_ids() const;
+
+  [[nodiscard]] const std::string& pin_dir() const { return pin_dir_; }
+  // Removes the pins (clean shutdown, nothing left to reconcile).
+  Result<void> unpin();
+
+ private:
+  FaultMaps(std::unique_ptr<ChaosObject> anchor, std::string pin_dir)
+      : anchor_(std::move(anchor)), pin_dir_(std::move(pin_dir)) {}
+  std::unique_ptr<ChaosObject> anchor_;
+  std::string pin_dir_;
+};
+
+}  // namespace seismo::chaos

@@ -1,0 +1,45 @@
+#include "chaos/fault_routes.h"
+
+#include <fmt/format.h>
+
+#include "chaos/spec_document.h"
+
+namespace seismo::chaos {
+
+using nlohmann::json;
+
+void register_fault_routes(api::Router& router, FaultEngine& engine) {
+  router.add("fault.add", api::Access::admin, [&engine](const json& params, const api::Peer&) -> Result<json> {
+    auto spec = parse_fault_spec(params);
+    if (!spec) return fail(std::move(spec).error());
+    return engine.add(std::move(*spec));
+  });
+  router.add("fault.apply", api::Access::admin, [&engine](const json& params, const api::Peer&) -> Result<json> {
+    auto doc = params.find("document");
+    if (doc == params.end() || !doc->is_string())
+      return fail_errno(EINVAL, "field 'document': missing or not a string (the YAML or JSON text)");
+    auto items = parse_spec_document(doc->get_ref<const std::string&>());
+    if (!items) return fail(std::move(items).error());
+    std::vector<FaultSpec> specs;
+    for (size_t i = 0; i < items->size(); ++i) {
+      auto spec = parse_fault_spec((*items)[i]);
+      if (!spec) return fail(std::move(spec).error().wrap(fmt::format("faults[{}]", i)));
+      specs.push_back(std::move(*spec));
+    }
+    return engine.apply(std::move(specs));
+  });
+  router.add("fault.ls", api::Access::read,
+             [&engine](const json&, const api::Peer&) -> Result<json> { return engine.list(); });
+  router.add("fault.rm", api::Access::admin, [&engine](const json& params, const api::Peer&) -> Result<json> {
+    auto name = params.find("name");
+    if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty())
+      return fail_errno(EINVAL, "field 'name': missing or not a string");
+    if (auto r = engine.remove(name->get<std::string>()); !r) return fail(std::move(r).error());
+    return json{{"removed", *name}};
+  });
+  router.add("fault.clear", api::Access::admin, [&engine](const json&, const api::Peer&) -> Result<json> {
+    return json{{"removed", engine.clear()}};
+  });
+}
+
+}  // namespace seismo::chaos

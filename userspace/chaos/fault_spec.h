@@ -1,0 +1,91 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chaos/cidr.h"
+#include "common/result.h"
+
+namespace seismo::chaos {
+
+// Documented limits (docs/faults.md).
+inline constexpr uint64_t kMaxDurationNs = 24ULL * 3600 * 1'000'000'000;  // 24 h
+inline constexpr uint64_t kMaxLatencyNs = 10ULL * 1'000'000'000;          // fq's default horizon
+inline constexpr size_t kMaxNameLength = 63;
+inline constexpr size_t kMaxCidrs = 4;
+inline constexpr size_t kMaxPortRanges = 4;
+
+enum class Direction { egress, ingress, both };
+enum class Action { loss, delay };
+enum class TargetKind { netns, pid, cgroup };
+enum class SelectMode { all, one, fixed, fixed_percent };
+
+const char* direction_name(Direction d);
+const char* action_name(Action a);
+const char* select_mode_name(SelectMode m);
+
+// Where a fault applies. Pod selectors (issue: pods) add a kind here and a
+// resolver for it; everything downstream works on resolved endpoints.
+struct TargetSpec {
+  TargetKind kind = TargetKind::netns;
+  std::string netns;       // kind netns: name under /run/netns
+  pid_t pid = 0;           // kind pid: the process's netns
+  std::string cgroup;      // kind cgroup: cgroup v2 path (relative to the cgroup2 mount, or absolute)
+  std::string interface;   // device in the netns; empty: the only non-loopback one
+  bool host_network = false;  // allow seismod's own netns (the node's network)
+};
+
+struct LossSpec {
+  double percent = 0;      // 0..100
+  double correlation = 0;  // 0..<100: P(loss | previous lost) = p + c(1-p)
+};
+
+struct DelaySpec {
+  uint64_t latency_ns = 0;
+  uint64_t jitter_ns = 0;  // <= latency
+  double correlation = 0;  // 0..<100, between successive jitter draws
+  bool reorder = false;    // let jitter reorder packets of a flow
+};
+
+struct PortRange {
+  uint16_t lo = 0;
+  uint16_t hi = 0;
+  bool operator==(const PortRange&) const = default;
+};
+
+// A packet matches when it matches every filter given (empty: any).
+struct FilterSpec {
+  std::vector<Cidr> cidrs;     // the peer's address (remote side, as seen from the target)
+  uint8_t protocol = 0;        // IP protocol number; 0 any; 1 (icmp) also covers ICMPv6
+  std::vector<PortRange> ports;  // source or destination port
+};
+
+struct FaultSpec {
+  std::string name;
+  TargetSpec target;
+  SelectMode mode = SelectMode::all;
+  double mode_value = 0;  // fixed: count; fixed-percent: percent
+  Direction direction = Direction::egress;
+  Action action = Action::loss;
+  LossSpec loss;
+  DelaySpec delay;
+  FilterSpec filter;
+  uint64_t duration_ns = 0;
+};
+
+// Validates one fault (JSON; YAML arrives converted to JSON). Every error is
+// EINVAL and names the field: "loss.percent: 120 is outside 0 to 100".
+// A missing name is left empty (the engine generates one).
+Result<FaultSpec> parse_fault_spec(const nlohmann::json& doc);
+// The canonical form, accepted back by parse_fault_spec.
+nlohmann::json to_json(const FaultSpec& spec);
+
+// Whether some packet could match both filters.
+bool filters_overlap(const FilterSpec& a, const FilterSpec& b);
+
+}  // namespace seismo::chaos

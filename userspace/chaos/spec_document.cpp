@@ -1,0 +1,118 @@
+#include "chaos/spec_document.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace seismo::chaos {
+
+using nlohmann::json;
+
+namespace {
+
+// A plain (unquoted) YAML scalar becomes a number, bool or null when it
+// reads as one; quoted scalars stay strings.
+json scalar_to_json(const YAML::Node& node) {
+  const std::string& s = node.Scalar();
+  if (node.Tag() == "!") return s;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  int64_t i = 0;
+  auto [ip, iec] = std::from_chars(s.data(), s.data() + s.size(), i);
+  if (iec == std::errc() && ip == s.data() + s.size()) return i;
+  double d = 0;
+  auto [dp, dec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (dec == std::errc() && dp == s.data() + s.size()) return d;
+  return s;
+}
+
+Result<json> yaml_to_json(const YAML::Node& node, int depth) {
+  if (depth > 16) return fail_errno(EINVAL, "document nests deeper than 16 levels");
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: return json(nullptr);
+    case YAML::NodeType::Scalar: return scalar_to_json(node);
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : node) {
+        auto v = yaml_to_json(item, depth + 1);
+        if (!v) return v;
+        out.push_back(std::move(*v));
+      }
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& kv : node) {
+        if (!kv.first.IsScalar())
+          return fail_errno(EINVAL, fmt::format("line {}: a key must be a plain string", kv.first.Mark().line + 1));
+        auto v = yaml_to_json(kv.second, depth + 1);
+        if (!v) return v;
+        out[kv.first.Scalar()] = std::move(*v);
+      }
+      return out;
+    }
+  }
+  return json(nullptr);
+}
+
+Result<void> append_faults(const json& doc, std::vector<json>& out) {
+  if (doc.is_null()) return {};
+  if (doc.is_array()) {
+    for (const auto& f : doc) out.push_back(f);
+  } else if (doc.is_object() && doc.contains("faults") && doc.size() == 1) {
+    if (!doc["faults"].is_array()) return fail_errno(EINVAL, "faults: must be a list of faults");
+    for (const auto& f : doc["faults"]) out.push_back(f);
+  } else if (doc.is_object()) {
+    out.push_back(doc);
+  } else {
+    return fail_errno(EINVAL, "document must be a fault object, a list of faults or {\"faults\": [...]}");
+  }
+  if (out.size() > kMaxFaultsPerDocument)
+    return fail_errno(EINVAL, fmt::format("document holds more than {} faults", kMaxFaultsPerDocument));
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<json>> parse_spec_document(std::string_view text) {
+  if (text.size() > kMaxSpecDocumentBytes)
+    return fail_errno(EMSGSIZE, fmt::format("fault document of {} bytes exceeds the {} byte limit", text.size(),
+                                            kMaxSpecDocumentBytes));
+  std::vector<json> out;
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return fail_errno(EINVAL, "fault document is empty");
+  if (text[first] == '{' || text[first] == '[') {
+    json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded()) {
+      // Parse again with exceptions for the position of the error.
+      try {
+        json again = json::parse(text);
+        (void)again;
+      } catch (const json::parse_error& e) {
+        return fail_errno(EINVAL, fmt::format("malformed JSON: {}", e.what()));
+      }
+      return fail_errno(EINVAL, "malformed JSON");
+    }
+    if (auto r = append_faults(doc, out); !r) return fail(std::move(r).error());
+    return out;
+  }
+  try {
+    for (const auto& node : YAML::LoadAll(std::string(text))) {
+      auto doc = yaml_to_json(node, 0);
+      if (!doc) return fail(std::move(doc).error());
+      if (auto r = append_faults(*doc, out); !r) return fail(std::move(r).error());
+    }
+  } catch (const YAML::Exception& e) {
+    return fail_errno(EINVAL, fmt::format("malformed YAML: line {}, column {}: {}", e.mark.line + 1,
+                                          e.mark.column + 1, e.msg));
+  }
+  if (out.empty()) return fail_errno(EINVAL, "fault document holds no fault");
+  return out;
+}
+
+}  // namespace seismo::chaos

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace seismo::chaos {
+
+inline constexpr size_t kMaxSpecDocumentBytes = 64 * 1024;
+inline constexpr size_t kMaxFaultsPerDocument = 64;
+
+// Reads a fault document, JSON or YAML (one schema), into one JSON object
+// per fault. Accepted shapes: a fault; a list of faults; {"faults": [...]};
+// several YAML documents separated by '---'. Errors are EINVAL/EMSGSIZE and
+// say where ("line 3, column 5").
+Result<std::vector<nlohmann::json>> parse_spec_document(std::string_view text);
+
+}  // namespace seismo::chaos
