@@ -18,10 +18,8 @@
 
 #include <fmt/format.h>
 
-#include "cgroup/mountinfo.h"
 #include "chaos/fault_encoding.h"
 #include "chaos/fault_engine.h"
-#include "chaos/namespace_resolver.h"
 #include "chaos_support.h"
 #include "doctor/doctor.h"
 #include "netns_fixture.h"
@@ -61,27 +59,12 @@ double percentile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   const size_t n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 50000;
-  if (geteuid() != 0) {
-    std::fprintf(stderr, "fault_fidelity needs root\n");
-    return 1;
-  }
-  auto a = TestNetns::create();
-  auto b = TestNetns::create();
-  if (!a || !b) return 1;
-  auto ab = VethPair::create(*a, *b);
-  auto fs = TempBpffs::create();
-  if (!ab || !fs) return 1;
-  (void)udp_rtt(*a, *b, ab->b_ip(), 4999, 1);
-  chaos::FaultEngineConfig config;
-  config.bpffs = fs->bpffs();
-  config.state_file = fs->state_file();
-  auto cg = cgroup::find_mount("cgroup2");
-  auto engine = chaos::FaultEngine::create(
-      config, std::make_unique<chaos::NamespaceResolver>(cg ? cg->mount_point : "/sys/fs/cgroup"));
-  if (!engine) {
-    std::fprintf(stderr, "%s\n", engine.error().message().c_str());
-    return 1;
-  }
+  auto running = start_lab_or_report("fault_fidelity");
+  if (!running) return 1;
+  auto& engine = running->engine;
+  const TestNetns* a = &running->lab.a();
+  const TestNetns* b = &running->lab.b();
+  const VethPair* ab = &running->lab.veth();
   const bool netem = doctor::probe_qdisc("netem") == 0;
   const json target = {{"netns", a->name()}, {"interface", ab->a_name()}};
 
@@ -93,9 +76,9 @@ int main(int argc, char** argv) {
     json doc = {{"name", "fid"}, {"target", target}, {"action", "loss"},
                 {"loss", {{"percent", p}, {"correlation", c}}}, {"duration", "10m"}};
     auto spec = chaos::parse_fault_spec(doc);
-    if (!spec || !(*engine)->add(*spec)) return 1;
+    if (!spec || !engine->add(*spec)) return 1;
     auto ours = measure_loss(*a, *b, ab->b_ip(), n, 6000);
-    (*engine)->clear();
+    engine->clear();
     const double q = p / 100, lag = c / 100;
     const double half = 100 * 2.5758 * std::sqrt(q * (1 - q) / static_cast<double>(n) * (1 + lag) / (1 - lag));
     const auto model = chaos::gilbert_params(p, c).mean_burst();
@@ -118,7 +101,7 @@ int main(int argc, char** argv) {
   if (!netem) std::printf("(netem: not in this kernel, CONFIG_NET_SCH_NETEM)\n");
 
   std::printf("\ndelay (UDP echo round trips, 300 probes; the delay applies one way)\n");
-  if (!(*engine)->fq_available()) {
+  if (!engine->fq_available()) {
     std::printf("skipped: no fq qdisc in this kernel (CONFIG_NET_SCH_FQ); seismo refuses delay faults here\n");
     return 0;
   }
@@ -141,10 +124,10 @@ int main(int argc, char** argv) {
     json doc = {{"name", "fid"}, {"target", target}, {"action", "delay"},
                 {"delay", {{"latency", lat}, {"jitter", jit}}}, {"duration", "10m"}};
     auto spec = chaos::parse_fault_spec(doc);
-    if (!spec || !(*engine)->add(*spec)) return 1;
+    if (!spec || !engine->add(*spec)) return 1;
     std::vector<double> ours, theirs;
     probe(ours);
-    (*engine)->clear();
+    engine->clear();
     std::string n50 = "-", n99 = "-", nsd = "-";
     if (netem) {
       std::vector<std::string> cmd = {"tc", "qdisc", "replace", "dev", ab->a_name(), "root", "netem", "delay", lat};

@@ -29,12 +29,11 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_process.h"
-#include "cgroup/mountinfo.h"
 #include "chaos/chaos_object.h"
 #include "chaos/fault_encoding.h"
 #include "chaos/fault_engine.h"
 #include "chaos/fault_maps.h"
-#include "chaos/namespace_resolver.h"
+#include "chaos/monotonic_clock.h"
 #include "chaos_support.h"
 #include "common/unique_fd.h"
 #include "net/link_info.h"
@@ -112,9 +111,7 @@ void print_test_run_costs(const std::string& pin_dir, int empty_fd) {
     std::printf("(BPF_PROG_TEST_RUN costs unavailable)\n");
     return;
   }
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  const uint64_t later = static_cast<uint64_t>(ts.tv_sec + 3600) * 1'000'000'000ULL;
+  const uint64_t later = chaos::monotonic_now_ns() + 3600'000'000'000ULL;
   auto set_fault = [&](bool match) {
     chaos::FaultSpec spec;
     spec.action = chaos::Action::loss;
@@ -146,30 +143,13 @@ void print_test_run_costs(const std::string& pin_dir, int empty_fd) {
 int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
-  if (geteuid() != 0) {
-    std::fprintf(stderr, "tc_overhead needs root\n");
-    return 1;
-  }
-  auto a = TestNetns::create();
-  auto b = TestNetns::create();
-  if (!a || !b) return 1;
-  auto ab = VethPair::create(*a, *b);
-  if (!ab) {
-    std::fprintf(stderr, "%s\n", ab.error().message().c_str());
-    return 1;
-  }
-  auto fs = TempBpffs::create();
-  if (!fs) return 1;
-  chaos::FaultEngineConfig config;
-  config.bpffs = fs->bpffs();
-  config.state_file = fs->state_file();
-  auto cg = cgroup::find_mount("cgroup2");
-  auto engine = chaos::FaultEngine::create(
-      config, std::make_unique<chaos::NamespaceResolver>(cg ? cg->mount_point : "/sys/fs/cgroup"));
-  if (!engine) {
-    std::fprintf(stderr, "%s\n", engine.error().message().c_str());
-    return 1;
-  }
+  auto running = start_lab_or_report("tc_overhead");
+  if (!running) return 1;
+  auto& engine = running->engine;
+  const TestNetns* a = &running->lab.a();
+  const TestNetns* b = &running->lab.b();
+  const VethPair* ab = &running->lab.veth();
+  const TempBpffs* fs = &running->lab.fs();
   const std::string log = fs->dir() + "/iperf3-server.log";
   pid_t server = bench::spawn({"ip", "netns", "exec", b->name(), "iperf3", "-s", "-B", ab->b_ip()}, log);
   bench::wait_for_text(log, "listening", std::chrono::seconds(5));
@@ -184,7 +164,7 @@ int main(int argc, char** argv) {
                 {"duration", "1h"}};
     doc.update(extra);
     auto spec = chaos::parse_fault_spec(doc);
-    return spec && (*engine)->add(*spec);
+    return spec && engine->add(*spec);
   };
   // The empty program, attached by hand like seismo's (pref 1, own handle).
   auto empty = tc_overhead_empty_bpf__open_and_load();
@@ -230,7 +210,7 @@ int main(int argc, char** argv) {
       auto before = program_stats(*a, ab->a_name());
       double g = iperf(*a, ab->b_ip(), seconds);
       auto after = program_stats(*a, ab->a_name());
-      (*engine)->clear();
+      engine->clear();
       detach_empty();
       gbps[c.name].push_back(g);
       const uint64_t runs = after.second - before.second;

@@ -66,19 +66,12 @@ class ChaosDaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (seismod, netns, tc)";
-    auto fs = TempBpffs::create();
-    ASSERT_TRUE(fs);
-    fs_.emplace(std::move(*fs));
-    for (auto* slot : {&a_, &b_}) {
-      auto ns = TestNetns::create();
-      ASSERT_TRUE(ns) << ns.error().message();
-      slot->emplace(std::move(*ns));
-    }
-    auto ab = VethPair::create(*a_, *b_);
-    ASSERT_TRUE(ab) << ab.error().message();
-    ab_.emplace(std::move(*ab));
-    ASSERT_TRUE(udp_rtt(*a_, *b_, ab_->b_ip(), 4999, 1));
-    before_ = tc_state(*a_, ab_->a_name());
+    auto lab = FaultLab::create();
+    ASSERT_TRUE(lab) << lab.error().message();
+    lab_.emplace(std::move(*lab));
+    a_ = &lab_->a();
+    ab_ = &lab_->veth();
+    fs_ = &lab_->fs();
     start_daemon();
   }
   void TearDown() override {
@@ -87,10 +80,8 @@ class ChaosDaemonTest : public ::testing::Test {
       EXPECT_TRUE(rc && *rc == 0) << daemon_->log();
       daemon_.reset();
     }
-    if (ab_) {
-      EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
-    }
-    if (fs_) {
+    if (lab_) {
+      EXPECT_EQ(lab_->a_state(), lab_->a_before);
       EXPECT_TRUE(fs_->pins().empty());
       EXPECT_FALSE(std::filesystem::exists(fs_->state_file()));
     }
@@ -109,15 +100,15 @@ class ChaosDaemonTest : public ::testing::Test {
             "--duration", duration};
   }
   uint64_t received(size_t n) {
-    auto run = udp_run(*a_, *b_, ab_->b_ip(), 5555, n);
+    auto run = lab_->udp(n, 5555);
     EXPECT_TRUE(run);
     return run ? run->received : 0;
   }
 
-  std::optional<TempBpffs> fs_;
-  std::optional<TestNetns> a_, b_;
-  std::optional<VethPair> ab_;
-  std::string before_;
+  std::optional<FaultLab> lab_;
+  const TestNetns* a_ = nullptr;
+  const VethPair* ab_ = nullptr;
+  const TempBpffs* fs_ = nullptr;
   std::optional<SeismodProcess> daemon_;
 };
 
@@ -144,7 +135,7 @@ TEST_F(ChaosDaemonTest, CliAddListMetricsRemove) {
   EXPECT_NE(yaml.out.find("name: cli-loss"), std::string::npos) << yaml.out;
   auto rm = cli({"fault", "rm", "cli-loss"});
   ASSERT_EQ(rm.exit_code, 0) << rm.out;
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
+  EXPECT_EQ(lab_->a_state(), lab_->a_before);
   EXPECT_EQ(received(100), 100u);
   auto again = cli({"fault", "rm", "cli-loss"});
   EXPECT_NE(again.exit_code, 0);
@@ -191,7 +182,7 @@ TEST_F(ChaosDaemonTest, ApplyIsAllOrNothing) {
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.out.find("faults[1]: duration"), std::string::npos) << refused.out;
   EXPECT_TRUE(json::parse(cli({"-o", "json", "fault", "ls"}).out)["faults"].empty());
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
+  EXPECT_EQ(lab_->a_state(), lab_->a_before);
 }
 
 TEST_F(ChaosDaemonTest, BadInputIsRefusedClearlyAndTheDaemonSurvives) {
@@ -246,7 +237,7 @@ TEST_F(ChaosDaemonTest, BadInputIsRefusedClearlyAndTheDaemonSurvives) {
   ASSERT_TRUE(client->call("fault.clear"));
   // Still serving, and nothing left installed.
   EXPECT_TRUE(client->call("status"));
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
+  EXPECT_EQ(lab_->a_state(), lab_->a_before);
 }
 
 TEST_F(ChaosDaemonTest, ANonRootClientMayListButNotAddFaults) {
@@ -261,7 +252,7 @@ TEST_F(ChaosDaemonTest, ANonRootClientMayListButNotAddFaults) {
   EXPECT_NE(add.out.find("needs root"), std::string::npos) << add.out;
   auto ls = run_cli(daemon_->socket(), {"fault", "ls"}, 65534, g->gr_gid);
   EXPECT_EQ(ls.exit_code, 0) << ls.out;
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
+  EXPECT_EQ(lab_->a_state(), lab_->a_before);
 }
 
 TEST_F(ChaosDaemonTest, FaultEndsOnTimeAfterSeismodIsKilledAndARestartCleansUp) {
@@ -276,7 +267,7 @@ TEST_F(ChaosDaemonTest, FaultEndsOnTimeAfterSeismodIsKilledAndARestartCleansUp) 
   std::this_thread::sleep_until(start + std::chrono::milliseconds(3500));
   EXPECT_EQ(received(100), 100u) << "loss must stop within 3.5 s of the start";
   start_daemon();
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_) << "no seismo filter or qdisc left for the expired fault";
+  EXPECT_EQ(lab_->a_state(), lab_->a_before) << "no seismo filter or qdisc left for the expired fault";
   EXPECT_TRUE(fs_->pins().empty()) << "no maps left pinned";
   auto st = api::Client::connect(daemon_->socket());
   ASSERT_TRUE(st);
@@ -291,6 +282,6 @@ TEST_F(ChaosDaemonTest, ShutdownRemovesEveryFault) {
   std::vector<std::string> both = loss_args("right", "50%", "60s");
   both.insert(both.end(), {"--direction", "both", "--protocol", "udp"});
   ASSERT_EQ(cli(both).exit_code, 0);
-  EXPECT_NE(tc_state(*a_, ab_->a_name()), before_);
+  EXPECT_NE(lab_->a_state(), lab_->a_before);
   // TearDown stops seismod with SIGTERM and checks devices, pins, state file.
 }

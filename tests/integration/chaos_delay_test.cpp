@@ -11,9 +11,7 @@
 #include <iostream>
 #include <optional>
 
-#include "cgroup/mountinfo.h"
 #include "chaos/fault_engine.h"
-#include "chaos/namespace_resolver.h"
 #include "chaos_support.h"
 #include "doctor/doctor.h"
 #include "netns_fixture.h"
@@ -32,34 +30,22 @@ class ChaosDelayTest : public ::testing::Test {
     if (int e = doctor::probe_qdisc("fq"); e != 0)
       GTEST_SKIP() << "this kernel has no fq qdisc (CONFIG_NET_SCH_FQ; probe: " << std::strerror(e)
                    << "): delay faults are refused here, and run in the VM tier";
-    auto fs = TempBpffs::create();
-    ASSERT_TRUE(fs);
-    fs_.emplace(std::move(*fs));
-    for (auto* slot : {&a_, &b_}) {
-      auto ns = TestNetns::create();
-      ASSERT_TRUE(ns) << ns.error().message();
-      slot->emplace(std::move(*ns));
-    }
-    auto ab = VethPair::create(*a_, *b_);
-    ASSERT_TRUE(ab) << ab.error().message();
-    ab_.emplace(std::move(*ab));
-    ASSERT_TRUE(udp_rtt(*a_, *b_, ab_->b_ip(), 6999, 2));
-    before_a_ = tc_state(*a_, ab_->a_name());
-    before_b_ = tc_state(*b_, ab_->b_name());
-    FaultEngineConfig c;
-    c.bpffs = fs_->bpffs();
-    c.state_file = fs_->state_file();
-    auto m = cgroup::find_mount("cgroup2");
-    auto e = FaultEngine::create(c, std::make_unique<NamespaceResolver>(m ? m->mount_point : "/sys/fs/cgroup"));
+    auto lab = FaultLab::create();
+    ASSERT_TRUE(lab) << lab.error().message();
+    lab_.emplace(std::move(*lab));
+    a_ = &lab_->a();
+    b_ = &lab_->b();
+    ab_ = &lab_->veth();
+    auto e = lab_->start_engine();
     ASSERT_TRUE(e) << e.error().message();
     engine_ = std::move(*e);
     ASSERT_TRUE(engine_->fq_available());
   }
   void TearDown() override {
     engine_.reset();
-    if (ab_) {
-      EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_a_);
-      EXPECT_EQ(tc_state(*b_, ab_->b_name()), before_b_);
+    if (lab_) {
+      EXPECT_EQ(lab_->a_state(), lab_->a_before);
+      EXPECT_EQ(lab_->b_state(), lab_->b_before);
     }
   }
 
@@ -84,10 +70,9 @@ class ChaosDelayTest : public ::testing::Test {
     return {};
   }
 
-  std::optional<TempBpffs> fs_;
-  std::optional<TestNetns> a_, b_;
-  std::optional<VethPair> ab_;
-  std::string before_a_, before_b_;
+  std::optional<FaultLab> lab_;
+  const TestNetns *a_ = nullptr, *b_ = nullptr;
+  const VethPair* ab_ = nullptr;
   std::unique_ptr<FaultEngine> engine_;
 };
 
@@ -96,7 +81,7 @@ class ChaosDelayTest : public ::testing::Test {
 TEST_F(ChaosDelayTest, EgressDelayAddsTheLatencyToTheRoundTrip) {
   auto r = add(delay("d50", "50ms"));
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_NE(tc_state(*a_, ab_->a_name()).find("fq 5e15:"), std::string::npos);
+  EXPECT_NE(lab_->a_state().find("fq 5e15:"), std::string::npos);
   auto rtt = udp_rtt(*a_, *b_, ab_->b_ip(), 7000, 10);
   ASSERT_TRUE(rtt);
   EXPECT_GE(rtt->min_ms, 50.0);
@@ -106,7 +91,7 @@ TEST_F(ChaosDelayTest, EgressDelayAddsTheLatencyToTheRoundTrip) {
   EXPECT_GE(c.delayed, 10u);
   EXPECT_GE(c.delay_hist[25], 10u);  // 50 ms lies in [2^25, 2^26) ns
   ASSERT_TRUE(engine_->remove("d50"));
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_a_);
+  EXPECT_EQ(lab_->a_state(), lab_->a_before);
   auto after = udp_rtt(*a_, *b_, ab_->b_ip(), 7000, 10);
   ASSERT_TRUE(after);
   EXPECT_LT(after->max_ms, 10.0);
@@ -129,7 +114,7 @@ TEST_F(ChaosDelayTest, IngressDelayIsAppliedOnThePeerEgress) {
   doc["direction"] = "ingress";
   auto r = add(doc);
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_NE(tc_state(*a_, ab_->a_name()).find("fq 5e15:"), std::string::npos) << "fq belongs on the peer";
+  EXPECT_NE(lab_->a_state().find("fq 5e15:"), std::string::npos) << "fq belongs on the peer";
   auto rtt = udp_rtt(*a_, *b_, ab_->b_ip(), 7000, 10);
   ASSERT_TRUE(rtt);
   EXPECT_GE(rtt->min_ms, 40.0);
@@ -168,12 +153,12 @@ TEST_F(ChaosDelayTest, AUserRootQdiscIsRestoredAfterTheDelay) {
                       "500mbit", "burst", "64k", "latency", "25ms"})
                 .status,
             0);
-  const std::string with_tbf = tc_state(*a_, ab_->a_name());
+  const std::string with_tbf = lab_->a_state();
   ASSERT_TRUE(add(delay("over-tbf", "10ms")));
-  EXPECT_NE(tc_state(*a_, ab_->a_name()), with_tbf);
+  EXPECT_NE(lab_->a_state(), with_tbf);
   engine_->clear();
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), with_tbf);
-  before_a_ = with_tbf;
+  EXPECT_EQ(lab_->a_state(), with_tbf);
+  lab_->a_before = with_tbf;
 }
 
 TEST_F(ChaosDelayTest, AClassfulRootWithClassesIsNotReplaced) {
@@ -182,24 +167,24 @@ TEST_F(ChaosDelayTest, AClassfulRootWithClassesIsNotReplaced) {
                       "10mbit"})
                 .status,
             0);
-  const std::string with_htb = tc_state(*a_, ab_->a_name());
+  const std::string with_htb = lab_->a_state();
   auto r = add(delay("refused", "10ms"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, EBUSY);
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), with_htb);
-  before_a_ = with_htb;
+  EXPECT_EQ(lab_->a_state(), with_htb);
+  lab_->a_before = with_htb;
 }
 
 TEST_F(ChaosDelayTest, AnExistingFqsHorizonIsRespected) {
   ASSERT_EQ(a_->exec({"tc", "qdisc", "replace", "dev", ab_->a_name(), "root", "fq", "horizon", "100ms"}).status, 0);
-  const std::string with_fq = tc_state(*a_, ab_->a_name());
+  const std::string with_fq = lab_->a_state();
   auto r = add(delay("too-far", "200ms"));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("horizon"), std::string::npos) << r.error().message();
   EXPECT_TRUE(add(delay("fits", "50ms")));
   engine_->clear();
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), with_fq) << "someone else's fq must stay";
-  before_a_ = with_fq;
+  EXPECT_EQ(lab_->a_state(), with_fq) << "someone else's fq must stay";
+  lab_->a_before = with_fq;
 }
 
 TEST_F(ChaosDelayTest, TcpTransferUnderDelayCompletesIntact) {

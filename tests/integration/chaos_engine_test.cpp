@@ -14,10 +14,9 @@
 #include <optional>
 #include <thread>
 
-#include "cgroup/mountinfo.h"
 #include "chaos/fault_engine.h"
+#include "cgroup/mountinfo.h"
 #include "chaos/fault_encoding.h"
-#include "chaos/namespace_resolver.h"
 #include "chaos_support.h"
 #include "doctor/doctor.h"
 #include "netns_fixture.h"
@@ -32,61 +31,38 @@ namespace {
 constexpr size_t kDatagrams = 20000;
 constexpr double kZ99 = 2.5758;  // two-sided 99% normal quantile
 
-std::string cgroup_root() {
-  auto m = cgroup::find_mount("cgroup2");
-  return m ? m->mount_point : "/sys/fs/cgroup";
-}
-
 // Two namespaces joined by a veth (sender a → receiver b), plus a control
 // pair that no fault targets.
 class ChaosEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, tc, BPF)";
-    auto fs = TempBpffs::create();
-    ASSERT_TRUE(fs) << fs.error().message();
-    bpffs_.emplace(std::move(*fs));
-    for (auto* slot : {&a_, &b_, &c_, &d_}) {
-      auto ns = TestNetns::create();
-      ASSERT_TRUE(ns) << ns.error().message();
-      slot->emplace(std::move(*ns));
-    }
-    auto ab = VethPair::create(*a_, *b_);
-    ASSERT_TRUE(ab) << ab.error().message();
-    ab_.emplace(std::move(*ab));
-    auto cd = VethPair::create(*c_, *d_, {"10.201.0.1/24", "10.201.0.2/24", false});
-    ASSERT_TRUE(cd) << cd.error().message();
-    cd_.emplace(std::move(*cd));
-    // Neighbours resolved before any fault, so no datagram waits for ARP.
-    ASSERT_TRUE(udp_rtt(*a_, *b_, ab_->b_ip(), 4999, 1));
+    auto lab = FaultLab::create();
+    ASSERT_TRUE(lab) << lab.error().message();
+    lab_.emplace(std::move(*lab));
+    auto control = NetnsPair::create({"10.201.0.1/24", "10.201.0.2/24", false});
+    ASSERT_TRUE(control) << control.error().message();
+    control_.emplace(std::move(*control));
+    a_ = &lab_->a();
+    b_ = &lab_->b();
+    ab_ = &lab_->veth();
+    bpffs_ = &lab_->fs();
+    c_ = &control_->a();
+    d_ = &control_->b();
+    cd_ = &control_->veth();
     ASSERT_TRUE(udp_rtt(*c_, *d_, cd_->b_ip(), 4999, 1));
-    before_a_ = tc_state(*a_, ab_->a_name());
-    before_b_ = tc_state(*b_, ab_->b_name());
-    start_engine();
+    auto e = lab_->start_engine();
+    ASSERT_TRUE(e) << e.error().message();
+    engine_ = std::move(*e);
   }
 
   void TearDown() override {
     engine_.reset();
-    if (a_ && ab_) {
-      EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_a_) << "tc state of the sender's device not restored";
-      EXPECT_EQ(tc_state(*b_, ab_->b_name()), before_b_) << "tc state of the receiver's device not restored";
-    }
-    if (bpffs_) {
+    if (lab_) {
+      EXPECT_EQ(lab_->a_state(), lab_->a_before) << "tc state of the sender's device not restored";
+      EXPECT_EQ(lab_->b_state(), lab_->b_before) << "tc state of the receiver's device not restored";
       EXPECT_TRUE(bpffs_->pins().empty()) << "pins left behind: " << fmt::format("{}", fmt::join(bpffs_->pins(), " "));
     }
-  }
-
-  FaultEngineConfig config() const {
-    FaultEngineConfig c;
-    c.bpffs = bpffs_->bpffs();
-    c.state_file = bpffs_->state_file();
-    return c;
-  }
-
-  void start_engine() {
-    auto e = FaultEngine::create(config(), std::make_unique<NamespaceResolver>(cgroup_root()));
-    ASSERT_TRUE(e) << e.error().message();
-    engine_ = std::move(*e);
   }
 
   FaultSpec spec(const json& doc) {
@@ -122,10 +98,11 @@ class ChaosEngineTest : public ::testing::Test {
     EXPECT_LE(static_cast<double>(run.received), n * pass + kZ99 * sd);
   }
 
-  std::optional<TempBpffs> bpffs_;
-  std::optional<TestNetns> a_, b_, c_, d_;
-  std::optional<VethPair> ab_, cd_;
-  std::string before_a_, before_b_;
+  std::optional<FaultLab> lab_;
+  std::optional<NetnsPair> control_;
+  const TestNetns *a_ = nullptr, *b_ = nullptr, *c_ = nullptr, *d_ = nullptr;
+  const VethPair *ab_ = nullptr, *cd_ = nullptr;
+  const TempBpffs* bpffs_ = nullptr;
   std::unique_ptr<FaultEngine> engine_;
 };
 
@@ -279,19 +256,19 @@ TEST_F(ChaosEngineTest, FaultStopsAtItsExpiryAndIsRemoved) {
   ASSERT_TRUE(after);
   EXPECT_EQ(after->received, 500u);
   EXPECT_TRUE(engine_->list()["faults"].empty());
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_a_);
+  EXPECT_EQ(tc_state(*a_, ab_->a_name()), lab_->a_before);
 }
 
 TEST_F(ChaosEngineTest, RemoveAndClearRestoreTheDeviceExactly) {
   ASSERT_TRUE(engine_->add(spec(loss("x", 10))));
   ASSERT_TRUE(engine_->add(spec(loss("y", 10, {{"direction", "both"}}))));
   const std::string during = tc_state(*a_, ab_->a_name());
-  EXPECT_NE(during, before_a_);
+  EXPECT_NE(during, lab_->a_before);
   EXPECT_NE(during.find("seismo-fault-"), std::string::npos) << during;
   ASSERT_TRUE(engine_->remove("x"));
-  EXPECT_NE(tc_state(*a_, ab_->a_name()), before_a_);  // y still there
+  EXPECT_NE(tc_state(*a_, ab_->a_name()), lab_->a_before);  // y still there
   EXPECT_EQ(engine_->clear(), 1u);
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_a_);
+  EXPECT_EQ(tc_state(*a_, ab_->a_name()), lab_->a_before);
   EXPECT_FALSE(engine_->remove("x"));
 }
 
@@ -308,13 +285,13 @@ TEST_F(ChaosEngineTest, ForeignClsactAndFiltersSurviveOurs) {
   EXPECT_EQ(run->received, 0u) << "our filter must run ahead of the foreign one";
   ASSERT_TRUE(engine_->remove("z"));
   EXPECT_EQ(tc_state(*a_, ab_->a_name()), foreign);
-  before_a_ = foreign;
+  lab_->a_before = foreign;
 }
 
 TEST_F(ChaosEngineTest, ShutdownRestoresDevicesUnpinsAndRemovesState) {
   ASSERT_TRUE(engine_->add(spec(loss("s1", 10, {{"direction", "both"}}))));
   engine_->shutdown();
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_a_);
+  EXPECT_EQ(tc_state(*a_, ab_->a_name()), lab_->a_before);
   EXPECT_TRUE(bpffs_->pins().empty());
   EXPECT_FALSE(std::filesystem::exists(bpffs_->state_file()));
 }
@@ -339,13 +316,15 @@ TEST_F(ChaosEngineTest, BadTargetsAreRefusedAndLeaveNothingInstalled) {
   EXPECT_EQ(dup.error().code, EEXIST);
   EXPECT_NE(dup.error().message().find("name"), std::string::npos);
   ASSERT_TRUE(engine_->remove("dup"));
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_a_);
+  EXPECT_EQ(tc_state(*a_, ab_->a_name()), lab_->a_before);
   EXPECT_TRUE(engine_->list()["faults"].empty());
 }
 
 TEST_F(ChaosEngineTest, CgroupTargetResolvesToItsProcessesNetns) {
   // A process living in netns a, in a cgroup of its own.
-  auto root = cgroup_root();
+  auto mount = cgroup::find_mount("cgroup2");
+  ASSERT_TRUE(mount);
+  const std::string root = mount->mount_point;
   const std::string rel = fmt::format("/smc-cg-{}", getpid());
   std::filesystem::create_directory(root + rel);
   pid_t child = fork();
@@ -378,7 +357,7 @@ TEST_F(ChaosEngineTest, DelayIsRefusedNamingFqWhenTheKernelLacksIt) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, EOPNOTSUPP);
   EXPECT_NE(r.error().message().find("CONFIG_NET_SCH_FQ"), std::string::npos) << r.error().message();
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_a_);
+  EXPECT_EQ(tc_state(*a_, ab_->a_name()), lab_->a_before);
 }
 
 TEST_F(ChaosEngineTest, AnIdleEngineHoldsNoKernelStateAndReleasesItAfterTheLastFault) {

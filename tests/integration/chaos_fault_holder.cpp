@@ -6,9 +6,7 @@
 
 #include <cstdio>
 
-#include "cgroup/mountinfo.h"
-#include "chaos/fault_engine.h"
-#include "chaos/namespace_resolver.h"
+#include "chaos_support.h"
 
 int main(int argc, char** argv) {
   using namespace seismo;
@@ -16,12 +14,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s BPFFS STATE_FILE SPEC_JSON\n", argv[0]);
     return 2;
   }
-  chaos::FaultEngineConfig config;
-  config.bpffs = argv[1];
-  config.state_file = argv[2];
-  auto cg = cgroup::find_mount("cgroup2");
-  auto engine = chaos::FaultEngine::create(
-      config, std::make_unique<chaos::NamespaceResolver>(cg ? cg->mount_point : "/sys/fs/cgroup"));
+  auto engine = testing::start_fault_engine(argv[1], argv[2]);
   if (!engine) {
     std::fprintf(stderr, "%s\n", engine.error().message().c_str());
     return 1;

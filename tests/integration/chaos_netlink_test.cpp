@@ -30,14 +30,12 @@ class ChaosNetlinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, tc)";
-    for (auto* slot : {&a_, &b_}) {
-      auto ns = TestNetns::create();
-      ASSERT_TRUE(ns) << ns.error().message();
-      slot->emplace(std::move(*ns));
-    }
-    auto ab = VethPair::create(*a_, *b_);
-    ASSERT_TRUE(ab) << ab.error().message();
-    ab_.emplace(std::move(*ab));
+    auto pair = NetnsPair::create();
+    ASSERT_TRUE(pair) << pair.error().message();
+    pair_.emplace(std::move(*pair));
+    a_ = &pair_->a();
+    b_ = &pair_->b();
+    ab_ = &pair_->veth();
     auto ns = net::Netns::open(a_->path());
     ASSERT_TRUE(ns);
     ns_.emplace(std::move(*ns));
@@ -49,8 +47,9 @@ class ChaosNetlinkTest : public ::testing::Test {
     link_ = *link;
   }
 
-  std::optional<TestNetns> a_, b_;
-  std::optional<VethPair> ab_;
+  std::optional<NetnsPair> pair_;
+  const TestNetns *a_ = nullptr, *b_ = nullptr;
+  const VethPair* ab_ = nullptr;
   std::optional<net::Netns> ns_;
   std::optional<net::NetlinkSocket> sock_;
   net::LinkInfo link_;

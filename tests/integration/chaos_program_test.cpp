@@ -20,6 +20,7 @@
 #include "chaos/chaos_object.h"
 #include "chaos/fault_encoding.h"
 #include "chaos/fault_maps.h"
+#include "chaos/monotonic_clock.h"
 #include "chaos_support.h"
 
 using namespace seismo;
@@ -31,12 +32,6 @@ namespace {
 constexpr int kUnspec = -1;
 constexpr int kShot = 2;
 constexpr int kStolen = 4;
-
-uint64_t mono_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // Ethernet + IPv4 + UDP/TCP, or Ethernet + IPv6 + UDP, or ARP.
 std::vector<uint8_t> ipv4_packet(const char* src, const char* dst, uint8_t proto, uint16_t sport, uint16_t dport) {
@@ -121,7 +116,7 @@ class ChaosProgramTest : public ::testing::Test {
 
   // Puts one fault in slot `slot`, listed on both attachments.
   void install(uint32_t slot, const FaultSpec& spec, uint64_t expires = 0) {
-    if (!expires) expires = mono_ns() + 60'000'000'000ULL;
+    if (!expires) expires = monotonic_now_ns() + 60'000'000'000ULL;
     ASSERT_TRUE(maps_->reset_counters(slot));
     ASSERT_TRUE(maps_->write_cfg(slot, encode_fault_cfg(spec, expires, ++generation_)));
     for (uint32_t id : {0U, 1U}) {
@@ -191,7 +186,7 @@ TEST_F(ChaosProgramTest, NonIpTrafficIsNeverFaultedNorCounted) {
 }
 
 TEST_F(ChaosProgramTest, ExpiredFaultPassesEverything) {
-  install(0, loss(100), mono_ns() + 50'000'000);
+  install(0, loss(100), monotonic_now_ns() + 50'000'000);
   EXPECT_EQ(run(*egress_, udp_).retval, kStolen);
   usleep(60'000);
   EXPECT_EQ(run(*egress_, udp_, 1000).retval, kUnspec);
@@ -216,9 +211,9 @@ TEST_F(ChaosProgramTest, LossRateMatchesThePercentOverManyRuns) {
 
 TEST_F(ChaosProgramTest, DelayStampsAMonotonicDeliveryTime) {
   install(0, delay(10, 0, false));
-  const uint64_t before = mono_ns();
+  const uint64_t before = monotonic_now_ns();
   auto r = run(*egress_, udp_);
-  const uint64_t after = mono_ns();
+  const uint64_t after = monotonic_now_ns();
   EXPECT_EQ(r.retval, kUnspec);
   EXPECT_GE(r.tstamp, before + 10'000'000);
   EXPECT_LE(r.tstamp, after + 10'000'000);
@@ -236,8 +231,8 @@ TEST_F(ChaosProgramTest, DelayIgnoresAStampThatIsNotAMonotonicDeliveryTime) {
   // from now. (A mono delivery time, TCP's pacing, would be the base
   // instead; BPF_PROG_TEST_RUN cannot set tstamp_type, the fq tests cover it.)
   install(0, delay(10, 0, false));
-  const uint64_t stale = mono_ns() + 500'000'000;
-  const uint64_t before = mono_ns();
+  const uint64_t stale = monotonic_now_ns() + 500'000'000;
+  const uint64_t before = monotonic_now_ns();
   auto r = run(*egress_, udp_, 1, stale);
   EXPECT_GE(r.tstamp, before + 10'000'000);
   EXPECT_LT(r.tstamp, stale);
@@ -247,7 +242,7 @@ TEST_F(ChaosProgramTest, JitterIsUniformAroundTheLatencyWhenReorderingIsAllowed)
   install(0, delay(10, 5, /*reorder=*/true));
   std::vector<double> d;
   for (int i = 0; i < 2000; ++i) {
-    const uint64_t before = mono_ns();
+    const uint64_t before = monotonic_now_ns();
     auto r = run(*egress_, udp_);
     d.push_back(static_cast<double>(r.tstamp - before) / 1e6);
   }
@@ -313,5 +308,5 @@ TEST_F(ChaosProgramTest, LossAndDelayComposeOnOnePacket) {
   EXPECT_EQ(r.retval, kUnspec);
   EXPECT_EQ(maps_->counters(0).passed, 1u);
   EXPECT_EQ(maps_->counters(1).delayed, 1u);
-  EXPECT_GT(r.tstamp, mono_ns() + 15'000'000);
+  EXPECT_GT(r.tstamp, monotonic_now_ns() + 15'000'000);
 }

@@ -13,9 +13,7 @@
 #include <optional>
 #include <thread>
 
-#include "cgroup/mountinfo.h"
 #include "chaos/fault_engine.h"
-#include "chaos/namespace_resolver.h"
 #include "chaos_support.h"
 #include "netns_fixture.h"
 
@@ -26,11 +24,6 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string cgroup_root() {
-  auto m = cgroup::find_mount("cgroup2");
-  return m ? m->mount_point : "/sys/fs/cgroup";
-}
 
 // The holder process; SIGKILLed on destruction if still alive.
 class Holder {
@@ -72,26 +65,17 @@ class ChaosReconcileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, tc, BPF)";
-    auto fs = TempBpffs::create();
-    ASSERT_TRUE(fs) << fs.error().message();
-    fs_.emplace(std::move(*fs));
-    for (auto* slot : {&a_, &b_}) {
-      auto ns = TestNetns::create();
-      ASSERT_TRUE(ns) << ns.error().message();
-      slot->emplace(std::move(*ns));
-    }
-    auto ab = VethPair::create(*a_, *b_);
-    ASSERT_TRUE(ab) << ab.error().message();
-    ab_.emplace(std::move(*ab));
-    ASSERT_TRUE(udp_rtt(*a_, *b_, ab_->b_ip(), 4999, 1));
-    before_ = tc_state(*a_, ab_->a_name());
+    auto lab = FaultLab::create();
+    ASSERT_TRUE(lab) << lab.error().message();
+    lab_.emplace(std::move(*lab));
+    a_ = &lab_->a();
+    ab_ = &lab_->veth();
+    fs_ = &lab_->fs();
   }
   void TearDown() override {
     engine_.reset();
-    if (a_ && ab_) {
-      EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
-    }
-    if (fs_) {
+    if (lab_) {
+      EXPECT_EQ(lab_->a_state(), lab_->a_before);
       EXPECT_TRUE(fs_->pins().empty());
     }
   }
@@ -105,25 +89,22 @@ class ChaosReconcileTest : public ::testing::Test {
   }
 
   void start_engine() {
-    FaultEngineConfig c;
-    c.bpffs = fs_->bpffs();
-    c.state_file = fs_->state_file();
-    auto e = FaultEngine::create(c, std::make_unique<NamespaceResolver>(cgroup_root()));
+    auto e = lab_->start_engine();
     ASSERT_TRUE(e) << e.error().message();
     engine_ = std::move(*e);
   }
 
   uint64_t received(size_t n = 200) {
-    auto run = udp_run(*a_, *b_, ab_->b_ip(), 5555, n);
+    auto run = lab_->udp(n, 5555);
     EXPECT_TRUE(run);
     EXPECT_EQ(run ? run->send_errors : 1, 0u);
     return run ? run->received : 0;
   }
 
-  std::optional<TempBpffs> fs_;
-  std::optional<TestNetns> a_, b_;
-  std::optional<VethPair> ab_;
-  std::string before_;
+  std::optional<FaultLab> lab_;
+  const TestNetns* a_ = nullptr;
+  const VethPair* ab_ = nullptr;
+  const TempBpffs* fs_ = nullptr;
   std::unique_ptr<FaultEngine> engine_;
 };
 
@@ -139,7 +120,7 @@ TEST_F(ChaosReconcileTest, FaultEndsOnTimeAfterSigkillAndRestartRemovesItsRemain
   // The daemon is gone; the kernel keeps applying the fault until 3 s.
   std::this_thread::sleep_until(start + std::chrono::milliseconds(2000));
   EXPECT_EQ(received(), 0u) << "the fault should still apply 2 s in";
-  EXPECT_NE(tc_state(*a_, ab_->a_name()), before_) << "the dead daemon's filter is still there";
+  EXPECT_NE(lab_->a_state(), lab_->a_before) << "the dead daemon's filter is still there";
   std::this_thread::sleep_until(start + std::chrono::milliseconds(3500));
   EXPECT_EQ(received(), 200u) << "loss must stop within 3.5 s of the start";
 
@@ -151,7 +132,7 @@ TEST_F(ChaosReconcileTest, FaultEndsOnTimeAfterSigkillAndRestartRemovesItsRemain
   EXPECT_EQ(report.devices_restored, 1u);
   EXPECT_EQ(report.orphan_programs, 0u);
   EXPECT_TRUE(report.errors.empty());
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_) << "restart left seismo state on the device";
+  EXPECT_EQ(lab_->a_state(), lab_->a_before) << "restart left seismo state on the device";
   EXPECT_TRUE(engine_->list()["faults"].empty());
 }
 
@@ -169,7 +150,7 @@ TEST_F(ChaosReconcileTest, RestartAdoptsAStillRunningFaultWithItsCounters) {
   EXPECT_EQ(received(100), 0u);
   EXPECT_EQ(engine_->samples().at(0).counters.dropped, 400u);
   ASSERT_TRUE(engine_->remove("survivor"));
-  EXPECT_EQ(tc_state(*a_, ab_->a_name()), before_);
+  EXPECT_EQ(lab_->a_state(), lab_->a_before);
   EXPECT_EQ(received(100), 100u);
 }
 
@@ -186,7 +167,7 @@ TEST_F(ChaosReconcileTest, LostStateFileClearsTheFaultAndReportsTheOrphanFilter)
   EXPECT_EQ(engine_->reconcile_report().orphan_programs, 1u);
   EXPECT_EQ(received(), 200u);
   // What an operator does with the report: delete the tagged filter.
-  auto state = tc_state(*a_, ab_->a_name());
+  auto state = lab_->a_state();
   EXPECT_NE(state.find("seismo-fault-"), std::string::npos);
   a_->exec({"tc", "qdisc", "del", "dev", ab_->a_name(), "clsact"});
 }

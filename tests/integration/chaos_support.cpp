@@ -12,12 +12,16 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
+
+#include "cgroup/mountinfo.h"
+#include "chaos/namespace_resolver.h"
 
 namespace seismo::testing {
 
@@ -257,6 +261,46 @@ Result<Rtt> udp_rtt(const TestNetns& from, const TestNetns& to, const std::strin
   if (!rtt.answered) return fail_plain("no UDP echo answered");
   rtt.avg_ms = sum / static_cast<double>(rtt.answered);
   return rtt;
+}
+
+Result<std::unique_ptr<chaos::FaultEngine>> start_fault_engine(const std::string& bpffs, const std::string& state_file) {
+  chaos::FaultEngineConfig config;
+  config.bpffs = bpffs;
+  config.state_file = state_file;
+  auto cg = cgroup::find_mount("cgroup2");
+  return chaos::FaultEngine::create(config,
+                                    std::make_unique<chaos::NamespaceResolver>(cg ? cg->mount_point : "/sys/fs/cgroup"));
+}
+
+Result<FaultLab> FaultLab::create(const VethPair::Options& options) {
+  auto fs = TempBpffs::create();
+  if (!fs) return fail(std::move(fs).error());
+  auto pair = NetnsPair::create(options);
+  if (!pair) return fail(std::move(pair).error());
+  if (auto r = udp_rtt(pair->a(), pair->b(), pair->veth().b_ip(), 4999, 1); !r)
+    return fail(std::move(r).error().wrap("warm up the veth"));
+  FaultLab lab(std::move(*fs), std::move(*pair));
+  lab.a_before = lab.a_state();
+  lab.b_before = lab.b_state();
+  return lab;
+}
+
+std::optional<RunningLab> start_lab_or_report(const char* program) {
+  if (::geteuid() != 0) {
+    std::fprintf(stderr, "%s needs root (namespaces, tc, BPF)\n", program);
+    return std::nullopt;
+  }
+  auto lab = FaultLab::create();
+  if (!lab) {
+    std::fprintf(stderr, "%s: %s\n", program, lab.error().message().c_str());
+    return std::nullopt;
+  }
+  auto engine = lab->start_engine();
+  if (!engine) {
+    std::fprintf(stderr, "%s: %s\n", program, engine.error().message().c_str());
+    return std::nullopt;
+  }
+  return RunningLab{std::move(*lab), std::move(*engine)};
 }
 
 std::string tc_state(const TestNetns& ns, const std::string& dev) {

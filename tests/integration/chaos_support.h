@@ -5,9 +5,11 @@
 // tc state as `tc` prints it.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "chaos/fault_engine.h"
 #include "common/result.h"
 #include "netns_fixture.h"
 
@@ -69,7 +71,54 @@ struct Rtt {
 Result<Rtt> udp_rtt(const TestNetns& from, const TestNetns& to, const std::string& to_ip, uint16_t port,
                     size_t count);
 
+// A fault engine on a private bpffs and state file, resolving targets with
+// the namespace resolver (cgroup2 mount from mountinfo).
+Result<std::unique_ptr<chaos::FaultEngine>> start_fault_engine(const std::string& bpffs, const std::string& state_file);
+
 // `tc qdisc show dev X` + `tc filter show dev X ingress/egress` in a netns.
 std::string tc_state(const TestNetns& ns, const std::string& dev);
+
+// What the chaos tests and benchmarks start from: a sender namespace a and a
+// receiver b joined by a veth (neighbours resolved, so no datagram waits for
+// ARP), a private bpffs, and the tc state of both veth ends before any fault.
+class FaultLab {
+ public:
+  static Result<FaultLab> create(const VethPair::Options& options);
+  static Result<FaultLab> create() { return create(VethPair::Options{}); }
+  FaultLab(FaultLab&&) noexcept = default;
+  FaultLab& operator=(FaultLab&&) = delete;
+
+  [[nodiscard]] const TestNetns& a() const { return pair_.a(); }
+  [[nodiscard]] const TestNetns& b() const { return pair_.b(); }
+  [[nodiscard]] const VethPair& veth() const { return pair_.veth(); }
+  [[nodiscard]] const TempBpffs& fs() const { return fs_; }
+  [[nodiscard]] std::string a_state() const { return tc_state(a(), veth().a_name()); }
+  [[nodiscard]] std::string b_state() const { return tc_state(b(), veth().b_name()); }
+  // The baseline the tests compare against (a test that installs its own
+  // qdisc or filter first moves the baseline with it).
+  std::string a_before;
+  std::string b_before;
+
+  [[nodiscard]] Result<std::unique_ptr<chaos::FaultEngine>> start_engine() const {
+    return start_fault_engine(fs_.bpffs(), fs_.state_file());
+  }
+  // `count` datagrams a → b to `port`.
+  [[nodiscard]] Result<UdpRun> udp(size_t count, uint16_t port, int cpu = -1) const {
+    return udp_run(a(), b(), veth().b_ip(), port, count, cpu);
+  }
+
+ private:
+  FaultLab(TempBpffs fs, NetnsPair pair) : fs_(std::move(fs)), pair_(std::move(pair)) {}
+  TempBpffs fs_;  // declared first: outlives the namespaces
+  NetnsPair pair_;
+};
+
+// For programs (the benchmarks): root check, a lab and an engine on it, or
+// the reason on stderr and nullopt.
+struct RunningLab {
+  FaultLab lab;
+  std::unique_ptr<chaos::FaultEngine> engine;
+};
+std::optional<RunningLab> start_lab_or_report(const char* program);
 
 }  // namespace seismo::testing

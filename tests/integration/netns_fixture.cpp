@@ -176,3 +176,17 @@ VethPair::~VethPair() {
 }
 
 }  // namespace seismo::testing
+
+namespace seismo::testing {
+
+Result<NetnsPair> NetnsPair::create(const VethPair::Options& options) {
+  auto a = TestNetns::create();
+  if (!a) return fail(std::move(a).error());
+  auto b = TestNetns::create();
+  if (!b) return fail(std::move(b).error());
+  auto veth = VethPair::create(*a, *b, options);
+  if (!veth) return fail(std::move(veth).error());
+  return NetnsPair(std::move(*a), std::move(*b), std::move(*veth));
+}
+
+}  // namespace seismo::testing

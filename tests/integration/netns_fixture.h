@@ -85,4 +85,24 @@ class VethPair {
   std::string b_ip_;
 };
 
+// Two fresh namespaces joined by a veth pair: the usual two-host topology.
+// Members are destroyed veth first, then the namespaces.
+class NetnsPair {
+ public:
+  static Result<NetnsPair> create(const VethPair::Options& options);
+  static Result<NetnsPair> create() { return create(VethPair::Options{}); }
+  NetnsPair(NetnsPair&&) noexcept = default;
+  NetnsPair& operator=(NetnsPair&&) = delete;
+
+  [[nodiscard]] const TestNetns& a() const { return a_; }
+  [[nodiscard]] const TestNetns& b() const { return b_; }
+  [[nodiscard]] const VethPair& veth() const { return veth_; }
+
+ private:
+  NetnsPair(TestNetns a, TestNetns b, VethPair veth) : a_(std::move(a)), b_(std::move(b)), veth_(std::move(veth)) {}
+  TestNetns a_;
+  TestNetns b_;
+  VethPair veth_;
+};
+
 }  // namespace seismo::testing

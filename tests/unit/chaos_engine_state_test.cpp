@@ -19,7 +19,7 @@ TEST(EngineState, RoundTripsFaultsAndDevices) {
   EngineState st;
   st.boot_id = "b00t";
   st.next_generation = 42;
-  st.faults.push_back({{{"name", "x"}}, 3, 41, 123456789, 1700000000000, {2, 5}, {"eth0 egress (netns a)"}});
+  st.faults.push_back({{{"name", "x"}}, {3, 41, 123456789, 1700000000000, {2, 5}, {"eth0 egress (netns a)"}}});
   DeviceRecord d;
   d.key = {4026532000, 4, 7};
   d.netns_path = "/run/netns/a";
@@ -39,8 +39,8 @@ TEST(EngineState, RoundTripsFaultsAndDevices) {
   EXPECT_EQ(l.boot_id, "b00t");
   EXPECT_EQ(l.next_generation, 42u);
   ASSERT_EQ(l.faults.size(), 1u);
-  EXPECT_EQ(l.faults[0].slot, 3u);
-  EXPECT_EQ(l.faults[0].attach_ids, (std::vector<uint32_t>{2, 5}));
+  EXPECT_EQ(l.faults[0].placement.slot, 3u);
+  EXPECT_EQ(l.faults[0].placement.attach_ids, (std::vector<uint32_t>{2, 5}));
   ASSERT_EQ(l.devices.size(), 1u);
   EXPECT_EQ(l.devices[0].key, d.key);
   ASSERT_TRUE(l.devices[0].previous_root);

@@ -35,8 +35,12 @@ TEST(SchedSignal, ExportsARunQueueHistogramPerCgroup) {
   EXPECT_EQ(m->histogram.sample_count, 10u);
   // 2^21 ns falls under the 2^22 ns (4.19 ms) bound, not under 2^20.
   for (const auto& b : m->histogram.bucket) {
-    if (b.upper_bound < 2.1e-3) EXPECT_EQ(b.cumulative_count, 0u) << b.upper_bound;
-    if (b.upper_bound > 4.1e-3) EXPECT_EQ(b.cumulative_count, 10u) << b.upper_bound;
+    if (b.upper_bound < 2.1e-3) {
+      EXPECT_EQ(b.cumulative_count, 0u) << b.upper_bound;
+    }
+    if (b.upper_bound > 4.1e-3) {
+      EXPECT_EQ(b.cumulative_count, 10u) << b.upper_bound;
+    }
   }
   EXPECT_EQ(budget.used(), SchedSignal::cost());
 }

@@ -46,12 +46,12 @@ Result<std::optional<EngineState>> load_engine_state(const std::string& path) {
     for (const auto& f : doc.at("faults")) {
       FaultRecord r;
       r.spec = f.at("spec");
-      r.slot = f.at("slot").get<uint32_t>();
-      r.generation = f.at("generation").get<uint64_t>();
-      r.expires_mono_ns = f.at("expires_mono_ns").get<uint64_t>();
-      r.created_unix_ms = f.at("created_unix_ms").get<int64_t>();
-      r.attach_ids = f.at("attach_ids").get<std::vector<uint32_t>>();
-      r.endpoints = f.at("endpoints").get<std::vector<std::string>>();
+      r.placement.slot = f.at("slot").get<uint32_t>();
+      r.placement.generation = f.at("generation").get<uint64_t>();
+      r.placement.expires_mono_ns = f.at("expires_mono_ns").get<uint64_t>();
+      r.placement.created_unix_ms = f.at("created_unix_ms").get<int64_t>();
+      r.placement.attach_ids = f.at("attach_ids").get<std::vector<uint32_t>>();
+      r.placement.endpoints = f.at("endpoints").get<std::vector<std::string>>();
       st.faults.push_back(std::move(r));
     }
     for (const auto& d : doc.at("devices")) {
@@ -73,12 +73,12 @@ Result<void> save_engine_state(const std::string& path, const EngineState& st) {
               {"devices", json::array()}};
   for (const auto& f : st.faults)
     doc["faults"].push_back({{"spec", f.spec},
-                             {"slot", f.slot},
-                             {"generation", f.generation},
-                             {"expires_mono_ns", f.expires_mono_ns},
-                             {"created_unix_ms", f.created_unix_ms},
-                             {"attach_ids", f.attach_ids},
-                             {"endpoints", f.endpoints}});
+                             {"slot", f.placement.slot},
+                             {"generation", f.placement.generation},
+                             {"expires_mono_ns", f.placement.expires_mono_ns},
+                             {"created_unix_ms", f.placement.created_unix_ms},
+                             {"attach_ids", f.placement.attach_ids},
+                             {"endpoints", f.placement.endpoints}});
   for (const auto& d : st.devices) doc["devices"].push_back(to_json(d));
 
   std::error_code ec;

@@ -12,16 +12,22 @@
 
 namespace seismo::chaos {
 
+// Where a fault lives in the kernel and since when: the same in the
+// engine's memory and in the state file.
+struct FaultPlacement {
+  uint32_t slot = 0;             // index into fault_cfg
+  uint64_t generation = 0;       // fault_cfg.generation: tells this fault from a slot's earlier users
+  uint64_t expires_mono_ns = 0;  // fault_cfg.expires_ns
+  int64_t created_unix_ms = 0;
+  std::vector<uint32_t> attach_ids;   // attachments listing the slot
+  std::vector<std::string> endpoints;  // where, for people ("eth0 egress (netns web)")
+};
+
 // One fault as persisted: enough for a restarted daemon to adopt it (or to
 // recognise it as expired) and to clean up after it.
 struct FaultRecord {
   nlohmann::json spec;  // canonical spec (to_json(FaultSpec))
-  uint32_t slot = 0;
-  uint64_t generation = 0;
-  uint64_t expires_mono_ns = 0;
-  int64_t created_unix_ms = 0;
-  std::vector<uint32_t> attach_ids;
-  std::vector<std::string> endpoints;
+  FaultPlacement placement;
 };
 
 // The fault engine's persisted state (a JSON file under /run: it lives as

@@ -1,4 +1,5 @@
 #include "chaos/fault_engine.h"
+#include "chaos/monotonic_clock.h"
 
 #include <time.h>
 
@@ -24,12 +25,6 @@ namespace seismo::chaos {
 using nlohmann::json;
 
 namespace {
-
-uint64_t mono_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -225,7 +220,7 @@ Result<void> FaultEngine::check_conflicts_locked(const FaultSpec& spec, const st
       std::vector<PlacedFault> placed;
       for (uint32_t slot : att.slots)
         for (const auto& [name, f] : faults_)
-          if (f.slot == slot) placed.push_back({name, &f.spec});
+          if (f.at.slot == slot) placed.push_back({name, &f.spec});
       if (auto other = conflicting_fault(spec, placed))
         return fail_errno(EEXIST, fmt::format("conflicts with fault '{}' on {}: two delay faults on overlapping "
                                               "traffic (give them disjoint filters, or remove '{}'; see "
@@ -264,8 +259,8 @@ Result<void> FaultEngine::write_attach_locked(uint32_t attach_id) {
 }
 
 Result<void> FaultEngine::install_locked(Fault& fault, const std::vector<Site>& sites) {
-  if (auto r = maps_->reset_counters(fault.slot); !r) return r;
-  if (auto r = maps_->write_cfg(fault.slot, encode_fault_cfg(fault.spec, fault.expires_mono_ns, fault.generation)); !r)
+  if (auto r = maps_->reset_counters(fault.at.slot); !r) return r;
+  if (auto r = maps_->write_cfg(fault.at.slot, encode_fault_cfg(fault.spec, fault.at.expires_mono_ns, fault.at.generation)); !r)
     return r;
   for (const auto& site : sites) {
     auto id = attachment_for_locked(site);
@@ -280,9 +275,9 @@ Result<void> FaultEngine::install_locked(Fault& fault, const std::vector<Site>& 
                                               format_duration(fault.spec.delay.latency_ns + fault.spec.delay.jitter_ns),
                                               format_duration(horizon_ns), site.where));
     }
-    attachments_[*id].slots.push_back(fault.slot);
-    fault.attach_ids.push_back(*id);
-    fault.endpoints.push_back(site.where);
+    attachments_[*id].slots.push_back(fault.at.slot);
+    fault.at.attach_ids.push_back(*id);
+    fault.at.endpoints.push_back(site.where);
     if (auto r = write_attach_locked(*id); !r) return r;
     save_locked();
   }
@@ -306,7 +301,7 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
                                   "than silently doing nothing (see `seismo doctor`)");
   uint32_t slot = 0;
   auto slot_used = [&](uint32_t s) {
-    return std::any_of(faults_.begin(), faults_.end(), [&](const auto& kv) { return kv.second.slot == s; });
+    return std::any_of(faults_.begin(), faults_.end(), [&](const auto& kv) { return kv.second.at.slot == s; });
   };
   while (slot < SEISMO_FAULT_SLOTS && slot_used(slot)) ++slot;
   if (slot == SEISMO_FAULT_SLOTS) return fail_errno(ENOSPC, fmt::format("{} faults are active (the limit)", slot));
@@ -331,10 +326,10 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
   }
   Fault fault;
   fault.spec = std::move(spec);
-  fault.slot = slot;
-  fault.generation = next_generation_++;
-  fault.created_unix_ms = unix_now_ms();
-  fault.expires_mono_ns = mono_now_ns() + fault.spec.duration_ns;
+  fault.at.slot = slot;
+  fault.at.generation = next_generation_++;
+  fault.at.created_unix_ms = unix_now_ms();
+  fault.at.expires_mono_ns = monotonic_now_ns() + fault.spec.duration_ns;
   if (auto r = install_locked(fault, *sites); !r) {
     remove_locked(fault);
     tidy_new_devices();
@@ -346,7 +341,7 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
   auto [it, inserted] = faults_.emplace(name, std::move(fault));
   save_locked();
   log::info("fault '{}' added: {} on {} for {}", name, action_name(it->second.spec.action),
-            fmt::join(it->second.endpoints, ", "), format_duration(it->second.spec.duration_ns));
+            fmt::join(it->second.at.endpoints, ", "), format_duration(it->second.spec.duration_ns));
   return describe_locked(it->second);
 }
 
@@ -397,7 +392,7 @@ bool FaultEngine::device_has_delay_locked(const DeviceKey& key) const {
     if (att.device != key) continue;
     for (uint32_t slot : att.slots)
       for (const auto& [name, f] : faults_)
-        if (f.slot == slot && f.spec.action == Action::delay) return true;
+        if (f.at.slot == slot && f.spec.action == Action::delay) return true;
   }
   return false;
 }
@@ -416,12 +411,12 @@ void FaultEngine::tidy_device_locked(const DeviceKey& key) {
 
 void FaultEngine::remove_locked(Fault& fault) {
   std::vector<DeviceKey> touched;
-  for (uint32_t id : fault.attach_ids) {
+  for (uint32_t id : fault.at.attach_ids) {
     if (auto it = attachments_.find(id); it != attachments_.end()) touched.push_back(it->second.device);
-    drop_attachment_slot_locked(id, fault.slot);
+    drop_attachment_slot_locked(id, fault.at.slot);
   }
-  fault.attach_ids.clear();
-  if (auto r = maps_->clear_cfg(fault.slot); !r) log::warn("{}", r.error().message());
+  fault.at.attach_ids.clear();
+  if (auto r = maps_->clear_cfg(fault.at.slot); !r) log::warn("{}", r.error().message());
   // The slot is listed nowhere now, so the fault no longer keeps fq alive.
   for (const auto& key : touched) tidy_device_locked(key);
 }
@@ -450,17 +445,17 @@ size_t FaultEngine::clear() {
 }
 
 json FaultEngine::describe_locked(const Fault& f) const {
-  const uint64_t now = mono_now_ns();
-  FaultCounters c = maps_->counters(f.slot);
+  const uint64_t now = monotonic_now_ns();
+  FaultCounters c = maps_->counters(f.at.slot);
   json counters = {{"passed", c.passed}, {"dropped", c.dropped}, {"delayed", c.delayed}};
   if (c.delayed) counters["delay_avg_seconds"] = static_cast<double>(c.delay_ns) / static_cast<double>(c.delayed) / 1e9;
   return {{"name", f.spec.name},
           {"action", action_name(f.spec.action)},
           {"direction", direction_name(f.spec.direction)},
           {"spec", to_json(f.spec)},
-          {"endpoints", f.endpoints},
-          {"created_unix_ms", f.created_unix_ms},
-          {"expires_in_seconds", f.expires_mono_ns > now ? static_cast<double>(f.expires_mono_ns - now) / 1e9 : 0.0},
+          {"endpoints", f.at.endpoints},
+          {"created_unix_ms", f.at.created_unix_ms},
+          {"expires_in_seconds", f.at.expires_mono_ns > now ? static_cast<double>(f.at.expires_mono_ns - now) / 1e9 : 0.0},
           {"counters", counters}};
 }
 
@@ -476,7 +471,7 @@ std::vector<FaultSample> FaultEngine::samples() const {
   std::lock_guard lock(mutex_);
   std::vector<FaultSample> out;
   if (!maps_) return out;
-  for (const auto& [name, f] : faults_) out.push_back({name, f.spec.action, maps_->counters(f.slot)});
+  for (const auto& [name, f] : faults_) out.push_back({name, f.spec.action, maps_->counters(f.at.slot)});
   return out;
 }
 
@@ -497,8 +492,7 @@ void FaultEngine::save_locked() {
   st.boot_id = boot_id_;
   st.next_generation = next_generation_;
   for (const auto& [name, f] : faults_)
-    st.faults.push_back({to_json(f.spec), f.slot, f.generation, f.expires_mono_ns, f.created_unix_ms, f.attach_ids,
-                         f.endpoints});
+    st.faults.push_back({to_json(f.spec), f.at});
   for (const auto& [key, dev] : devices_) st.devices.push_back(dev->record());
   if (auto r = save_engine_state(config_.state_file, st); !r) log::warn("{}", r.error().message());
 }
@@ -506,12 +500,12 @@ void FaultEngine::save_locked() {
 void FaultEngine::expiry_loop() {
   std::unique_lock lock(mutex_);
   while (!stopped_) {
-    const uint64_t now = mono_now_ns();
+    const uint64_t now = monotonic_now_ns();
     uint64_t next = 0;
     std::vector<std::string> ended;
     for (const auto& [name, f] : faults_) {
-      if (f.expires_mono_ns <= now) ended.push_back(name);
-      else if (!next || f.expires_mono_ns < next) next = f.expires_mono_ns;
+      if (f.at.expires_mono_ns <= now) ended.push_back(name);
+      else if (!next || f.at.expires_mono_ns < next) next = f.at.expires_mono_ns;
     }
     for (const auto& name : ended) {
       // The kernel stopped applying it at expires_mono_ns; this removes

@@ -88,12 +88,7 @@ class FaultEngine {
  private:
   struct Fault {
     FaultSpec spec;
-    uint32_t slot = 0;
-    uint64_t generation = 0;
-    uint64_t expires_mono_ns = 0;
-    int64_t created_unix_ms = 0;
-    std::vector<uint32_t> attach_ids;
-    std::vector<std::string> endpoints;
+    FaultPlacement at;
   };
   struct Attachment {
     DeviceKey device;

@@ -1,52 +1,38 @@
 // Start-up reconciliation and shutdown: what a previous daemon left in the
 // kernel is adopted (faults still running) or removed (expired, unknown).
-#include <time.h>
-
 #include <filesystem>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "chaos/fault_engine.h"
+#include "chaos/monotonic_clock.h"
 #include "common/log.h"
 
 namespace seismo::chaos {
 
 using nlohmann::json;
 
-namespace {
-uint64_t mono_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
-}  // namespace
-
 void FaultEngine::reconcile_locked(const EngineState& state) {
   const bool same_boot = !state.boot_id.empty() && state.boot_id == boot_id_;
-  const uint64_t now = mono_now_ns();
+  const uint64_t now = monotonic_now_ns();
   next_generation_ = std::max(next_generation_, state.next_generation);
 
   // Faults: adopt the ones the kernel still applies, as recorded.
   for (const auto& rec : state.faults) {
     auto spec = parse_fault_spec(rec.spec);
     const std::string name = spec ? spec->name : rec.spec.value("name", "?");
-    auto cfg = maps_->read_cfg(rec.slot);
-    const bool live = same_boot && spec && cfg && cfg->generation == rec.generation &&
-                      cfg->expires_ns == rec.expires_mono_ns && rec.expires_mono_ns > now &&
-                      rec.slot < SEISMO_FAULT_SLOTS && !faults_.count(name);
+    auto cfg = maps_->read_cfg(rec.placement.slot);
+    const bool live = same_boot && spec && cfg && cfg->generation == rec.placement.generation &&
+                      cfg->expires_ns == rec.placement.expires_mono_ns && rec.placement.expires_mono_ns > now &&
+                      rec.placement.slot < SEISMO_FAULT_SLOTS && !faults_.count(name);
     if (!live) {
       report_.expired_removed.push_back(name);
       continue;
     }
     Fault f;
     f.spec = std::move(*spec);
-    f.slot = rec.slot;
-    f.generation = rec.generation;
-    f.expires_mono_ns = rec.expires_mono_ns;
-    f.created_unix_ms = rec.created_unix_ms;
-    f.attach_ids = rec.attach_ids;
-    f.endpoints = rec.endpoints;
+    f.at = rec.placement;
     faults_.emplace(name, std::move(f));
     report_.adopted.push_back(name);
   }
@@ -64,8 +50,8 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
     for (const auto& a : rec.attachments) {
       std::vector<uint32_t> slots;
       for (const auto& [name, f] : faults_)
-        if (std::find(f.attach_ids.begin(), f.attach_ids.end(), a.attach_id) != f.attach_ids.end())
-          slots.push_back(f.slot);
+        if (std::find(f.at.attach_ids.begin(), f.at.attach_ids.end(), a.attach_id) != f.at.attach_ids.end())
+          slots.push_back(f.at.slot);
       if (slots.empty() || attachments_.count(a.attach_id)) continue;
       attachments_[a.attach_id] = Attachment{rec.key, a.hook, a.peer_is_src, slots};
       kept.insert(a.attach_id);
@@ -97,8 +83,8 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
 
   // Faults whose devices are all gone apply nowhere: drop them too.
   for (auto it = faults_.begin(); it != faults_.end();) {
-    std::erase_if(it->second.attach_ids, [&](uint32_t id) { return !attachments_.count(id); });
-    if (it->second.attach_ids.empty()) {
+    std::erase_if(it->second.at.attach_ids, [&](uint32_t id) { return !attachments_.count(id); });
+    if (it->second.at.attach_ids.empty()) {
       report_.expired_removed.push_back(it->first);
       std::erase(report_.adopted, it->first);
       it = faults_.erase(it);
@@ -109,7 +95,7 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
 
   // Kernel maps: exactly the adopted faults and attachments, nothing else.
   for (uint32_t slot = 0; slot < SEISMO_FAULT_SLOTS; ++slot) {
-    bool owned = std::any_of(faults_.begin(), faults_.end(), [&](const auto& kv) { return kv.second.slot == slot; });
+    bool owned = std::any_of(faults_.begin(), faults_.end(), [&](const auto& kv) { return kv.second.at.slot == slot; });
     if (owned) continue;
     auto cfg = maps_->read_cfg(slot);
     if (cfg && cfg->expires_ns != 0) {

@@ -68,32 +68,7 @@ Result<void> NetlinkSocket::send(NetlinkMessage& msg, std::string_view what) {
   return {};
 }
 
-Result<void> NetlinkSocket::request(NetlinkMessage& msg, std::string_view what,
-                                    const std::function<void(const nlmsghdr&)>& on_reply) {
-  msg.data()->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-  if (auto r = send(msg, what); !r) return r;
-  std::vector<uint8_t> buf(32768);
-  for (;;) {
-    ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail_errno(errno, std::string(what));
-    auto len = static_cast<unsigned>(n);
-    for (auto* nh = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
-      if (nh->nlmsg_seq != seq_) continue;
-      if (nh->nlmsg_type == NLMSG_ERROR) {
-        const auto* err = &message_header<nlmsgerr>(*nh);
-        if (err->error == 0) return {};
-        return fail(netlink_error(*nh, -err->error, what));
-      }
-      if (on_reply) on_reply(*nh);
-    }
-  }
-}
-
-Result<void> NetlinkSocket::dump(NetlinkMessage& msg, const std::function<void(const nlmsghdr&)>& on_message,
-                                 std::string_view what) {
-  msg.data()->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
-  if (auto r = send(msg, what); !r) return r;
+Result<void> NetlinkSocket::receive(const std::function<void(const nlmsghdr&)>& on_message, std::string_view what) {
   std::vector<uint8_t> buf(65536);
   for (;;) {
     ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
@@ -108,9 +83,23 @@ Result<void> NetlinkSocket::dump(NetlinkMessage& msg, const std::function<void(c
         if (err->error == 0) return {};
         return fail(netlink_error(*nh, -err->error, what));
       }
-      on_message(*nh);
+      if (on_message) on_message(*nh);
     }
   }
+}
+
+Result<void> NetlinkSocket::request(NetlinkMessage& msg, std::string_view what,
+                                    const std::function<void(const nlmsghdr&)>& on_reply) {
+  msg.data()->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  if (auto r = send(msg, what); !r) return r;
+  return receive(on_reply, what);
+}
+
+Result<void> NetlinkSocket::dump(NetlinkMessage& msg, const std::function<void(const nlmsghdr&)>& on_message,
+                                 std::string_view what) {
+  msg.data()->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
+  if (auto r = send(msg, what); !r) return r;
+  return receive(on_message, what);
 }
 
 }  // namespace seismo::net

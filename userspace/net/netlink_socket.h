@@ -33,6 +33,9 @@ class NetlinkSocket {
  private:
   explicit NetlinkSocket(UniqueFd fd) : fd_(std::move(fd)) {}
   Result<void> send(NetlinkMessage& msg, std::string_view what);
+  // Reads replies to the last request until its ack (or NLMSG_DONE), passing
+  // the others to on_message.
+  Result<void> receive(const std::function<void(const nlmsghdr&)>& on_message, std::string_view what);
   UniqueFd fd_;
   uint32_t seq_ = 0;
 };
