@@ -18,4 +18,15 @@ int BPF_PROG(bench_empty_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* sys_exit reading only the current task's cgroup id: the floor under any
+ * per-cgroup attribution, which count mode cannot go below. */
+__u64 bench_sink;
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(bench_cgroup_exit, struct pt_regs *regs, long ret)
+{
+	bench_sink += bpf_get_current_cgroup_id();
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -2,11 +2,16 @@
 //   none         nothing attached
 //   empty        an empty tp_btf sys_enter program (the hook's own cost)
 //   empty-exit   the same on sys_exit (the hook count mode uses)
+//   cgroup-id-exit a sys_exit program that only reads the cgroup id (the
+//                floor under per-cgroup attribution)
 //   seismod-count seismod --syscall-mode count (sys_exit only: calls, errors)
 //   seismod-full seismod (sys_enter + sys_exit: calls, errors, latency histogram)
 //   bpftrace     tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }
 // Conditions are interleaved within each round so drift hits all alike;
 // medians over rounds with min–max spread, and the added cost vs `none`.
+// Then, with BPF run-time statistics on, the kernel's own ns per program run
+// for the BPF conditions: noise-free, it splits the added cost into the hook
+// (the empty program) and each program's body.
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +20,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +29,7 @@
 #include <fmt/format.h>
 
 #include "bench_process.h"
+#include "prog_stats.h"
 #include "bench_empty.skel.h"
 
 using namespace seismo::bench;
@@ -59,6 +66,46 @@ bool tracefs_mounted() {
     if (strstr(line, " - tracefs ")) found = true;
   if (f) fclose(f);
   return found;
+}
+
+// BPF program names as the kernel reports them (15 characters at most).
+const std::map<std::string, std::set<std::string>> kProgramsOf = {
+    {"empty", {"bench_empty_ent"}},
+    {"empty-exit", {"bench_empty_exi"}},
+    {"cgroup-id-exit", {"bench_cgroup_ex"}},
+    {"seismod-count", {"syscall_exit"}},
+    {"seismod-full", {"syscall_enter", "syscall_exit"}},
+    {"bpftrace", {"sys_enter"}},  // bpftrace names its program after the probe
+};
+
+// Kernel-measured ns per syscall spent inside each condition's programs
+// (statistics on: each run also pays two clock reads, equal for all).
+void print_program_bodies(const std::vector<Condition>& conds, long calls) {
+  RunTimeStats stats_on;
+  if (!stats_on.valid()) {
+    fmt::print("\n(BPF run-time statistics unavailable: program bodies not measured)\n");
+    return;
+  }
+  fmt::print("\nBPF run-time statistics ({} calls; ns per syscall inside the programs, stats overhead included)\n",
+             calls);
+  fmt::print("{:<14} {:>12} {:>16}\n", "condition", "prog ns", "over empty-exit");
+  double empty_exit = 0;
+  for (const auto& c : conds) {
+    auto names = kProgramsOf.find(c.name);
+    if (names == kProgramsOf.end() || !c.setup()) {
+      if (names != kProgramsOf.end()) c.teardown();
+      continue;
+    }
+    ns_per_call(calls / 10);  // warm the map rows
+    auto before = prog_run_stats(names->second);
+    ns_per_call(calls);
+    auto after = prog_run_stats(names->second);
+    c.teardown();
+    const double per_call = static_cast<double>(after.run_ns - before.run_ns) / static_cast<double>(calls);
+    if (c.name == "empty-exit") empty_exit = per_call;
+    fmt::print("{:<14} {:>12.1f} {:>16}\n", c.name, per_call,
+               empty_exit > 0 && c.name != "empty-exit" ? fmt::format("{:.1f}", per_call - empty_exit) : "-");
+  }
 }
 
 }  // namespace
@@ -115,6 +162,8 @@ int main(int argc, char** argv) {
        [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_empty_enter; }); }, detach_empty},
       {"empty-exit",
        [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_empty_exit; }); }, detach_empty},
+      {"cgroup-id-exit",
+       [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_cgroup_exit; }); }, detach_empty},
       {"seismod-count", [&] { return start_seismod("count"); }, stop_child},
       {"seismod-full", [&] { return start_seismod("full"); }, stop_child},
       {"bpftrace",
@@ -176,5 +225,6 @@ int main(int argc, char** argv) {
   if (!results["seismod-full"].empty() && !results["bpftrace"].empty())
     fmt::print("full probe adds {:.0f} ns vs bpftrace count-only {:.0f} ns: ratio {:.2f} (target <= 1.0)\n",
                added("seismod-full"), added("bpftrace"), added("seismod-full") / added("bpftrace"));
+  print_program_bodies(conds, calls);
   return 0;
 }
