@@ -131,7 +131,14 @@ Result<UdpRun> udp_run(const TestNetns& from, const TestNetns& to, const std::st
     std::memcpy(payload, &seq, sizeof(seq));
     if (::send(tx->get(), payload, sizeof(payload), 0) < 0) ++run.send_errors;
     ++run.sent;
-    if (seq % 128 == 127) drain(rx->get(), run);
+    if (seq % 128 == 127) {
+      drain(rx->get(), run);
+      // veth hands packets to the peer's per-CPU backlog (1,000 deep), drained
+      // by softirq; on a loaded machine that runs in ksoftirqd, and a burst
+      // overflows it before any tc hook sees the packets. A short sleep lets
+      // it run, so every datagram reaches the fault program.
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
   }
   if (cpu >= 0) pthread_setaffinity_np(pthread_self(), sizeof(old_set), &old_set);
   for (int i = 0; i < 20 && run.received < count; ++i) {

@@ -14,6 +14,7 @@
 #include "support/exposition.h"
 #include "support/seismod_process.h"
 #include "support/test_cgroup.h"
+#include "support/trace_subscription.h"
 
 using namespace seismo;
 using namespace seismo::testing;
@@ -100,33 +101,18 @@ TEST_F(DaemonTest, RemovedCgroupLosesItsSeriesOnNextScrape) {
 TEST_F(DaemonTest, ExecEventsStreamWithTheRightCgroup) {
   auto cg = TestCgroup::create("exec");
   ASSERT_TRUE(cg);
-  auto client = api::Client::connect(daemon_->socket());
-  ASSERT_TRUE(client);
-  std::atomic<bool> stop{false};
-  std::vector<nlohmann::json> events;
-  std::mutex m;
-  std::thread reader([&] {
-    (void)client->stream("trace.exec", {{"cgroup", cg->path()}}, [&](const nlohmann::json& e) {
-      std::lock_guard lock(m);
-      events.push_back(e);
-      return events.size() < 3;
-    }, [&] { return stop.load(); });
-  });
+  auto trace = TraceSubscription::start(daemon_->socket(), "trace.exec", {{"cgroup", cg->path()}}, 3);
+  ASSERT_TRUE(trace) << trace.error().message();
   // Exec until three events arrived: the subscription may be slow to start
   // (slow guests), and only execs after it are streamed.
   std::vector<pid_t> pids;
-  for (int i = 0; i < 250; ++i) {
-    {
-      std::lock_guard lock(m);
-      if (events.size() >= 3) break;
-    }
+  for (int i = 0; i < 250 && (*trace)->count() < 3; ++i) {
     pid_t pid = 0;
     ASSERT_EQ(*run_in_cgroup(*cg, {WORKLOAD_PATH, "1", "0"}, &pid), 0);
     pids.push_back(pid);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  stop = true;
-  reader.join();
+  auto events = (*trace)->stop();
   ASSERT_EQ(events.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(events[i]["cgroup"], cg->path());

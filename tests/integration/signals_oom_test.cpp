@@ -14,6 +14,7 @@
 #include "support/child_process.h"
 #include "support/signals_fixture.h"
 #include "support/test_cgroup.h"
+#include "support/trace_subscription.h"
 
 using namespace seismo;
 using namespace seismo::testing;
@@ -75,18 +76,8 @@ TEST_F(SignalsOom, VictimOverItsLimitGivesOneEventWithItsPidAndV2Cgroup) {
   ASSERT_TRUE(limit) << limit.error().message();
   std::printf("memory limit through %s\n", limit->is_v1() ? "cgroup v1 memory controller" : "cgroup2 memory.max");
 
-  auto client = api::Client::connect(daemon_->socket());
-  ASSERT_TRUE(client);
-  std::atomic<bool> stop{false};
-  std::vector<nlohmann::json> events;
-  std::mutex m;
-  std::thread reader([&] {
-    (void)client->stream("trace.oom", {{"cgroup", cg->path()}}, [&](const nlohmann::json& e) {
-      std::lock_guard lock(m);
-      events.push_back(e);
-      return true;
-    }, [&] { return stop.load(); });
-  });
+  auto trace = TraceSubscription::start(daemon_->socket(), "trace.oom", {{"cgroup", cg->path()}});
+  ASSERT_TRUE(trace) << trace.error().message();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // subscribed
 
   // Joins the v1 memory cgroup and the v2 test cgroup, then allocates 1 GiB.
@@ -98,17 +89,10 @@ TEST_F(SignalsOom, VictimOverItsLimitGivesOneEventWithItsPidAndV2Cgroup) {
   ASSERT_TRUE(code) << code.error().message();
   EXPECT_EQ(*code, 128 + SIGKILL) << "the OOM killer kills with SIGKILL";
 
-  for (int i = 0; i < 100; ++i) {
-    {
-      std::lock_guard lock(m);
-      if (!events.empty()) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  (*trace)->wait_for(1, std::chrono::seconds(2));
   auto s = scrape();  // before the cgroup goes: dead cgroups' series are dropped
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // no second event
-  stop = true;
-  reader.join();
+  auto events = (*trace)->stop();
 
   ASSERT_EQ(events.size(), 1u);
   const auto& ev = events[0];

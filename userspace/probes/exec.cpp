@@ -54,13 +54,11 @@ Result<std::unique_ptr<ExecProbe>> ExecProbe::create(const ExecProbeConfig& conf
 
   std::unique_ptr<ExecProbe> probe(new ExecProbe());
   probe->skel_ = std::move(loaded->skel);
-  probe->on_event_ = std::move(on_event);
   probe->status_ = ProbeStatus{"exec", false, flavour_name(loaded->flavour), loaded->fallback_reason};
-  auto reader = bpf::RingReader::create(
-      bpf_map__fd(probe->skel_->maps.exec_events),
-      [p = probe.get()](const void* data, size_t size) { p->on_record(data, size); }, "exec probe");
-  if (!reader) return fail(std::move(reader).error());
-  probe->reader_ = std::move(*reader);
+  auto events = EventStream<ExecEvent>::start(bpf_map__fd(probe->skel_->maps.exec_events), &decode_exec_event,
+                                             std::move(on_event), "exec probe");
+  if (!events) return fail(std::move(events).error());
+  probe->events_ = std::move(*events);
   auto links = bpf::attach_autoloaded(probe->skel_->obj, "exec probe");
   if (!links) return fail(std::move(links).error());
   probe->links_ = std::move(*links);
@@ -69,17 +67,8 @@ Result<std::unique_ptr<ExecProbe>> ExecProbe::create(const ExecProbeConfig& conf
 }
 
 ExecProbe::~ExecProbe() {
-  reader_.reset();  // no callback runs once the links go
+  events_.reset();  // no callback runs once the links go
   links_.clear();
-}
-
-void ExecProbe::on_record(const void* data, size_t size) {
-  auto ev = decode_exec_event(data, size);
-  if (!ev) {
-    malformed_.fetch_add(1);
-    return;
-  }
-  if (on_event_) on_event_(*ev);
 }
 
 void ExecProbe::for_each(const std::function<void(uint64_t, uint64_t)>& visit) {
@@ -106,7 +95,7 @@ std::vector<LossCount> ExecProbe::losses() {
   auto raw = bpf::read_loss_counters(skel_->maps.losses);
   return {{"exec_map_full", raw.at(SEISMO_LOSS_STATS_MAP_FULL)},
           {"exec_ringbuf_full", raw.at(SEISMO_LOSS_RINGBUF_FULL)},
-          {"exec_malformed", malformed_.load()}};
+          {"exec_malformed", events_->malformed()}};
 }
 
 }  // namespace seismo::probes

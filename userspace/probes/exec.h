@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "bpf/libbpf_ptr.h"
-#include "bpf/ring_reader.h"
 #include "common/result.h"
+#include "probes/event_stream.h"
 #include "probes/hook_flavour.h"
 #include "probes/loss_stage.h"
 #include "probes/probe_status.h"
@@ -59,17 +59,14 @@ class ExecProbe : public ExecCountSource {
 
  private:
   ExecProbe() = default;
-  void on_record(const void* data, size_t size);
 
   struct SkelDeleter {
     void operator()(exec_bpf* s) const noexcept;
   };
   std::unique_ptr<exec_bpf, SkelDeleter> skel_;
   std::vector<bpf::LinkPtr> links_;
-  EventCallback on_event_;
   ProbeStatus status_;
-  std::atomic<uint64_t> malformed_{0};
-  std::unique_ptr<bpf::RingReader> reader_;  // last: stops before anything it uses goes
+  std::unique_ptr<EventStream<ExecEvent>> events_;  // last: stops before anything it uses goes
 };
 
 }  // namespace seismo::probes

@@ -68,13 +68,11 @@ Result<std::unique_ptr<OomProbe>> OomProbe::create(const OomProbeConfig& config,
 
   std::unique_ptr<OomProbe> probe(new OomProbe());
   probe->skel_ = std::move(loaded->skel);
-  probe->on_event_ = std::move(on_event);
   probe->status_ = ProbeStatus{"oom", false, flavour_name(loaded->flavour), loaded->fallback_reason};
-  auto reader = bpf::RingReader::create(
-      bpf_map__fd(probe->skel_->maps.oom_events),
-      [p = probe.get()](const void* data, size_t size) { p->on_record(data, size); }, "oom probe");
-  if (!reader) return fail(std::move(reader).error());
-  probe->reader_ = std::move(*reader);
+  auto events = EventStream<OomEvent>::start(bpf_map__fd(probe->skel_->maps.oom_events), &decode_oom_event,
+                                             std::move(on_event), "oom probe");
+  if (!events) return fail(std::move(events).error());
+  probe->events_ = std::move(*events);
   auto links = bpf::attach_autoloaded(probe->skel_->obj, "oom probe");
   if (!links) return fail(std::move(links).error());
   probe->links_ = std::move(*links);
@@ -83,17 +81,8 @@ Result<std::unique_ptr<OomProbe>> OomProbe::create(const OomProbeConfig& config,
 }
 
 OomProbe::~OomProbe() {
-  reader_.reset();
+  events_.reset();
   links_.clear();
-}
-
-void OomProbe::on_record(const void* data, size_t size) {
-  auto ev = decode_oom_event(data, size);
-  if (!ev) {
-    malformed_.fetch_add(1);
-    return;
-  }
-  if (on_event_) on_event_(*ev);
 }
 
 void OomProbe::for_each(const std::function<void(uint64_t, const uint64_t&)>& visit) {
@@ -108,7 +97,7 @@ std::vector<LossCount> OomProbe::losses() {
   auto raw = bpf::read_loss_counters(skel_->maps.losses);
   return {{"oom_map_full", raw.at(SEISMO_LOSS_STATS_MAP_FULL)},
           {"oom_ringbuf_full", raw.at(SEISMO_LOSS_RINGBUF_FULL)},
-          {"oom_malformed", malformed_.load()}};
+          {"oom_malformed", events_->malformed()}};
 }
 
 }  // namespace seismo::probes

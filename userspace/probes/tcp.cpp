@@ -91,13 +91,11 @@ Result<std::unique_ptr<TcpProbe>> TcpProbe::create(const TcpProbeConfig& config,
 
   std::unique_ptr<TcpProbe> probe(new TcpProbe());
   probe->skel_ = std::move(loaded->skel);
-  probe->on_event_ = std::move(on_event);
   probe->status_ = ProbeStatus{"tcp", false, flavour_name(loaded->flavour), loaded->fallback_reason};
-  auto reader = bpf::RingReader::create(
-      bpf_map__fd(probe->skel_->maps.tcp_events),
-      [p = probe.get()](const void* data, size_t size) { p->on_record(data, size); }, "tcp probe");
-  if (!reader) return fail(std::move(reader).error());
-  probe->reader_ = std::move(*reader);
+  auto events = EventStream<TcpEvent>::start(bpf_map__fd(probe->skel_->maps.tcp_events), &decode_tcp_event,
+                                             std::move(on_event), "tcp probe");
+  if (!events) return fail(std::move(events).error());
+  probe->events_ = std::move(*events);
   auto links = bpf::attach_autoloaded(probe->skel_->obj, "tcp probe");
   if (!links) return fail(std::move(links).error());
   probe->links_ = std::move(*links);
@@ -106,17 +104,8 @@ Result<std::unique_ptr<TcpProbe>> TcpProbe::create(const TcpProbeConfig& config,
 }
 
 TcpProbe::~TcpProbe() {
-  reader_.reset();  // no callback runs once the links go
+  events_.reset();  // no callback runs once the links go
   links_.clear();
-}
-
-void TcpProbe::on_record(const void* data, size_t size) {
-  auto ev = decode_tcp_event(data, size);
-  if (!ev) {
-    malformed_.fetch_add(1);
-    return;
-  }
-  if (on_event_) on_event_(*ev);
 }
 
 void TcpProbe::for_each(const std::function<void(uint64_t, const tcp_stats&)>& visit) {
@@ -132,7 +121,7 @@ std::vector<LossCount> TcpProbe::losses() {
   return {{"tcp_map_full", raw.at(SEISMO_LOSS_STATS_MAP_FULL)},
           {"tcp_connect_start_full", raw.at(SEISMO_LOSS_START_MAP_FULL)},
           {"tcp_ringbuf_full", raw.at(SEISMO_LOSS_RINGBUF_FULL)},
-          {"tcp_malformed", malformed_.load()}};
+          {"tcp_malformed", events_->malformed()}};
 }
 
 }  // namespace seismo::probes

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "bpf/libbpf_ptr.h"
-#include "bpf/ring_reader.h"
 #include "common/result.h"
 #include "probes/cgroup_stats_source.h"
+#include "probes/event_stream.h"
 #include "probes/hook_flavour.h"
 #include "probes/probe_status.h"
 #include "seismo/tcp.h"
@@ -67,17 +67,14 @@ class TcpProbe : public TcpStatsSource {
 
  private:
   TcpProbe() = default;
-  void on_record(const void* data, size_t size);
 
   struct SkelDeleter {
     void operator()(tcp_bpf* s) const noexcept;
   };
   std::unique_ptr<tcp_bpf, SkelDeleter> skel_;
   std::vector<bpf::LinkPtr> links_;
-  EventCallback on_event_;
   ProbeStatus status_;
-  std::atomic<uint64_t> malformed_{0};
-  std::unique_ptr<bpf::RingReader> reader_;  // last: stops before anything it uses goes
+  std::unique_ptr<EventStream<TcpEvent>> events_;  // last: stops before anything it uses goes
 };
 
 }  // namespace seismo::probes
