@@ -36,6 +36,9 @@ Result<std::vector<Endpoint>> NamespaceResolver::resolve(const TargetSpec& targe
       return out;
     }
     case TargetKind::cgroup: return resolve_cgroup(target);
+    case TargetKind::pods:
+      return fail_errno(EOPNOTSUPP, "selector: pod selectors need this node's pods from the Kubernetes API (start "
+                                    "seismod with --node-name and --kubeconfig, or in a cluster)");
   }
   return fail_errno(EINVAL, "target: unknown kind");
 }
