@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,12 +12,12 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <regex>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "cgroup/mountinfo.h"
+#include "chaos_support.h"
 
 namespace seismo::testing {
 
@@ -196,13 +197,11 @@ int FakePod::run(const std::vector<std::string>& argv) const {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-int FakePod::ping_received(int count) const {
+int FakePod::udp_received(const TestNetns& node, int count) const {
   if (!netns_) return -1;
-  auto out = netns_->exec({"ping", "-q", "-n", "-c", std::to_string(count), "-i", "0.02", "-W", "1", node_ip()});
-  std::smatch m;
-  static const std::regex received(R"((\d+) (packets )?received)");
-  if (std::regex_search(out.output, m, received)) return std::stoi(m[1]);
-  return -1;
+  static uint16_t port = 40000;
+  auto run = udp_run(*netns_, node, node_ip(), ++port, static_cast<size_t>(count));
+  return run ? static_cast<int>(run->received) : -1;
 }
 
 }  // namespace seismo::testing

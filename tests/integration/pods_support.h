@@ -71,8 +71,9 @@ class FakePod {
   // Runs argv as a process of the pod's container (its cgroup and netns);
   // returns its exit status.
   int run(const std::vector<std::string>& argv) const;
-  // Packets answered out of `count` pings from the pod to its node side.
-  int ping_received(int count) const;
+  // Datagrams that reach the node side out of `count` UDP datagrams the
+  // pod sends there (-1 when the run itself failed).
+  int udp_received(const TestNetns& node, int count) const;
   // Kills its processes and removes its cgroups (what kubelet does after the pod is deleted).
   void remove_cgroups();
 
