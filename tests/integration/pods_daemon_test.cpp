@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -352,6 +353,54 @@ TEST_F(PodsDaemon, ExecAttributionUnderPodChurn) {
   RecordProperty("exec_attribution_percent", static_cast<int>(100 * rate));
   EXPECT_GE(rate, 0.9);  // measured 97.5-100% here; the margin keeps a loaded CI machine from flaking
   EXPECT_LE(requests, 2u);  // events arrive on the one open watch
+}
+
+TEST_F(PodsDaemon, TopAndTraceFilterByPodInTheDaemon) {
+  auto& web = add_pod({"shop", "web-1", {{"app", "web"}}, 1, false}, false);
+  auto& db = add_pod({"shop", "db-1", {{"app", "db"}}, 2, false}, false);
+  start_daemon();
+  std::atomic<bool> stop{false};
+  std::vector<json> events;
+  std::mutex mu;
+  std::thread reader([&] {
+    auto c = api::Client::connect(daemon_->socket());
+    if (!c) return;
+    (void)c->stream(
+        "trace.exec", {{"namespace", "shop"}, {"selector", "app=web"}},
+        [&](const json& ev) {
+          std::lock_guard lock(mu);
+          events.push_back(ev);
+          return true;
+        },
+        [&] { return stop.load(); });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(web.run({"/bin/true"}), 0);
+    ASSERT_EQ(db.run({"/bin/true"}), 0);
+  }
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return events.size() >= 3;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  reader.join();
+  for (const auto& ev : events) {
+    EXPECT_EQ(ev.value("pod", ""), "web-1") << ev.dump();
+    EXPECT_EQ(ev.value("container", ""), "app") << ev.dump();
+  }
+  // top: the same filter, rows carry the pod.
+  auto top = call("top", {{"pod", "db-1"}});
+  ASSERT_TRUE(top.contains("cgroups")) << top.dump();
+  ASSERT_FALSE(top["cgroups"].empty());
+  for (const auto& row : top["cgroups"]) EXPECT_EQ(row.value("pod", ""), "db-1") << row.dump();
+  auto cli = run_cli(daemon_->socket(), {"top", "-n", "shop", "-l", "app=web", "-o", "json", "-i", "0.2"});
+  EXPECT_EQ(cli.status, 0) << cli.out;
+  EXPECT_NE(cli.out.find("shop/web-1"), std::string::npos) << cli.out;
+  EXPECT_EQ(cli.out.find("db-1"), std::string::npos) << cli.out;
+  auto bad = call("top", {{"selector", "app in x"}});
+  EXPECT_NE(bad.value("error", "").find("selector"), std::string::npos) << bad.dump();
 }
 
 TEST(PodsConfig, NodeNameWithoutApiServerIsAClearError) {
