@@ -403,6 +403,27 @@ TEST_F(PodsDaemon, TopAndTraceFilterByPodInTheDaemon) {
   EXPECT_NE(bad.value("error", "").find("selector"), std::string::npos) << bad.dump();
 }
 
+TEST_F(PodsDaemon, RestartedDaemonAdoptsAPodFaultAndKeepsFollowingPods) {
+  add_pod({"shop", "web-a", {{"app", "web"}}, 1}, false);
+  add_pod({"shop", "web-b", {{"app", "web"}}, 2}, false);
+  start_daemon();
+  for (const auto& p : pods_) ASSERT_EQ(p->udp_received(*node_, 10), 10) << p->name();
+  const std::string name = fmt::format("it-restart-{}", ::getpid());
+  auto added = run_cli(daemon_->socket(), {"fault", "add", "loss", "100%", "-l", "app=web", "--duration", "60s",
+                                           "--name", name});
+  ASSERT_EQ(added.status, 0) << added.out;
+  daemon_->kill_hard();  // no cleanup: the next daemon must adopt what is left
+  daemon_.reset();
+  for (const auto& p : pods_) EXPECT_EQ(p->udp_received(*node_, 10), 0) << p->name();
+  start_daemon();
+  EXPECT_EQ(pod_names(fault(name)), (std::vector<std::string>{"shop/web-a", "shop/web-b"})) << daemon_->log();
+  auto gone = delete_pod("web-a");
+  EXPECT_TRUE(eventually([&] { return pod_names(fault(name)) == std::vector<std::string>{"shop/web-b"}; }))
+      << daemon_->log();
+  EXPECT_EQ(gone->udp_received(*node_, 10), 10);
+  EXPECT_EQ(pods_.front()->udp_received(*node_, 10), 0);
+}
+
 TEST(PodsConfig, NodeNameWithoutApiServerIsAClearError) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root";
   auto out = run_seismod({"--node-name", "n1", "--probes", "exec"});
