@@ -274,6 +274,12 @@ TEST_F(PodsDaemon, LabelSelectedLossHitsExactlyTheSelectedPodsAndFollowsThem) {
   auto none = run_cli(daemon_->socket(), {"fault", "add", "loss", "10%", "-n", "nowhere", "--duration", "5s"});
   EXPECT_NE(none.status, 0);
   EXPECT_NE(none.out.find("matches"), std::string::npos) << none.out;
+  // Faults, pod events and `seismo pods` cost the API server nothing extra:
+  // one list and one open watch for the whole test.
+  std::cout << "[ measured ] API requests during the pod fault test: lists " << api_->list_requests() << ", watches "
+            << api_->watch_requests() << "\n";
+  EXPECT_EQ(api_->list_requests(), 1u);
+  EXPECT_EQ(api_->watch_requests(), 1u);
 }
 
 TEST_F(PodsDaemon, WatchStaysBoundedAcross410DropsAndBadObjects) {
