@@ -311,6 +311,12 @@ TEST_F(PodsDaemon, WatchStaysBoundedAcross410DropsAndBadObjects) {
   EXPECT_GE(st["pods"]["watch"].value("relists", 0), 1);
   EXPECT_GE(st["pods"]["watch"].value("malformed", 0) + st["pods"]["watch"].value("oversized", 0), 2);
   EXPECT_EQ(st["pods"].value("known", 0), 1);
+  // The same figures as metrics.
+  auto samples = scrape();
+  EXPECT_EQ(sum_samples(samples, "seismo_pods_api_requests_total", {{"kind", "list"}}),
+            st["pods"]["watch"].value("lists", 0));
+  EXPECT_EQ(sum_samples(samples, "seismo_pods_known", {}), 1);
+  EXPECT_EQ(sum_samples(samples, "seismo_pods_watch_errors_total", {{"reason", "oversized"}}), 1);
 }
 
 TEST_F(PodsDaemon, ExecAttributionUnderPodChurn) {

@@ -30,6 +30,7 @@
 #include "pods/pod_attribution.h"
 #include "pods/pod_labeler.h"
 #include "pods/pod_target_resolver.h"
+#include "pods/pod_watch_collector.h"
 
 namespace seismo::daemon {
 
@@ -170,6 +171,7 @@ Result<void> Daemon::start() {
   if (!ms) return fail(std::move(ms).error());
   metrics_server_ = std::move(*ms);
   if (faults_) metrics_server_->add(chaos::FaultCollector::for_engine(*faults_));
+  if (pod_watcher_) metrics_server_->add(pods::PodWatchCollector::for_watcher(*pod_watcher_, pod_store_));
   log::info("metrics on http://{}/metrics", addr->to_civetweb());
 
   register_methods();
