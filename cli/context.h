@@ -24,7 +24,26 @@ struct Context {
   Result<nlohmann::json> call(const std::string& method, const nlohmann::json& params = nlohmann::json::object()) const;
 };
 
+// kubectl-like pod filters (-n, -l, --pod), sent to seismod, which alone
+// knows which pod a cgroup belongs to.
+struct PodFlags {
+  std::string namespace_name, selector, pod;
+  [[nodiscard]] nlohmann::json params() const {
+    nlohmann::json p = nlohmann::json::object();
+    if (!namespace_name.empty()) p["namespace"] = namespace_name;
+    if (!selector.empty()) p["selector"] = selector;
+    if (!pod.empty()) p["pod"] = pod;
+    return p;
+  }
+};
+inline void add_pod_flags(CLI::App* cmd, PodFlags& f) {
+  cmd->add_option("-n,--namespace", f.namespace_name, "Only pods of this namespace");
+  cmd->add_option("-l,--selector", f.selector, "Only pods matching this label selector (app=web,tier!=db)");
+  cmd->add_option("--pod", f.pod, "Only this pod (by name)");
+}
+
 // Each subcommand lives in its own file and registers itself here.
+void add_pods_command(CLI::App& app, Context& ctx);
 void add_status_command(CLI::App& app, Context& ctx);
 void add_top_command(CLI::App& app, Context& ctx);
 void add_trace_command(CLI::App& app, Context& ctx);

@@ -20,6 +20,8 @@ struct AddFlags {
   int pid = 0;
   bool host_network = false;
   std::vector<std::string> cidrs, ports;
+  std::vector<std::string> namespaces, pods;  // -n, --pod
+  std::string labels;                         // -l
 
   json spec(const std::string& action, json params) const {
     json target = json::object();
@@ -31,8 +33,27 @@ struct AddFlags {
     json doc = {{"target", target}, {"direction", direction}, {"action", action}, {action, std::move(params)}};
     if (!name.empty()) doc["name"] = name;
     if (!duration.empty()) doc["duration"] = duration;
-    if (!mode.empty()) doc["mode"] = mode;
+    // Chaos Mesh's spelling "fixed:N" / "fixed-percent:P" is mode + value.
+    if (auto colon = mode.find(':'); colon != std::string::npos) {
+      doc["mode"] = mode.substr(0, colon);
+      doc["value"] = mode.substr(colon + 1);
+    } else if (!mode.empty()) {
+      doc["mode"] = mode;
+    }
     if (!value.empty()) doc["value"] = value;
+    if (!namespaces.empty() || !labels.empty() || !pods.empty()) {
+      json selector = json::object();
+      if (!pods.empty()) {
+        // --pod names pods of the one namespace -n gives (the daemon checks the names).
+        if (namespaces.size() != 1) throw CommandFailed{"--pod needs exactly one -n NAMESPACE", 2};
+        selector["pods"] = {{namespaces.front(), pods}};
+      } else if (!namespaces.empty()) {
+        selector["namespaces"] = namespaces;
+      }
+      if (!labels.empty()) selector["labelSelectors"] = labels;
+      doc["selector"] = std::move(selector);
+      if (target.empty()) doc.erase("target");
+    }
     json filter = json::object();
     if (!cidrs.empty()) filter["cidrs"] = cidrs;
     if (!protocol.empty()) filter["protocol"] = protocol;
@@ -57,7 +78,10 @@ void add_target_flags(CLI::App* cmd, AddFlags& f) {
   cmd->add_option("--cidr", f.cidrs, "Only traffic with this peer prefix (repeatable)");
   cmd->add_option("--port", f.ports, "Only traffic on this port or range, either side (repeatable)");
   cmd->add_option("--protocol", f.protocol, "Only tcp, udp or icmp");
-  cmd->add_option("--mode", f.mode, "Which resolved targets: all, one, fixed, fixed-percent");
+  cmd->add_option("-n,--namespace", f.namespaces, "Target pods of this namespace on this node (repeatable)");
+  cmd->add_option("-l,--selector", f.labels, "Target pods matching this label selector, e.g. app=web,tier!=db");
+  cmd->add_option("--pod", f.pods, "Target this pod of the -n namespace (repeatable)");
+  cmd->add_option("--mode", f.mode, "Which targets: all, one, fixed:N, fixed-percent:P (or fixed + --value)");
   cmd->add_option("--value", f.value, "Count for mode fixed, percent for fixed-percent");
 }
 
@@ -74,7 +98,13 @@ void print_fault_rows(const json& faults, OutputFormat format) {
       if (spec["delay"].value("jitter", "0s") != "0s") what += fmt::format("±{}", spec["delay"].value("jitter", ""));
     }
     std::string where;
-    for (const auto& e : f["endpoints"]) where += (where.empty() ? "" : "; ") + e.get<std::string>();
+    if (f.contains("pods")) {
+      // A pod fault: the chosen pods (the endpoints list has the devices).
+      for (const auto& p : f["pods"]) where += (where.empty() ? "" : ", ") + p.value("pod", "");
+      if (where.empty()) where = "(no pods now)";
+    } else {
+      for (const auto& e : f["endpoints"]) where += (where.empty() ? "" : "; ") + e.get<std::string>();
+    }
     const auto& c = f["counters"];
     t.add({f.value("name", ""), what, f.value("direction", ""), where, human_count(c.value("passed", 0.0)),
            human_count(c.value("dropped", 0.0)), human_count(c.value("delayed", 0.0)),

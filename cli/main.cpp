@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "yaml"}));
   add_status_command(app, ctx);
   add_top_command(app, ctx);
+  add_pods_command(app, ctx);
   add_trace_command(app, ctx);
   add_doctor_command(app, ctx);
   add_fault_command(app, ctx);

@@ -64,22 +64,25 @@ void add_top_command(CLI::App& app, Context& ctx) {
   static double interval = 1.0;
   static int iterations = 0;
   static size_t limit = 20;
+  static PodFlags pods;
   cmd->add_option("-i,--interval", interval, "Seconds between samples")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
-  cmd->add_option("-n,--iterations", iterations, "Refreshes before exiting (0: until Ctrl-C; json/yaml: 1)")
+  cmd->add_option("--iterations", iterations, "Refreshes before exiting (0: until Ctrl-C; json/yaml: 1)")
       ->check(CLI::NonNegativeNumber);
+  add_pod_flags(cmd, pods);
   cmd->add_option("--limit", limit, "Rows shown")->capture_default_str()->check(CLI::Range(size_t{1}, size_t{10000}));
   cmd->callback([&ctx] {
     std::signal(SIGINT, [](int) { g_interrupted = 1; });
     bool machine = ctx.format() != OutputFormat::table;
     int remaining = iterations > 0 ? iterations : (machine ? 1 : -1);
-    auto before = ctx.call("top");
+    const nlohmann::json params = pods.params();
+    auto before = ctx.call("top", params);
     if (!before) throw CommandFailed{before.error().message()};
     while (remaining != 0 && !g_interrupted) {
       auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(interval);
       while (std::chrono::steady_clock::now() < deadline && !g_interrupted)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (g_interrupted) break;
-      auto after = ctx.call("top");
+      auto after = ctx.call("top", params);
       if (!after) throw CommandFailed{after.error().message()};
       auto rates = diff(*before, *after);
       if (rates.size() > limit) rates.resize(limit);

@@ -45,25 +45,33 @@ std::string details(const nlohmann::json& ev) {
 struct TraceOptions {
   std::string cgroup;
   size_t max_events = 0;
+  PodFlags pods;
 };
+
+// "namespace/pod/container" for events of known pods, else the cgroup path.
+std::string owner(const nlohmann::json& ev) {
+  if (!ev.contains("pod")) return field(ev, "cgroup");
+  std::string out = field(ev, "namespace") + "/" + field(ev, "pod");
+  if (ev.value("container", "") != "") out += "/" + field(ev, "container");
+  return out;
+}
 
 void stream(const Context& ctx, const std::string& topic, const TraceOptions& opts) {
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
   auto client = api::Client::connect(ctx.socket_path);
   if (!client) throw CommandFailed{client.error().message()};
-  nlohmann::json params = nlohmann::json::object();
+  nlohmann::json params = opts.pods.params();
   if (!opts.cgroup.empty()) params["cgroup"] = opts.cgroup;
   const bool table = ctx.format() == OutputFormat::table;
   constexpr const char* kRow = "{:<18} {:<8} {:<16} {:<40} {}\n";
-  if (table) std::cout << fmt::format(kRow, "KIND", "PID", "COMM", "CGROUP", "DETAILS");
+  if (table) std::cout << fmt::format(kRow, "KIND", "PID", "COMM", "CGROUP OR POD", "DETAILS");
   size_t seen = 0;
   auto r = client->stream(
       "trace." + topic, params,
       [&](const nlohmann::json& ev) {
         if (table)
-          std::cout << fmt::format(kRow, field(ev, "kind"), field(ev, "pid"), field(ev, "comm"), field(ev, "cgroup"),
-                                   details(ev));
+          std::cout << fmt::format(kRow, field(ev, "kind"), field(ev, "pid"), field(ev, "comm"), owner(ev), details(ev));
         else
           std::cout << ev.dump() << "\n";  // one object per line, even with -o yaml
         std::cout.flush();
@@ -91,6 +99,7 @@ void add_trace_command(CLI::App& app, Context& ctx) {
     auto* sub = trace->add_subcommand(t.name, t.help);
     sub->add_option("--cgroup", opts.cgroup, "Only cgroups whose path starts with this prefix");
     sub->add_option("--count", opts.max_events, "Exit after this many events (default: until Ctrl-C)");
+    add_pod_flags(sub, opts.pods);
     sub->callback([&ctx, topic = std::string(t.name)] { stream(ctx, topic, opts); });
   }
 }

@@ -39,6 +39,22 @@ void FakeKubeApi::push_watch(WatchScript script) {
   watches_.push_back(std::move(script));
 }
 
+void FakeKubeApi::push_event(std::string line) {
+  std::lock_guard lock(mu_);
+  live_.push_back(std::move(line));
+}
+
+void FakeKubeApi::drop_streams() {
+  std::lock_guard lock(mu_);
+  ++drop_epoch_;
+}
+
+void FakeKubeApi::set_list(std::string body) {
+  std::lock_guard lock(mu_);
+  lists_.clear();
+  last_list_ = {200, std::move(body)};
+}
+
 std::size_t FakeKubeApi::list_requests() const {
   std::lock_guard lock(mu_);
   return list_requests_;
@@ -92,13 +108,32 @@ void FakeKubeApi::install_routes() {
       return;
     }
     auto shared = std::make_shared<WatchScript>(std::move(script));
-    res.set_chunked_content_provider("application/json", [this, shared](std::size_t, httplib::DataSink& sink) {
+    uint64_t epoch = 0;
+    {
+      std::lock_guard lock(mu_);
+      epoch = drop_epoch_;
+    }
+    res.set_chunked_content_provider("application/json", [this, shared, epoch](std::size_t, httplib::DataSink& sink) {
       for (const auto& line : shared->lines) {
         std::string chunk = line + "\n";
         if (!sink.write(chunk.data(), chunk.size())) return false;
       }
       if (shared->drop) return false;
       while (shared->hold_open && !stopping_ && sink.is_writable()) {
+        std::string live;
+        {
+          std::lock_guard lock(mu_);
+          if (drop_epoch_ != epoch) return false;
+          if (!live_.empty()) {
+            live = std::move(live_.front());
+            live_.pop_front();
+          }
+        }
+        if (!live.empty()) {
+          live += "\n";
+          if (!sink.write(live.data(), live.size())) return false;
+          continue;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
       if (stopping_ || shared->hold_open) return false;

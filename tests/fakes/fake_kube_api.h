@@ -44,6 +44,14 @@ class FakeKubeApi {
   void push_list(int status, std::string body);
   void push_watch(WatchScript script);
 
+  // Live events: a watch held open (no script left) sends these lines as
+  // they are pushed, like a real API server streaming changes.
+  void push_event(std::string line);
+  // Ends every open watch stream abruptly (a dropped connection).
+  void drop_streams();
+  // Sets what later lists answer (replacing the repeated last list).
+  void set_list(std::string body);
+
   [[nodiscard]] std::size_t list_requests() const;
   [[nodiscard]] std::size_t watch_requests() const;
   // resourceVersion of every watch request, in order.
@@ -63,6 +71,8 @@ class FakeKubeApi {
   std::deque<std::pair<int, std::string>> lists_;
   std::pair<int, std::string> last_list_{200, R"({"kind":"PodList","metadata":{"resourceVersion":"1"},"items":[]})"};
   std::deque<WatchScript> watches_;
+  std::deque<std::string> live_;
+  uint64_t drop_epoch_ = 0;
   std::size_t list_requests_ = 0;
   std::size_t watch_requests_ = 0;
   std::vector<std::string> watch_rvs_;

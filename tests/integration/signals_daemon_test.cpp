@@ -79,7 +79,7 @@ TEST_F(SignalsDaemon, TopShowsNetworkTcpRunQueueAndOomColumns) {
                           "oom_kills_total", "syscalls_per_second"})
     EXPECT_TRUE(mine->contains(key)) << key;
 
-  auto table = run_cli("top -i 0.3 -n 1");
+  auto table = run_cli("top -i 0.3 --iterations 1");
   ASSERT_EQ(table.exit_code, 0) << table.out;
   for (const char* col : {"SYSCALLS", "RX", "TX", "CONNS", "RETRANS", "RESETS", "RUNQ", "OOM", "CGROUP"})
     EXPECT_NE(table.out.find(col), std::string::npos) << col << "\n" << table.out;

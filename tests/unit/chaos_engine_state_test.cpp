@@ -64,3 +64,39 @@ TEST(EngineState, MissingFileIsNoStateCorruptFileIsAnError) {
   EXPECT_FALSE(bad);
   EXPECT_FALSE(version);
 }
+
+// Pod faults persist which pod each attachment serves, so a restarted
+// daemon can still drop a pod that goes away; files written before that
+// field existed still load.
+TEST(EngineState, RoundTripsPodOwnersAndLoadsFilesWithoutThem) {
+  EngineState st;
+  st.boot_id = "b00t";
+  FaultRecord r;
+  r.spec = {{"name", "p"}};
+  r.placement.attach_ids = {1, 4};
+  r.placement.endpoints = {"eth0 egress (pod shop/web-1)", "eth0 egress (pod shop/web-2)"};
+  r.placement.owner_of_attach = {{1, "uid-1"}, {4, "uid-2"}};
+  r.placement.owner_names = {{"uid-1", "shop/web-1"}, {"uid-2", "shop/web-2"}};
+  st.faults.push_back(r);
+  const auto path = temp_path("seismo-state-owners-");
+  ASSERT_TRUE(save_engine_state(path, st));
+  auto loaded = load_engine_state(path);
+  ASSERT_TRUE(loaded && *loaded);
+  EXPECT_EQ((**loaded).faults.at(0).placement.owner_of_attach, r.placement.owner_of_attach);
+  EXPECT_EQ((**loaded).faults.at(0).placement.owner_names, r.placement.owner_names);
+
+  // An older file: the same without the owner fields.
+  std::string text;
+  {
+    std::ifstream in(path);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto doc = nlohmann::json::parse(text);
+  doc["faults"][0].erase("owner_of_attach");
+  doc["faults"][0].erase("owner_names");
+  std::ofstream(path) << doc.dump();
+  auto old = load_engine_state(path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(old && *old) << (old ? "" : old.error().message());
+  EXPECT_TRUE((**old).faults.at(0).placement.owner_of_attach.empty());
+}

@@ -56,3 +56,42 @@ TEST(TopSnapshot, SortsByRateSkipsDeadCgroupsAndValidatesLimit) {
   EXPECT_FALSE(daemon::top_snapshot(scraper, {{"limit", 0}}));
   EXPECT_FALSE(daemon::top_snapshot(scraper, {{"limit", "x"}}));
 }
+
+TEST(TopSnapshot, PodFiltersRunInTheDaemon) {
+  metrics::Scraper scraper(std::make_unique<NamesLabeler>(), 100, {});
+  scraper.add_signal(std::make_shared<StaticSignal>());
+  // Without pods (no API server), a pod filter is refused, naming the fields.
+  auto off = daemon::top_snapshot(scraper, {{"namespace", "shop"}});
+  ASSERT_FALSE(off);
+  EXPECT_NE(off.error().message().find("'namespace'"), std::string::npos);
+  // cgroup 1 is pod shop/web-1 (app=web); cgroup 2 is not a pod's.
+  daemon::PodOfCgroupId pod_of = [](uint64_t id) -> std::optional<pods::PodAttribution> {
+    if (id != 1) return std::nullopt;
+    pods::Pod p;
+    p.uid = "u1";
+    p.namespace_name = "shop";
+    p.name = "web-1";
+    p.labels = {{"app", "web"}};
+    return pods::PodAttribution{p, "nginx"};
+  };
+  auto all = daemon::top_snapshot(scraper, nlohmann::json::object(), pod_of);
+  ASSERT_TRUE(all);
+  ASSERT_EQ((*all)["cgroups"].size(), 2u);
+  auto web = daemon::top_snapshot(scraper, {{"selector", "app=web"}, {"namespace", "shop"}}, pod_of);
+  ASSERT_TRUE(web) << web.error().message();
+  ASSERT_EQ((*web)["cgroups"].size(), 1u);
+  EXPECT_EQ((*web)["cgroups"][0]["pod"], "web-1");
+  EXPECT_EQ((*web)["cgroups"][0]["container"], "nginx");
+  auto none = daemon::top_snapshot(scraper, {{"pod", "web-2"}}, pod_of);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE((*none)["cgroups"].empty());
+  EXPECT_FALSE(daemon::top_snapshot(scraper, {{"selector", "app in x"}}, pod_of));
+}
+
+TEST(TraceParams, PodFiltersNeedPods) {
+  EXPECT_FALSE(daemon::validate_trace_params({{"namespace", "shop"}}));
+  EXPECT_TRUE(daemon::validate_trace_params({{"namespace", "shop"}, {"selector", "app=web"}, {"pod", "x"}}, true));
+  auto bad = daemon::validate_trace_params({{"selector", "=="}}, true);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("field 'selector'"), std::string::npos);
+}

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <map>
@@ -118,6 +119,19 @@ TEST_F(Manifests, NodeNameFromDownwardApiAndMetricsPort) {
   auto ann = daemonset()["spec"]["template"]["metadata"]["annotations"];
   EXPECT_EQ(ann["prometheus.io/scrape"].as<std::string>(), "true");
   EXPECT_EQ(ann["prometheus.io/port"].as<std::string>(), "9477");
+}
+
+// Every variable the DaemonSet sets is one seismod reads (a renamed flag or
+// variable must not leave the manifest silently configuring nothing), and
+// the ports in args, container, annotations and Service agree.
+TEST_F(Manifests, EnvAndArgsMatchWhatTheDaemonReads) {
+  const std::set<std::string> daemon_reads = {"NODE_NAME"};
+  for (const auto& e : container()["env"]) EXPECT_TRUE(daemon_reads.count(e["name"].as<std::string>())) << e["name"];
+  std::vector<std::string> args;
+  for (const auto& a : container()["args"]) args.push_back(a.as<std::string>());
+  EXPECT_NE(std::find(args.begin(), args.end(), "--node-name=$(NODE_NAME)"), args.end());
+  EXPECT_NE(std::find(args.begin(), args.end(), "--metrics-address=0.0.0.0:9477"), args.end());
+  for (const auto& a : args) EXPECT_EQ(a.rfind("--", 0), 0u) << a;
 }
 
 TEST_F(Manifests, HostPathsAndResources) {

@@ -52,6 +52,10 @@ Result<std::optional<EngineState>> load_engine_state(const std::string& path) {
       r.placement.created_unix_ms = f.at("created_unix_ms").get<int64_t>();
       r.placement.attach_ids = f.at("attach_ids").get<std::vector<uint32_t>>();
       r.placement.endpoints = f.at("endpoints").get<std::vector<std::string>>();
+      if (f.contains("owner_of_attach"))
+        r.placement.owner_of_attach = f.at("owner_of_attach").get<std::map<uint32_t, std::string>>();
+      if (f.contains("owner_names"))
+        r.placement.owner_names = f.at("owner_names").get<std::map<std::string, std::string>>();
       st.faults.push_back(std::move(r));
     }
     for (const auto& d : doc.at("devices")) {
@@ -78,7 +82,9 @@ Result<void> save_engine_state(const std::string& path, const EngineState& st) {
                              {"expires_mono_ns", f.placement.expires_mono_ns},
                              {"created_unix_ms", f.placement.created_unix_ms},
                              {"attach_ids", f.placement.attach_ids},
-                             {"endpoints", f.placement.endpoints}});
+                             {"endpoints", f.placement.endpoints},
+                             {"owner_of_attach", f.placement.owner_of_attach},
+                             {"owner_names", f.placement.owner_names}});
   for (const auto& d : st.devices) doc["devices"].push_back(to_json(d));
 
   std::error_code ec;

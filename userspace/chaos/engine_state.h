@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ struct FaultPlacement {
   int64_t created_unix_ms = 0;
   std::vector<uint32_t> attach_ids;   // attachments listing the slot
   std::vector<std::string> endpoints;  // where, for people ("eth0 egress (netns web)")
+  // Pod faults: which pod (uid) each attachment serves, so a pod that goes
+  // away can be dropped from the fault; and each pod's "namespace/name".
+  std::map<uint32_t, std::string> owner_of_attach;
+  std::map<std::string, std::string> owner_names;
 };
 
 // One fault as persisted: enough for a restarted daemon to adopt it (or to

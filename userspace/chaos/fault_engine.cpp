@@ -161,14 +161,20 @@ Result<std::vector<FaultEngine::Site>> FaultEngine::plan_sites_locked(const Faul
   auto eps = resolver_->resolve(spec.target);
   if (!eps) return fail(std::move(eps).error());
   if (eps->empty()) return fail_errno(ESRCH, "target: resolves to no network namespace");
+  return sites_for_locked(spec, *eps, select_endpoints(spec.mode, spec.mode_value, eps->size(), rng_));
+}
+
+Result<std::vector<FaultEngine::Site>> FaultEngine::sites_for_locked(const FaultSpec& spec,
+                                                                    std::vector<Endpoint>& eps,
+                                                                    const std::vector<size_t>& chosen) {
   std::vector<Site> sites;
   auto add_site = [&](Site s) {
     for (const auto& o : sites)
       if (o.device == s.device && o.hook == s.hook && o.peer_is_src == s.peer_is_src) return;
     sites.push_back(std::move(s));
   };
-  for (size_t i : select_endpoints(spec.mode, spec.mode_value, eps->size(), rng_)) {
-    Endpoint& ep = (*eps)[i];
+  for (size_t i : chosen) {
+    Endpoint& ep = eps[i];
     if (!spec.target.host_network && ep.netns.same_as(own_netns_))
       return fail_errno(EPERM, fmt::format("target: {} is seismod's own network namespace (the node's network); "
                                            "set target.host_network: true to allow that",
@@ -184,14 +190,16 @@ Result<std::vector<FaultEngine::Site>> FaultEngine::plan_sites_locked(const Faul
       if (!ns) return fail(std::move(ns).error());
       auto dev = device_locked(std::move(*ns), *link);
       if (!dev) return fail(std::move(dev).error());
-      add_site({(*dev)->key(), net::TcHook::egress, false, fmt::format("{} egress ({})", link->name, ep.description)});
+      add_site({(*dev)->key(), net::TcHook::egress, false, fmt::format("{} egress ({})", link->name, ep.description),
+                ep.owner, ep.owner_name});
     }
     if (ingress && spec.action == Action::loss) {
       auto ns = ep.netns.duplicate();
       if (!ns) return fail(std::move(ns).error());
       auto dev = device_locked(std::move(*ns), *link);
       if (!dev) return fail(std::move(dev).error());
-      add_site({(*dev)->key(), net::TcHook::ingress, true, fmt::format("{} ingress ({})", link->name, ep.description)});
+      add_site({(*dev)->key(), net::TcHook::ingress, true, fmt::format("{} ingress ({})", link->name, ep.description),
+                ep.owner, ep.owner_name});
     }
     if (ingress && spec.action == Action::delay) {
       // EDT works at egress only: delay what reaches the target on its
@@ -204,7 +212,8 @@ Result<std::vector<FaultEngine::Site>> FaultEngine::plan_sites_locked(const Faul
       auto dev = device_locked(std::move(peer->netns), peer->link);
       if (!dev) return fail(std::move(dev).error());
       add_site({(*dev)->key(), net::TcHook::egress, true,
-                fmt::format("{} ingress via peer {} egress ({})", link->name, peer_name, ep.description)});
+                fmt::format("{} ingress via peer {} egress ({})", link->name, peer_name, ep.description), ep.owner,
+                ep.owner_name});
     }
   }
   return sites;
@@ -262,6 +271,10 @@ Result<void> FaultEngine::install_locked(Fault& fault, const std::vector<Site>& 
   if (auto r = maps_->reset_counters(fault.at.slot); !r) return r;
   if (auto r = maps_->write_cfg(fault.at.slot, encode_fault_cfg(fault.spec, fault.at.expires_mono_ns, fault.at.generation)); !r)
     return r;
+  return attach_sites_locked(fault, sites);
+}
+
+Result<void> FaultEngine::attach_sites_locked(Fault& fault, const std::vector<Site>& sites) {
   for (const auto& site : sites) {
     auto id = attachment_for_locked(site);
     if (!id) return fail(std::move(id).error());
@@ -278,6 +291,10 @@ Result<void> FaultEngine::install_locked(Fault& fault, const std::vector<Site>& 
     attachments_[*id].slots.push_back(fault.at.slot);
     fault.at.attach_ids.push_back(*id);
     fault.at.endpoints.push_back(site.where);
+    if (!site.owner.empty()) {
+      fault.at.owner_of_attach[*id] = site.owner;
+      fault.at.owner_names[site.owner] = site.owner_name;
+    }
     if (auto r = write_attach_locked(*id); !r) return r;
     save_locked();
   }
@@ -308,12 +325,7 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
 
   if (auto r = ensure_maps_locked(); !r) return fail(std::move(r).error().wrap("prepare the fault maps"));
   auto sites = plan_sites_locked(spec);
-  auto tidy_new_devices = [&] {
-    std::vector<DeviceKey> keys;
-    for (const auto& [k, d] : devices_)
-      if (!d->has_attachments()) keys.push_back(k);
-    for (const auto& k : keys) tidy_device_locked(k);
-  };
+  auto tidy_new_devices = [&] { tidy_unused_devices_locked(); };
   if (!sites) {
     tidy_new_devices();
     release_maps_if_idle_locked();
@@ -449,7 +461,7 @@ json FaultEngine::describe_locked(const Fault& f) const {
   FaultCounters c = maps_->counters(f.at.slot);
   json counters = {{"passed", c.passed}, {"dropped", c.dropped}, {"delayed", c.delayed}};
   if (c.delayed) counters["delay_avg_seconds"] = static_cast<double>(c.delay_ns) / static_cast<double>(c.delayed) / 1e9;
-  return {{"name", f.spec.name},
+  json out = {{"name", f.spec.name},
           {"action", action_name(f.spec.action)},
           {"direction", direction_name(f.spec.direction)},
           {"spec", to_json(f.spec)},
@@ -457,6 +469,110 @@ json FaultEngine::describe_locked(const Fault& f) const {
           {"created_unix_ms", f.at.created_unix_ms},
           {"expires_in_seconds", f.at.expires_mono_ns > now ? static_cast<double>(f.at.expires_mono_ns - now) / 1e9 : 0.0},
           {"counters", counters}};
+  if (f.spec.target.kind == TargetKind::pods) {
+    // The chosen pods: what a pod fault hits right now.
+    json pods = json::array();
+    for (const auto& [uid, pod] : f.at.owner_names) pods.push_back({{"pod", pod}, {"uid", uid}});
+    out["pods"] = std::move(pods);
+  }
+  return out;
+}
+
+void FaultEngine::tidy_unused_devices_locked() {
+  std::vector<DeviceKey> keys;
+  for (const auto& [k, d] : devices_)
+    if (!d->has_attachments()) keys.push_back(k);
+  for (const auto& k : keys) tidy_device_locked(k);
+}
+
+size_t FaultEngine::drop_sites_locked(Fault& fault, const std::function<bool(uint32_t attach_id)>& drop) {
+  std::vector<DeviceKey> touched;
+  std::vector<uint32_t> kept_ids;
+  std::vector<std::string> kept_where;
+  const bool parallel = fault.at.endpoints.size() == fault.at.attach_ids.size();
+  size_t dropped = 0;
+  for (size_t i = 0; i < fault.at.attach_ids.size(); ++i) {
+    const uint32_t id = fault.at.attach_ids[i];
+    if (!drop(id)) {
+      kept_ids.push_back(id);
+      if (parallel) kept_where.push_back(fault.at.endpoints[i]);
+      continue;
+    }
+    if (auto it = attachments_.find(id); it != attachments_.end()) touched.push_back(it->second.device);
+    drop_attachment_slot_locked(id, fault.at.slot);
+    fault.at.owner_of_attach.erase(id);
+    ++dropped;
+  }
+  fault.at.attach_ids = std::move(kept_ids);
+  if (parallel) fault.at.endpoints = std::move(kept_where);
+  std::erase_if(fault.at.owner_names, [&](const auto& kv) {
+    return std::none_of(fault.at.owner_of_attach.begin(), fault.at.owner_of_attach.end(),
+                        [&](const auto& a) { return a.second == kv.first; });
+  });
+  // A pod's device whose netns is gone: restore/detach warn and the
+  // HookedDevice drops its netns fd, letting the kernel free the namespace.
+  for (const auto& key : touched) tidy_device_locked(key);
+  return dropped;
+}
+
+Result<json> FaultEngine::extend(const std::string& name, std::vector<Endpoint> endpoints) {
+  std::lock_guard lock(mutex_);
+  if (stopped_) return fail_errno(ESHUTDOWN, "the fault engine is shutting down");
+  auto it = faults_.find(name);
+  if (it == faults_.end()) return fail_errno(ENOENT, fmt::format("no fault named '{}'", name));
+  Fault& fault = it->second;
+  if (endpoints.empty() || !maps_) return describe_locked(fault);
+  std::vector<size_t> all(endpoints.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  auto sites = sites_for_locked(fault.spec, endpoints, all);
+  if (!sites) {
+    tidy_unused_devices_locked();
+    return fail(std::move(sites).error().wrap(fmt::format("extend fault '{}'", name)));
+  }
+  if (auto r = check_conflicts_locked(fault.spec, *sites); !r) {
+    tidy_unused_devices_locked();
+    return fail(std::move(r).error().wrap(fmt::format("extend fault '{}'", name)));
+  }
+  std::vector<uint32_t> before = fault.at.attach_ids;
+  if (auto r = attach_sites_locked(fault, *sites); !r) {
+    drop_sites_locked(fault, [&](uint32_t id) { return std::find(before.begin(), before.end(), id) == before.end(); });
+    tidy_unused_devices_locked();
+    save_locked();
+    return fail(std::move(r).error().wrap(fmt::format("extend fault '{}'", name)));
+  }
+  save_locked();
+  std::vector<std::string> added;
+  for (const auto& site : *sites) added.push_back(site.where);
+  log::info("fault '{}' extended to {}", name, fmt::join(added, ", "));
+  return describe_locked(fault);
+}
+
+Result<size_t> FaultEngine::retract(const std::string& name, const std::string& owner) {
+  std::lock_guard lock(mutex_);
+  auto it = faults_.find(name);
+  if (it == faults_.end()) return fail_errno(ENOENT, fmt::format("no fault named '{}'", name));
+  Fault& fault = it->second;
+  const std::string owner_name = fault.at.owner_names.count(owner) ? fault.at.owner_names.at(owner) : owner;
+  size_t n = drop_sites_locked(fault, [&](uint32_t id) {
+    auto o = fault.at.owner_of_attach.find(id);
+    return o != fault.at.owner_of_attach.end() && o->second == owner;
+  });
+  if (n) {
+    save_locked();
+    log::info("fault '{}': {} dropped ({} attachment(s))", name, owner_name, n);
+  }
+  return n;
+}
+
+std::vector<FaultMembers> FaultEngine::members() const {
+  std::lock_guard lock(mutex_);
+  std::vector<FaultMembers> out;
+  for (const auto& [name, f] : faults_) {
+    FaultMembers m{name, f.spec, {}};
+    for (const auto& [owner, _] : f.at.owner_names) m.owners.push_back(owner);
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 json FaultEngine::list() const {

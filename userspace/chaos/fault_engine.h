@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,13 @@ struct ReconcileReport {
   [[nodiscard]] nlohmann::json to_json() const;
 };
 
+// A running fault's spec and the owners (pod uids) it currently covers.
+struct FaultMembers {
+  std::string name;
+  FaultSpec spec;
+  std::vector<std::string> owners;
+};
+
 // One fault's figures for metrics.
 struct FaultSample {
   std::string name;
@@ -73,6 +81,13 @@ class FaultEngine {
   Result<void> remove(const std::string& name);
   size_t clear();
   [[nodiscard]] nlohmann::json list() const;
+  // Adds endpoints to a running fault (a pod that started during a `mode:
+  // all` pod fault). All or nothing.
+  Result<nlohmann::json> extend(const std::string& name, std::vector<Endpoint> endpoints);
+  // Drops from a fault the parts that serve `owner` (a pod that went away);
+  // returns how many attachments were dropped. The fault itself stays.
+  Result<size_t> retract(const std::string& name, const std::string& owner);
+  [[nodiscard]] std::vector<FaultMembers> members() const;
   // Removes every fault, gives every device back its qdiscs, unpins the
   // maps and deletes the state file. Idempotent; the destructor calls it.
   void shutdown();
@@ -102,6 +117,8 @@ class FaultEngine {
     net::TcHook hook = net::TcHook::egress;
     bool peer_is_src = false;
     std::string where;
+    std::string owner;  // Endpoint::owner, owner_name
+    std::string owner_name;
   };
 
   FaultEngine(FaultEngineConfig config, std::unique_ptr<TargetResolver> resolver, net::Netns own_netns)
@@ -112,6 +129,12 @@ class FaultEngine {
 
   Result<nlohmann::json> add_locked(FaultSpec spec);
   Result<std::vector<Site>> plan_sites_locked(const FaultSpec& spec);
+  Result<std::vector<Site>> sites_for_locked(const FaultSpec& spec, std::vector<Endpoint>& eps,
+                                             const std::vector<size_t>& chosen);
+  Result<void> attach_sites_locked(Fault& fault, const std::vector<Site>& sites);
+  // Detaches the fault's sites whose attachment `drop` picks; returns how many.
+  size_t drop_sites_locked(Fault& fault, const std::function<bool(uint32_t attach_id)>& drop);
+  void tidy_unused_devices_locked();
   Result<HookedDevice*> device_locked(net::Netns netns, const net::LinkInfo& link);
   Result<void> check_conflicts_locked(const FaultSpec& spec, const std::vector<Site>& sites) const;
   Result<uint32_t> attachment_for_locked(const Site& site);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "chaos/duration.h"
+#include "pods/label_selector.h"
 
 namespace seismo::chaos {
 
@@ -155,6 +156,66 @@ Result<TargetSpec> parse_target(const json& t) {
   return target;
 }
 
+// A DNS-1123 label (namespaces) or subdomain (pod names).
+bool dns_name(std::string_view s, size_t max_len, bool dots) {
+  if (s.empty() || s.size() > max_len) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  for (char c : s)
+    if (!alnum(c) && c != '-' && !(dots && c == '.')) return false;
+  return alnum(s.front()) && alnum(s.back());
+}
+
+Result<PodSelectorSpec> parse_selector(const json& sel) {
+  if (auto r = only_keys(sel, "selector", {"namespaces", "labelSelectors", "pods"}); !r)
+    return fail(std::move(r).error());
+  PodSelectorSpec out;
+  if (auto it = sel.find("namespaces"); it != sel.end() && !it->is_null()) {
+    if (!it->is_array()) return invalid("selector.namespaces", "must be a list of namespace names");
+    for (size_t i = 0; i < it->size(); ++i) {
+      const json& v = (*it)[i];
+      if (!v.is_string() || !dns_name(v.get_ref<const std::string&>(), 63, false))
+        return invalid(fmt::format("selector.namespaces[{}]", i), fmt::format("{} is not a namespace name", show(v)));
+      out.namespaces.push_back(v.get<std::string>());
+    }
+  }
+  if (auto it = sel.find("labelSelectors"); it != sel.end() && !it->is_null()) {
+    Result<pods::LabelSelector> parsed = pods::LabelSelector{};
+    if (it->is_string()) {
+      out.label_selector = it->get<std::string>();
+      parsed = pods::LabelSelector::parse(out.label_selector);
+    } else if (it->is_object()) {
+      std::map<std::string, std::string> equals;
+      for (const auto& [k, v] : it->items()) {
+        if (!v.is_string())
+          return invalid(fmt::format("selector.labelSelectors.{}", k), fmt::format("{} is not a string", show(v)));
+        equals[k] = v.get<std::string>();
+      }
+      parsed = pods::LabelSelector::from_map(equals);
+      for (const auto& [k, v] : equals) out.label_selector += (out.label_selector.empty() ? "" : ",") + k + "=" + v;
+    } else {
+      return invalid("selector.labelSelectors", "must be a map of label: value, or a selector string \"app=web\"");
+    }
+    if (!parsed) return invalid("selector.labelSelectors", parsed.error().message());
+  }
+  if (auto it = sel.find("pods"); it != sel.end() && !it->is_null()) {
+    if (!it->is_object()) return invalid("selector.pods", "must be a map of namespace: [pod names]");
+    for (const auto& [ns, names] : it->items()) {
+      std::string field = fmt::format("selector.pods.{}", ns);
+      if (!dns_name(ns, 63, false)) return invalid(field, "the key is not a namespace name");
+      if (!names.is_array() || names.empty()) return invalid(field, "must be a non-empty list of pod names");
+      for (size_t i = 0; i < names.size(); ++i) {
+        const json& v = names[i];
+        if (!v.is_string() || !dns_name(v.get_ref<const std::string&>(), 253, true))
+          return invalid(fmt::format("{}[{}]", field, i), fmt::format("{} is not a pod name", show(v)));
+        out.pods[ns].push_back(v.get<std::string>());
+      }
+    }
+  }
+  if (out.namespaces.empty() && out.label_selector.empty() && out.pods.empty())
+    return invalid("selector", "give namespaces, labelSelectors or pods (an empty selector would take every pod)");
+  return out;
+}
+
 Result<PortRange> parse_port(const json& v, std::string_view field) {
   auto bad = [&] { return invalid(field, fmt::format("{} is not a port (1-65535) or range (\"8000-8080\")", show(v))); };
   auto one = [](std::string_view s, uint16_t& out) {
@@ -244,8 +305,8 @@ const char* select_mode_name(SelectMode m) {
 
 Result<FaultSpec> parse_fault_spec(const json& doc) {
   if (!doc.is_object()) return invalid("fault", fmt::format("must be an object, got {}", show(doc)));
-  if (auto r = only_keys(doc, "", {"name", "target", "mode", "value", "direction", "action", "loss", "delay",
-                                   "filter", "duration"});
+  if (auto r = only_keys(doc, "", {"name", "target", "selector", "mode", "value", "direction", "action", "loss",
+                                   "delay", "filter", "duration"});
       !r)
     return fail(std::move(r).error());
   FaultSpec spec;
@@ -255,11 +316,30 @@ Result<FaultSpec> parse_fault_spec(const json& doc) {
   if (auto r = check_name(*name); !r) return fail(std::move(r).error());
   spec.name = *name;
 
-  auto target = object_field(doc, "target", "target", true);
+  auto selector = object_field(doc, "selector", "selector", false);
+  if (!selector) return fail(std::move(selector).error());
+  auto target = object_field(doc, "target", "target", *selector == nullptr);
   if (!target) return fail(std::move(target).error());
-  auto t = parse_target(**target);
-  if (!t) return fail(std::move(t).error());
-  spec.target = std::move(*t);
+  if (*selector) {
+    // Pods: the target may only name the device inside the pod.
+    if (*target) {
+      if (auto r = only_keys(**target, "target", {"interface"}); !r)
+        return invalid("target", "with a selector, target may only give interface (the pods are the target)");
+      auto iface = string_field(**target, "interface", "target.interface", false);
+      if (!iface) return fail(std::move(iface).error());
+      if (iface->size() >= 16 || iface->find('/') != std::string::npos)
+        return invalid("target.interface", fmt::format("'{}' is not an interface name", *iface));
+      spec.target.interface = *iface;
+    }
+    auto sel = parse_selector(**selector);
+    if (!sel) return fail(std::move(sel).error());
+    spec.target.kind = TargetKind::pods;
+    spec.target.selector = std::move(*sel);
+  } else {
+    auto t = parse_target(**target);
+    if (!t) return fail(std::move(t).error());
+    spec.target = std::move(*t);
+  }
 
   auto mode = string_field(doc, "mode", "mode", false);
   if (!mode) return fail(std::move(mode).error());
@@ -360,6 +440,7 @@ json to_json(const FaultSpec& spec) {
     case TargetKind::netns: target["netns"] = spec.target.netns; break;
     case TargetKind::pid: target["pid"] = spec.target.pid; break;
     case TargetKind::cgroup: target["cgroup"] = spec.target.cgroup; break;
+    case TargetKind::pods: break;
   }
   if (!spec.target.interface.empty()) target["interface"] = spec.target.interface;
   if (spec.target.host_network) target["host_network"] = true;
@@ -370,6 +451,15 @@ json to_json(const FaultSpec& spec) {
               {"action", action_name(spec.action)},
               {"duration", format_duration(spec.duration_ns)}};
   if (spec.mode == SelectMode::fixed || spec.mode == SelectMode::fixed_percent) doc["value"] = spec.mode_value;
+  if (spec.target.kind == TargetKind::pods) {
+    const PodSelectorSpec& sel = spec.target.selector;
+    json s = json::object();
+    if (!sel.namespaces.empty()) s["namespaces"] = sel.namespaces;
+    if (!sel.label_selector.empty()) s["labelSelectors"] = sel.label_selector;
+    if (!sel.pods.empty()) s["pods"] = sel.pods;
+    doc["selector"] = s;
+    if (target.empty()) doc.erase("target");
+  }
   if (spec.action == Action::loss) {
     doc["loss"] = {{"percent", spec.loss.percent}, {"correlation", spec.loss.correlation}};
   } else {

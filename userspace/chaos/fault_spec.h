@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,20 +23,32 @@ inline constexpr size_t kMaxPortRanges = 4;
 
 enum class Direction { egress, ingress, both };
 enum class Action { loss, delay };
-enum class TargetKind { netns, pid, cgroup };
+enum class TargetKind { netns, pid, cgroup, pods };
 enum class SelectMode { all, one, fixed, fixed_percent };
 
 const char* direction_name(Direction d);
 const char* action_name(Action a);
 const char* select_mode_name(SelectMode m);
 
-// Where a fault applies. Pod selectors (issue: pods) add a kind here and a
-// resolver for it; everything downstream works on resolved endpoints.
+// Chaos Mesh's pod selector (spec key `selector`), checked for syntax when
+// parsed and matched against this node's pods when the fault is added and
+// while it runs. `pods`, when given, names the pods exactly and the other
+// fields are ignored (Chaos Mesh's meaning).
+struct PodSelectorSpec {
+  std::vector<std::string> namespaces;  // empty: every namespace
+  std::string label_selector;           // kubectl syntax; a labelSelectors map becomes "k=v,…"
+  std::map<std::string, std::vector<std::string>> pods;  // namespace → pod names
+
+  bool operator==(const PodSelectorSpec&) const = default;
+};
+
+// Where a fault applies; everything downstream works on resolved endpoints.
 struct TargetSpec {
   TargetKind kind = TargetKind::netns;
   std::string netns;       // kind netns: name under /run/netns
   pid_t pid = 0;           // kind pid: the process's netns
   std::string cgroup;      // kind cgroup: cgroup v2 path (relative to the cgroup2 mount, or absolute)
+  PodSelectorSpec selector;  // kind pods: this node's pods that match
   std::string interface;   // device in the netns; empty: the only non-loopback one
   bool host_network = false;  // allow seismod's own netns (the node's network)
 };
@@ -78,7 +91,9 @@ struct FaultSpec {
   uint64_t duration_ns = 0;
 };
 
-// Validates one fault (JSON; YAML arrives converted to JSON). Every error is
+// Validates one fault (JSON; YAML arrives converted to JSON). The target is
+// either `target` (netns, pid or cgroup) or a pod `selector` (with an
+// optional `target.interface`, default eth0). Every error is
 // EINVAL and names the field: "loss.percent: 120 is outside 0 to 100".
 // A missing name is left empty (the engine generates one).
 Result<FaultSpec> parse_fault_spec(const nlohmann::json& doc);

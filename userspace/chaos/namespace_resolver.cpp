@@ -26,16 +26,19 @@ Result<std::vector<Endpoint>> NamespaceResolver::resolve(const TargetSpec& targe
                                                 target.netns, netns_dir_, target.netns));
         return fail(std::move(ns).error().wrap("target.netns"));
       }
-      out.push_back({std::move(*ns), target.interface, fmt::format("netns {}", target.netns)});
+      out.push_back({std::move(*ns), target.interface, fmt::format("netns {}", target.netns), {}, {}});
       return out;
     }
     case TargetKind::pid: {
       auto ns = net::Netns::of_pid(target.pid);
       if (!ns) return fail(std::move(ns).error().wrap("target.pid"));
-      out.push_back({std::move(*ns), target.interface, fmt::format("pid {}", target.pid)});
+      out.push_back({std::move(*ns), target.interface, fmt::format("pid {}", target.pid), {}, {}});
       return out;
     }
     case TargetKind::cgroup: return resolve_cgroup(target);
+    case TargetKind::pods:
+      return fail_errno(EOPNOTSUPP, "selector: pod selectors need this node's pods from the Kubernetes API (start "
+                                    "seismod with --node-name and --kubeconfig, or in a cluster)");
   }
   return fail_errno(EINVAL, "target: unknown kind");
 }
@@ -70,7 +73,7 @@ Result<std::vector<Endpoint>> NamespaceResolver::resolve_cgroup(const TargetSpec
     if (!ns) continue;  // exited meanwhile
     bool seen = false;
     for (const auto& e : out) seen = seen || e.netns.same_as(*ns);
-    if (!seen) out.push_back({std::move(*ns), target.interface, fmt::format("cgroup {} (pid {})", target.cgroup, pid)});
+    if (!seen) out.push_back({std::move(*ns), target.interface, fmt::format("cgroup {} (pid {})", target.cgroup, pid), {}, {}});
   }
   if (out.empty())
     return fail_errno(ESRCH, fmt::format("target.cgroup: cgroup '{}' has no processes (no network namespace to "

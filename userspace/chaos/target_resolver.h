@@ -14,12 +14,16 @@ namespace seismo::chaos {
 struct Endpoint {
   net::Netns netns;
   std::string interface;
-  std::string description;  // "netns web", "pid 1234", "cgroup /kubepods/…" (+ pod name later)
+  std::string description;  // "netns web", "pid 1234", "cgroup /kubepods/…", "pod default/web-1"
+  // Set by resolvers of things that come and go (pods): an id ("<uid>") the
+  // engine can later drop from the fault, and its name ("default/web-1").
+  std::string owner;
+  std::string owner_name;
 };
 
 // Turns a fault's target into endpoints. The fault engine knows nothing of
-// how: namespaces and cgroups now; pod selectors (pods issue) implement this
-// interface too and are chained in front of it.
+// how: NamespaceResolver does namespaces and cgroups; pods::PodTargetResolver
+// does pod selectors and is chained in front of it.
 class TargetResolver {
  public:
   virtual ~TargetResolver() = default;

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "metrics/build_info.h"
@@ -44,6 +45,12 @@ ParseOutcome parse_args(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--fault-state", c.fault_state, "Fault engine state file (restart reconciliation)")
       ->capture_default_str();
+  if (const char* env = std::getenv("NODE_NAME")) c.node_name = env;
+  app.add_option("--node-name", c.node_name,
+                 "This node's Kubernetes name: only its pods are watched (default: $NODE_NAME)");
+  app.add_option("--kubeconfig", c.kubeconfig,
+                 "kubeconfig file for the API server (default: in-cluster config when KUBERNETES_SERVICE_HOST is set)")
+      ->check(CLI::ExistingFile);
   std::string level = "info";
   app.add_option("--log-level", level, "debug, info, warn or error")
       ->capture_default_str()

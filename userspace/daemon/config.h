@@ -25,6 +25,11 @@ struct Config {
   bool faults = true;                               // network fault engine (docs/faults.md)
   std::string bpffs = "/sys/fs/bpf";                // mounted when missing; pins under seismo/chaos
   std::string fault_state = "/run/seismo/faults.json";
+  // Pods (docs/pods.md): this node's name (default: $NODE_NAME) and how to
+  // reach the API server: --kubeconfig, else in-cluster when
+  // KUBERNETES_SERVICE_HOST is set. Neither: cgroup path labels only.
+  std::string node_name;
+  std::string kubeconfig;
   log::Level log_level = log::Level::info;
 };
 

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include "daemon/trace_events.h"
@@ -18,9 +19,27 @@ double monotonic_seconds() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
+
+Result<pods::PodFilter> pod_filter(const json& params, bool pods_enabled) {
+  auto filter = pods::PodFilter::from_params(params);
+  if (!filter) return filter;
+  if (filter->active() && !pods_enabled)
+    return fail_errno(EOPNOTSUPP, "fields 'namespace', 'selector', 'pod': pod filters need seismod connected to the "
+                                  "Kubernetes API (--node-name with --kubeconfig, or in-cluster)");
+  return filter;
+}
+
+void add_pod_fields(json& row, const std::optional<pods::PodAttribution>& owner) {
+  if (!owner) return;
+  row["namespace"] = owner->pod.namespace_name;
+  row["pod"] = owner->pod.name;
+  row["container"] = owner->container;
+}
 }  // namespace
 
-Result<json> top_snapshot(const metrics::Scraper& scraper, const json& params) {
+Result<json> top_snapshot(const metrics::Scraper& scraper, const json& params, const PodOfCgroupId& pod_of) {
+  auto filter = pod_filter(params, static_cast<bool>(pod_of));
+  if (!filter) return fail(std::move(filter).error());
   size_t limit = 0;
   if (auto it = params.find("limit"); it != params.end()) {
     if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 100000)
@@ -28,7 +47,14 @@ Result<json> top_snapshot(const metrics::Scraper& scraper, const json& params) {
     limit = static_cast<size_t>(it->get<int64_t>());
   }
   auto summaries = scraper.summaries();
-  std::vector<std::pair<uint64_t, metrics::CgroupSummary>> rows(summaries.begin(), summaries.end());
+  std::vector<std::pair<uint64_t, metrics::CgroupSummary>> rows;
+  std::map<uint64_t, std::optional<pods::PodAttribution>> owners;
+  for (auto& [id, s] : summaries) {
+    auto owner = pod_of ? pod_of(id) : std::nullopt;
+    if (filter->active() && (!owner || !filter->matches(owner->pod))) continue;
+    owners[id] = std::move(owner);
+    rows.emplace_back(id, std::move(s));
+  }
   auto syscalls = [](const metrics::CgroupSummary& s) {
     auto it = s.columns.find("syscalls");
     return it == s.columns.end() ? 0.0 : it->second;
@@ -38,14 +64,17 @@ Result<json> top_snapshot(const metrics::Scraper& scraper, const json& params) {
   json out = json::array();
   for (const auto& [id, s] : rows) {
     json row = {{"cgroup_id", id}, {"cgroup", s.name}};
+    add_pod_fields(row, owners[id]);
     for (const auto& [col, v] : s.columns) row[col] = v;
     out.push_back(std::move(row));
   }
   return json{{"monotonic_seconds", monotonic_seconds()}, {"cgroups", std::move(out)}};
 }
 
-Result<void> validate_trace_params(const json& params) {
+Result<void> validate_trace_params(const json& params, bool pods_enabled) {
+  if (auto f = pod_filter(params, pods_enabled); !f) return fail(std::move(f).error());
   for (const auto& [key, value] : params.items()) {
+    if (key == "namespace" || key == "selector" || key == "pod") continue;
     if (key == "cgroup") {
       if (!value.is_string() || value.get_ref<const std::string&>().empty() ||
           value.get_ref<const std::string&>().front() != '/')
@@ -57,8 +86,11 @@ Result<void> validate_trace_params(const json& params) {
   return {};
 }
 
-void stream_topic(events::EventHub& hub, const std::string& topic, const json& params, api::StreamSink& sink) {
+void stream_topic(events::EventHub& hub, const std::string& topic, const json& params, api::StreamSink& sink,
+                  const PodOfCgroupPath& pod_of) {
   std::string prefix = params.value("cgroup", "");
+  auto filter = pod_filter(params, static_cast<bool>(pod_of));  // validated before the stream started
+  const bool by_pod = filter && filter->active();
   auto sub = hub.subscribe(topic);
   if (!sink.start()) {
     hub.unsubscribe(sub);
@@ -70,6 +102,14 @@ void stream_topic(events::EventHub& hub, const std::string& topic, const json& p
     if (!prefix.empty()) {
       const auto& cg = (*ev)["cgroup"];
       if (!cg.is_string() || cg.get_ref<const std::string&>().rfind(prefix, 0) != 0) continue;
+    }
+    if (pod_of) {
+      // Attributed when sent, not when the kernel saw it: a pod the watch
+      // delivers a moment after its first exec still gets its events.
+      const auto& cg = (*ev)["cgroup"];
+      auto owner = cg.is_string() ? pod_of(cg.get_ref<const std::string&>()) : std::nullopt;
+      if (by_pod && (!owner || !filter->matches(owner->pod))) continue;
+      add_pod_fields(*ev, owner);
     }
     if (!sink.send(*ev)) break;
   }

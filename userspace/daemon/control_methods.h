@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -10,22 +12,33 @@
 #include "common/result.h"
 #include "events/event_hub.h"
 #include "metrics/scraper.h"
+#include "pods/pod_attribution.h"
 #include "probes/exec.h"
 
 namespace seismo::daemon {
 
 // Control-method bodies that need no Daemon internals, kept testable.
 
+// Pod filters (-n, -l, --pod) run in the daemon: only it knows which pod a
+// cgroup belongs to, and filtering there keeps unwanted rows and events off
+// the socket. Empty lookups mean pods are off (no API server).
+using PodOfCgroupId = std::function<std::optional<pods::PodAttribution>(uint64_t cgroup_id)>;
+using PodOfCgroupPath = std::function<std::optional<pods::PodAttribution>(const std::string& path)>;
+
 // `top`: cumulative per-cgroup totals and a monotonic timestamp; the CLI
-// turns two snapshots into rates. params: {"limit": N (optional)}.
-Result<nlohmann::json> top_snapshot(const metrics::Scraper& scraper, const nlohmann::json& params);
+// turns two snapshots into rates. params: {"limit": N, "namespace",
+// "selector", "pod" (all optional)}. Rows of pods carry namespace/pod/container.
+Result<nlohmann::json> top_snapshot(const metrics::Scraper& scraper, const nlohmann::json& params,
+                                    const PodOfCgroupId& pod_of = {});
 
-// `trace.*` params: {"cgroup": "/path/prefix" (optional)}.
-Result<void> validate_trace_params(const nlohmann::json& params);
+// `trace.*` params: {"cgroup": "/path/prefix", "namespace", "selector",
+// "pod" (all optional)}; pod filters only when `pods_enabled`.
+Result<void> validate_trace_params(const nlohmann::json& params, bool pods_enabled = false);
 
-// Forwards hub events of `topic` to a stream until the client leaves.
+// Forwards hub events of `topic` to a stream until the client leaves,
+// adding namespace/pod/container to events of known pods.
 void stream_topic(events::EventHub& hub, const std::string& topic, const nlohmann::json& params,
-                  api::StreamSink& sink);
+                  api::StreamSink& sink, const PodOfCgroupPath& pod_of = {});
 
 // Runs on the exec ring buffer thread: builds the JSON event only when a
 // `seismo trace exec` client listens.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "bpf/libbpf_ptr.h"
 #include "cgroup/mountinfo.h"
@@ -23,6 +24,13 @@
 #include "metrics/sched_signal.h"
 #include "metrics/syscall_signal.h"
 #include "metrics/tcp_signal.h"
+#include "daemon/pods_listing.h"
+#include "pods/kube_client.h"
+#include "pods/kube_config.h"
+#include "pods/pod_attribution.h"
+#include "pods/pod_labeler.h"
+#include "pods/pod_target_resolver.h"
+#include "pods/pod_watch_collector.h"
 
 namespace seismo::daemon {
 
@@ -66,6 +74,10 @@ Result<void> Daemon::start() {
   log::info("cgroup2 at {}", cgroup_root_);
   resolver_ = std::make_unique<cgroup::CgroupResolver>(cgroup_root_);
   trace_resolver_ = std::make_unique<cgroup::CgroupResolver>(cgroup_root_);
+  auto own = net::Netns::current();
+  if (!own) return fail(std::move(own).error());
+  own_netns_ = std::move(*own);
+  if (auto r = configure_pods(); !r) return r;
 
   bpf::route_libbpf_log();
   const bool full = config_.syscall_mode == "full";
@@ -113,8 +125,10 @@ Result<void> Daemon::start() {
   self.extra_losses = [this] {
     return std::vector<probes::LossCount>{{"trace_client_slow", hub_.dropped_total()}};
   };
-  scraper_ = std::make_shared<metrics::Scraper>(std::make_unique<metrics::PathLabeler>(*resolver_),
-                                                config_.series_limit, std::move(self));
+  std::unique_ptr<metrics::CgroupLabeler> labeler;
+  if (pods_enabled()) labeler = std::make_unique<pods::PodLabeler>(*resolver_, pod_store_);
+  else labeler = std::make_unique<metrics::PathLabeler>(*resolver_);
+  scraper_ = std::make_shared<metrics::Scraper>(std::move(labeler), config_.series_limit, std::move(self));
   if (syscalls_) scraper_->add_signal(std::make_shared<metrics::SyscallSignal>(*syscalls_, full));
   if (exec_) scraper_->add_signal(std::make_shared<metrics::ExecSignal>(*exec_));
   if (net_) scraper_->add_signal(std::make_shared<metrics::NetSignal>(*net_));
@@ -126,9 +140,23 @@ Result<void> Daemon::start() {
     chaos::FaultEngineConfig fc;
     fc.bpffs = config_.bpffs;
     fc.state_file = config_.fault_state;
-    auto engine = chaos::FaultEngine::create(fc, std::make_unique<chaos::NamespaceResolver>(cgroup_root_));
+    std::unique_ptr<chaos::TargetResolver> resolver = std::make_unique<chaos::NamespaceResolver>(cgroup_root_);
+    if (pods_enabled()) {
+      auto ns = own_netns_->duplicate();
+      if (!ns) return fail(std::move(ns).error());
+      auto pod_resolver = std::make_unique<pods::PodTargetResolver>(
+          pod_store_, cgroup_root_, std::move(*ns), [this] { return pod_watcher_->synced(); }, std::move(resolver));
+      pod_resolver_ = pod_resolver.get();
+      resolver = std::move(pod_resolver);
+    }
+    auto engine = chaos::FaultEngine::create(fc, std::move(resolver));
     if (engine) {
       faults_ = std::move(*engine);
+      if (pod_resolver_) {
+        pod_faults_ = std::make_unique<pods::PodFaultTracker>(*faults_, pod_store_, *pod_resolver_,
+                                                              [this] { return pod_watcher_->synced(); });
+        pod_faults_->start();
+      }
       log::info("fault engine ready (pins under {}; fq {})", faults_->pin_dir(),
                 faults_->fq_available() ? "available" : "missing: delay faults refused");
     } else {
@@ -143,6 +171,7 @@ Result<void> Daemon::start() {
   if (!ms) return fail(std::move(ms).error());
   metrics_server_ = std::move(*ms);
   if (faults_) metrics_server_->add(chaos::FaultCollector::for_engine(*faults_));
+  if (pod_watcher_) metrics_server_->add(pods::PodWatchCollector::for_watcher(*pod_watcher_, pod_store_));
   log::info("metrics on http://{}/metrics", addr->to_civetweb());
 
   register_methods();
@@ -156,7 +185,66 @@ Result<void> Daemon::start() {
   if (!server) return fail(std::move(server).error());
   server_ = std::move(*server);
   log::info("control socket {}", config_.socket_path);
+  if (pod_watcher_) {
+    pod_store_.on_change([this] {
+      if (pod_faults_) pod_faults_->notify();
+    });
+    pod_watcher_->start();
+    log::info("watching pods on node {}", config_.node_name);
+  }
   return {};
+}
+
+Result<void> Daemon::configure_pods() {
+  std::optional<pods::KubeConfig> kube;
+  std::string source;
+  if (!config_.kubeconfig.empty()) {
+    auto k = pods::kubeconfig_from_file(config_.kubeconfig);
+    if (!k) return fail(std::move(k).error().wrap("--kubeconfig " + config_.kubeconfig));
+    kube = std::move(*k);
+    source = "kubeconfig " + config_.kubeconfig;
+  } else if (std::getenv("KUBERNETES_SERVICE_HOST")) {  // NOLINT(concurrency-mt-unsafe): before any thread
+    auto k = pods::in_cluster_config(pods::InClusterPaths{}, pods::process_env());
+    if (!k) return fail(std::move(k).error().wrap("in-cluster Kubernetes config"));
+    kube = std::move(*k);
+    source = "in-cluster config";
+  }
+  if (!kube) {
+    if (!config_.node_name.empty())
+      return fail_errno(EINVAL, "--node-name " + config_.node_name +
+                                    ": no Kubernetes API server to ask about its pods (give --kubeconfig, or run "
+                                    "in a cluster where KUBERNETES_SERVICE_HOST is set)");
+    pods_reason_ = "no Kubernetes API configured (neither --kubeconfig nor in-cluster)";
+    log::info("pods: {}: metrics keep cgroup path labels and pod selectors are refused", pods_reason_);
+    return {};
+  }
+  if (config_.node_name.empty())
+    return fail_errno(EINVAL, "--node-name: required with a Kubernetes API server (" + source +
+                                  "), so only this node's pods are watched; set it or NODE_NAME");
+  auto client = pods::KubeClient::create(std::move(*kube));
+  if (!client) return fail(std::move(client).error().wrap(source));
+  pods::PodWatcherOptions options;
+  options.node_name = config_.node_name;
+  auto watcher = pods::PodWatcher::create(std::move(*client), pod_store_, std::move(options));
+  if (!watcher) return fail(std::move(watcher).error());
+  pod_watcher_ = std::move(*watcher);
+  log::info("pods: from the Kubernetes API ({}), node {}", source, config_.node_name);
+  return {};
+}
+
+std::optional<pods::PodAttribution> Daemon::pod_of_path(const std::string& path) const {
+  return pods::attribute_cgroup(pod_store_, path);
+}
+
+std::optional<pods::PodAttribution> Daemon::pod_of_cgroup(uint64_t cgroup_id) {
+  std::optional<std::string> path;
+  {
+    std::lock_guard lock(trace_resolver_mutex_);
+    trace_resolver_->begin_pass();
+    path = trace_resolver_->lookup(cgroup_id);
+  }
+  if (!path) return std::nullopt;
+  return pod_of_path(*path);
 }
 
 template <class Probe, class Create>
@@ -191,8 +279,20 @@ void Daemon::register_methods() {
   router_.add("status", api::Access::read, [this](const nlohmann::json&, const api::Peer&) -> Result<nlohmann::json> {
     return status();
   });
-  router_.add("top", api::Access::read, [this](const nlohmann::json& params, const api::Peer&) {
-    return top_snapshot(*scraper_, params);
+  PodOfCgroupId pod_of_id;
+  PodOfCgroupPath pod_of_path_fn;
+  if (pods_enabled()) {
+    pod_of_id = [this](uint64_t id) { return pod_of_cgroup(id); };
+    pod_of_path_fn = [this](const std::string& path) { return pod_of_path(path); };
+  }
+  router_.add("top", api::Access::read, [this, pod_of_id](const nlohmann::json& params, const api::Peer&) {
+    return top_snapshot(*scraper_, params, pod_of_id);
+  });
+  router_.add("pods", api::Access::read, [this](const nlohmann::json& params, const api::Peer&) -> Result<nlohmann::json> {
+    if (!pods_enabled())
+      return fail_errno(EOPNOTSUPP, "pods are off: " + pods_reason_ +
+                                        " (start seismod with --node-name and --kubeconfig, or in a cluster)");
+    return pods_listing(pod_store_, pod_watcher_->synced(), cgroup_root_, *own_netns_, faults_.get(), params);
   });
   if (faults_) {
     chaos::register_fault_routes(router_, *faults_);
@@ -202,16 +302,13 @@ void Daemon::register_methods() {
         return fail_errno(EOPNOTSUPP, "the fault engine is not running: " + faults_reason_);
       });
   }
-  router_.add_stream(
-      "trace.exec", api::Access::read, validate_trace_params,
-      [this](const nlohmann::json& params, const api::Peer&, api::StreamSink& sink) {
-        stream_topic(hub_, "exec", params, sink);
-      });
-  for (const char* topic : {"tcp", "oom"}) {
+  const bool with_pods = pods_enabled();
+  auto validate = [with_pods](const nlohmann::json& params) { return validate_trace_params(params, with_pods); };
+  for (const char* topic : {"exec", "tcp", "oom"}) {
     router_.add_stream(
-        std::string("trace.") + topic, api::Access::read, validate_trace_params,
-        [this, topic](const nlohmann::json& params, const api::Peer&, api::StreamSink& sink) {
-          stream_topic(hub_, topic, params, sink);
+        std::string("trace.") + topic, api::Access::read, validate,
+        [this, topic, pod_of_path_fn](const nlohmann::json& params, const api::Peer&, api::StreamSink& sink) {
+          stream_topic(hub_, topic, params, sink, pod_of_path_fn);
         });
   }
 }
@@ -236,6 +333,7 @@ nlohmann::json Daemon::status() const {
           {"scrapes", stats.scrapes},
           {"last_scrape_seconds", stats.last_scrape_seconds},
           {"losses", losses},
+          {"pods", pods_status()},
           {"faults", faults_ ? nlohmann::json{{"running", true},
                                               {"active", faults_->samples().size()},
                                               {"fq_available", faults_->fq_available()},
@@ -262,13 +360,28 @@ Result<void> Daemon::run() {
   }
 }
 
+nlohmann::json Daemon::pods_status() const {
+  if (!pod_watcher_) return {{"enabled", false}, {"reason", pods_reason_}};
+  auto c = pod_watcher_->counters();
+  return {{"enabled", true},
+          {"node_name", config_.node_name},
+          {"synced", pod_watcher_->synced()},
+          {"known", pod_store_.size()},
+          {"watch", {{"requests", c.requests}, {"lists", c.lists}, {"relists", c.relists}, {"watches", c.watches},
+                     {"events", c.events}, {"errors", c.errors}, {"malformed", c.malformed},
+                     {"oversized", c.oversized}}}};
+}
+
 Daemon::~Daemon() {
-  // Reverse dependency order; each owner removes what it installed.
+  // Reverse dependency order; each owner removes what it installed. The
+  // watch stops first so no pod event reaches the tracker or engine below.
+  if (pod_watcher_) pod_watcher_->stop();
   if (server_) server_->stop();
   server_.reset();
   log::debug("shutdown: control socket closed");
   metrics_server_.reset();
   log::debug("shutdown: metrics server stopped");
+  pod_faults_.reset();
   // Removes every fault and gives every device its qdiscs back.
   faults_.reset();
   log::debug("shutdown: faults removed");

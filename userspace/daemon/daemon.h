@@ -11,6 +11,11 @@
 #include "events/event_hub.h"
 #include "metrics/metrics_server.h"
 #include "metrics/scraper.h"
+#include "net/netns.h"
+#include "pods/pod_attribution.h"
+#include "pods/pod_fault_tracker.h"
+#include "pods/pod_store.h"
+#include "pods/pod_watcher.h"
 #include "probes/exec.h"
 #include "probes/net.h"
 #include "probes/oom.h"
@@ -42,9 +47,22 @@ class Daemon {
   template <class Probe, class Create>
   void start_probe(const char* name, std::unique_ptr<Probe>& slot, Create&& create);
   [[nodiscard]] std::vector<probes::ProbeStatus> probe_statuses() const;
+  // Sets up the Kubernetes watch when an API server is configured.
+  Result<void> configure_pods();
+  [[nodiscard]] nlohmann::json pods_status() const;
+  [[nodiscard]] bool pods_enabled() const { return pod_watcher_ != nullptr; }
+  [[nodiscard]] std::optional<pods::PodAttribution> pod_of_path(const std::string& path) const;
+  [[nodiscard]] std::optional<pods::PodAttribution> pod_of_cgroup(uint64_t cgroup_id);
 
   Config config_;
   std::string cgroup_root_;
+  // Pods: the store outlives the watcher (which writes it) and the tracker.
+  pods::PodStore pod_store_;
+  std::unique_ptr<pods::PodWatcher> pod_watcher_;
+  std::string pods_reason_;  // why pods are off, when they are
+  pods::PodTargetResolver* pod_resolver_ = nullptr;  // owned by faults_
+  std::unique_ptr<pods::PodFaultTracker> pod_faults_;
+  std::optional<net::Netns> own_netns_;
   events::EventHub hub_;
   std::unique_ptr<cgroup::CgroupResolver> resolver_;
   std::unique_ptr<cgroup::CgroupResolver> trace_resolver_;

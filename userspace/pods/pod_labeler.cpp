@@ -1,6 +1,6 @@
 #include "pods/pod_labeler.h"
 
-#include "pods/cgroup_pod_parser.h"
+#include "pods/pod_attribution.h"
 
 namespace seismo::pods {
 
@@ -8,15 +8,11 @@ std::optional<PodLabeler::Identity> PodLabeler::identify(uint64_t cgroup_id) {
   auto path = resolver_.lookup(cgroup_id);
   if (!path) return std::nullopt;
   Identity id{*path, {}, {}, {}};
-  auto parsed = parse_pod_cgroup(*path);
-  if (!parsed) return id;
-  auto pod = store_.by_uid(parsed->pod_uid);
-  if (!pod) return id;  // not known yet: keeps its path until the watch catches up
-  id.namespace_name = pod->namespace_name;
-  id.pod = pod->name;
-  for (const auto& c : pod->containers) {
-    if (!parsed->container_id.empty() && c.id == parsed->container_id) id.container = c.name;
-  }
+  auto owner = attribute_cgroup(store_, *path);
+  if (!owner) return id;  // not a pod's, or not known yet: keeps its path until the watch catches up
+  id.namespace_name = owner->pod.namespace_name;
+  id.pod = owner->pod.name;
+  id.container = owner->container;
   return id;
 }
 

@@ -19,39 +19,48 @@ void PodStore::unindex_locked(const Pod& pod) {
 }
 
 void PodStore::upsert(Pod pod) {
-  std::lock_guard lock(mu_);
-  auto it = pods_.find(pod.uid);
-  if (it != pods_.end()) {
-    unindex_locked(it->second);
-    it->second = std::move(pod);
-    index_locked(it->second);
-  } else {
-    auto [ins, _] = pods_.emplace(pod.uid, std::move(pod));
-    index_locked(ins->second);
+  {
+    std::lock_guard lock(mu_);
+    auto it = pods_.find(pod.uid);
+    if (it != pods_.end()) {
+      unindex_locked(it->second);
+      it->second = std::move(pod);
+      index_locked(it->second);
+    } else {
+      auto [ins, _] = pods_.emplace(pod.uid, std::move(pod));
+      index_locked(ins->second);
+    }
+    ++generation_;
   }
-  ++generation_;
+  if (listener_) listener_();
 }
 
 bool PodStore::erase(const std::string& uid) {
-  std::lock_guard lock(mu_);
-  auto it = pods_.find(uid);
-  if (it == pods_.end()) return false;
-  unindex_locked(it->second);
-  pods_.erase(it);
-  ++generation_;
+  {
+    std::lock_guard lock(mu_);
+    auto it = pods_.find(uid);
+    if (it == pods_.end()) return false;
+    unindex_locked(it->second);
+    pods_.erase(it);
+    ++generation_;
+  }
+  if (listener_) listener_();
   return true;
 }
 
 void PodStore::replace_all(std::vector<Pod> pods) {
-  std::lock_guard lock(mu_);
-  pods_.clear();
-  container_to_uid_.clear();
-  for (auto& p : pods) {
-    auto uid = p.uid;
-    auto [it, _] = pods_.insert_or_assign(uid, std::move(p));
-    index_locked(it->second);
+  {
+    std::lock_guard lock(mu_);
+    pods_.clear();
+    container_to_uid_.clear();
+    for (auto& p : pods) {
+      auto uid = p.uid;
+      auto [it, _] = pods_.insert_or_assign(uid, std::move(p));
+      index_locked(it->second);
+    }
+    ++generation_;
   }
-  ++generation_;
+  if (listener_) listener_();
 }
 
 std::optional<Pod> PodStore::by_uid(const std::string& uid) const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ class PodStore {
   [[nodiscard]] std::size_t size() const;
   // Bumped on every change, so readers can cache derived data.
   [[nodiscard]] uint64_t generation() const;
+  // Called after every change, outside the lock, on the writer's thread
+  // (the watcher's). Set before the writer starts; must not block long.
+  void on_change(std::function<void()> listener) { listener_ = std::move(listener); }
 
  private:
   void index_locked(const Pod& pod);
@@ -45,6 +49,7 @@ class PodStore {
   std::unordered_map<std::string, Pod> pods_;
   std::unordered_map<std::string, std::string> container_to_uid_;
   uint64_t generation_ = 0;
+  std::function<void()> listener_;
 };
 
 }  // namespace seismo::pods
