@@ -147,7 +147,7 @@ static __always_inline void fault__count_delay(__u32 slot, __u64 added)
  * the delay faults that match add up. Returns the tc verdict. */
 static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 {
-	__u32 attach_id = cfg_attach_id, reorder = 0, delay_slot = 0, delayed_mask = 0;
+	__u32 attach_id = cfg_attach_id, reorder = 0, delay_slot = 0;
 	struct fault_packet pkt = {};
 	struct fault_attach *att;
 	__u64 now, delay = 0;
@@ -196,23 +196,6 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 			delayed = 1;
 			delay_slot = slot;
 			reorder |= cfg->flags & SEISMO_FAULT_F_REORDER;
-			delayed_mask |= 1U << i;
-		}
-	}
-	if (delayed) {
-		/* Counted only now: a later loss fault may still have dropped
-		 * the packet, and a dropped packet is not delayed (found by the
-		 * VM tier: delay then loss counted every packet as delayed). */
-		for (int i = 0; i < SEISMO_FAULTS_PER_ATTACH; i++) {
-			struct fault_stats *ds;
-			__u32 s;
-
-			if (!(delayed_mask & (1U << i)))
-				continue;
-			s = att->slots[i];
-			ds = bpf_map_lookup_elem(&fault_stats, &s);
-			if (ds)
-				ds->delayed += 1;
 		}
 	}
 	if (delayed) {
@@ -221,9 +204,16 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 		struct fault_stats *stats = bpf_map_lookup_elem(&fault_stats, &delay_slot);
 
 		fault__stamp(skb, t);
-		/* What the packet waits beyond its own departure time, flow order included. */
-		if (stats)
+		/* Counted only here: a later loss fault may have dropped the
+		 * packet, and a dropped packet is not delayed (the VM tier found
+		 * "delay, then loss" counting every packet as delayed). At most
+		 * one delay fault matches a packet (the conflict rule), so
+		 * delay_slot names it. */
+		if (stats) {
+			stats->delayed += 1;
+			/* What the packet waits beyond its own departure time, flow order included. */
 			stats->delay_ns += t - base;
+		}
 		fault__count_delay(delay_slot, t - base);
 	}
 	return SEISMO_TC_ACT_UNSPEC;
