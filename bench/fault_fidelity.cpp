@@ -6,7 +6,10 @@
 //            (needs fq; skipped with the reason otherwise)
 //   netem    the same requests through netem, side by side, where this
 //            kernel has netem
-//   fault_fidelity [datagrams=50000]
+//   fault_fidelity [datagrams=50000] [--only loss|delay] [--probes N=300]
+// The VM tier runs `--only delay --probes 100` in each guest (TCG is slow);
+// see docs/vm-tier.md.
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,16 +52,42 @@ LossResult measure_loss(const TestNetns& a, const TestNetns& b, const std::strin
   return r;
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p / 100 * static_cast<double>(v.size())))];
+struct Options {
+  size_t datagrams = 50000;
+  size_t probes = 300;
+  bool loss = true, delay = true;
+};
+
+std::optional<Options> parse_options(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--only" && i + 1 < argc) {
+      const std::string what = argv[++i];
+      if (what != "loss" && what != "delay") return std::nullopt;
+      o.loss = what == "loss";
+      o.delay = what == "delay";
+    } else if (arg == "--probes" && i + 1 < argc) {
+      o.probes = std::strtoul(argv[++i], nullptr, 10);
+    } else if (!arg.empty() && arg[0] != '-') {
+      o.datagrams = std::strtoul(arg.c_str(), nullptr, 10);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!o.datagrams || !o.probes) return std::nullopt;
+  return o;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const size_t n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 50000;
+  const auto opts = parse_options(argc, argv);
+  if (!opts) {
+    std::fprintf(stderr, "usage: fault_fidelity [datagrams] [--only loss|delay] [--probes N]\n");
+    return 2;
+  }
+  const size_t n = opts->datagrams;
   auto running = start_lab_or_report("fault_fidelity");
   if (!running) return 1;
   auto& engine = running->engine;
@@ -68,79 +97,104 @@ int main(int argc, char** argv) {
   const bool netem = doctor::probe_qdisc("netem") == 0;
   const json target = {{"netns", a->name()}, {"interface", ab->a_name()}};
 
-  std::printf("fault_fidelity: %zu UDP datagrams per row, one sender CPU\n\n", n);
-  std::printf("%-9s %-6s | %-9s %-17s %-13s %-6s | %-9s %-11s\n", "loss %", "corr %", "seismo %", "99% interval",
-              "burst (model)", "errors", "netem %", "netem burst");
-  const std::pair<double, double> cases[] = {{1, 0}, {5, 0}, {10, 0}, {25, 0}, {50, 0}, {10, 25}, {10, 50}, {20, 50}};
-  for (auto [p, c] : cases) {
-    json doc = {{"name", "fid"}, {"target", target}, {"action", "loss"},
-                {"loss", {{"percent", p}, {"correlation", c}}}, {"duration", "10m"}};
-    auto spec = chaos::parse_fault_spec(doc);
-    if (!spec || !engine->add(*spec)) return 1;
-    auto ours = measure_loss(*a, *b, ab->b_ip(), n, 6000);
-    engine->clear();
-    const double q = p / 100, lag = c / 100;
-    const double half = 100 * 2.5758 * std::sqrt(q * (1 - q) / static_cast<double>(n) * (1 + lag) / (1 - lag));
-    const auto model = chaos::gilbert_params(p, c).mean_burst();
-    std::string netem_loss = "-", netem_burst = "-";
-    if (netem) {
-      std::vector<std::string> cmd = {"tc", "qdisc", "replace", "dev", ab->a_name(), "root", "netem", "loss",
-                                      fmt::format("{}%", p)};
-      if (c > 0) cmd.push_back(fmt::format("{}%", c));
-      a->exec(cmd);
-      auto theirs = measure_loss(*a, *b, ab->b_ip(), n, 6001);
-      a->exec({"tc", "qdisc", "del", "dev", ab->a_name(), "root"});
-      netem_loss = fmt::format("{:.2f}", theirs.observed);
-      netem_burst = fmt::format("{:.2f}", theirs.mean_burst);
+  if (opts->loss) {
+    std::printf("fault_fidelity: %zu UDP datagrams per row, one sender CPU\n\n", n);
+    std::printf("%-9s %-6s | %-9s %-17s %-13s %-6s | %-9s %-11s\n", "loss %", "corr %", "seismo %", "99% interval",
+                "burst (model)", "errors", "netem %", "netem burst");
+    const std::pair<double, double> cases[] = {{1, 0}, {5, 0}, {10, 0}, {25, 0}, {50, 0}, {10, 25}, {10, 50}, {20, 50}};
+    for (auto [p, c] : cases) {
+      json doc = {{"name", "fid"},
+                  {"target", target},
+                  {"action", "loss"},
+                  {"loss", {{"percent", p}, {"correlation", c}}},
+                  {"duration", "10m"}};
+      auto spec = chaos::parse_fault_spec(doc);
+      if (!spec || !engine->add(*spec)) return 1;
+      auto ours = measure_loss(*a, *b, ab->b_ip(), n, 6000);
+      engine->clear();
+      const double q = p / 100, lag = c / 100;
+      const double half = 100 * 2.5758 * std::sqrt(q * (1 - q) / static_cast<double>(n) * (1 + lag) / (1 - lag));
+      const auto model = chaos::gilbert_params(p, c).mean_burst();
+      std::string netem_loss = "-", netem_burst = "-";
+      if (netem) {
+        std::vector<std::string> cmd = {
+            "tc", "qdisc", "replace", "dev", ab->a_name(), "root", "netem", "loss", fmt::format("{}%", p)};
+        if (c > 0) cmd.push_back(fmt::format("{}%", c));
+        a->exec(cmd);
+        auto theirs = measure_loss(*a, *b, ab->b_ip(), n, 6001);
+        a->exec({"tc", "qdisc", "del", "dev", ab->a_name(), "root"});
+        netem_loss = fmt::format("{:.2f}", theirs.observed);
+        netem_burst = fmt::format("{:.2f}", theirs.mean_burst);
+      }
+      std::printf("%-9.1f %-6.0f | %-9.2f %-17s %-13s %-6llu | %-9s %-11s\n", p, c, ours.observed,
+                  fmt::format("[{:.2f}, {:.2f}]", p - half, p + half).c_str(),
+                  fmt::format("{:.2f} ({:.2f})", ours.mean_burst, model).c_str(),
+                  static_cast<unsigned long long>(ours.send_errors), netem_loss.c_str(), netem_burst.c_str());
     }
-    std::printf("%-9.1f %-6.0f | %-9.2f %-17s %-13s %-6llu | %-9s %-11s\n", p, c, ours.observed,
-                fmt::format("[{:.2f}, {:.2f}]", p - half, p + half).c_str(),
-                fmt::format("{:.2f} ({:.2f})", ours.mean_burst, model).c_str(),
-                static_cast<unsigned long long>(ours.send_errors), netem_loss.c_str(), netem_burst.c_str());
+    if (!netem) std::printf("(netem: not in this kernel, CONFIG_NET_SCH_NETEM)\n");
   }
-  if (!netem) std::printf("(netem: not in this kernel, CONFIG_NET_SCH_NETEM)\n");
+  if (!opts->delay) return 0;
 
-  std::printf("\ndelay (UDP echo round trips, 300 probes; the delay applies one way)\n");
+  utsname uts{};
+  ::uname(&uts);
+  std::printf("\ndelay on %s (UDP echo round trips, %zu probes per row; the delay applies one way)\n", uts.release,
+              opts->probes);
   if (!engine->fq_available()) {
     std::printf("skipped: no fq qdisc in this kernel (CONFIG_NET_SCH_FQ); seismo refuses delay faults here\n");
     return 0;
   }
-  std::printf("%-18s | %-8s %-8s %-8s | %-8s %-8s %-8s\n", "requested", "p50 ms", "p99 ms", "sd ms", "netem p50",
-              "p99", "sd");
-  const std::pair<const char*, const char*> delays[] = {{"10ms", "0s"}, {"50ms", "0s"}, {"50ms", "10ms"},
-                                                        {"100ms", "20ms"}};
-  auto probe = [&](std::vector<double>& out) {
-    for (int i = 0; i < 300; ++i) {
-      auto r = udp_rtt(*a, *b, ab->b_ip(), 7001, 1);
-      if (r) out.push_back(r->avg_ms);
+  // One echo responder per row; `probes` round trips 10 ms apart.
+  auto probe = [&]() -> std::optional<Rtt> {
+    auto r = udp_rtt(*a, *b, ab->b_ip(), 7001, opts->probes);
+    if (!r) {
+      std::fprintf(stderr, "fault_fidelity: %s\n", r.error().message().c_str());
+      return std::nullopt;
     }
+    return std::move(*r);
   };
-  auto sd = [](const std::vector<double>& v) {
-    double m = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()), s = 0;
-    for (double x : v) s += (x - m) * (x - m);
-    return std::sqrt(s / static_cast<double>(v.size()));
+  auto cell = [](const Rtt& r) {
+    return fmt::format("{:<8.2f} {:<8.2f} {:<8.2f}", r.percentile(50), r.percentile(99), r.stddev());
   };
+  // The path's own round trip, no fault: what both columns sit on top of.
+  auto base = probe();
+  if (!base) return 1;
+  std::printf("%-18s | %-26s | %-26s\n", "requested", "seismo p50 / p99 / sd ms", "netem p50 / p99 / sd ms");
+  std::printf("%-18s | %s | %s\n", "none (baseline)", cell(*base).c_str(), cell(*base).c_str());
+  const std::pair<const char*, const char*> delays[] = {
+      {"10ms", "0s"}, {"50ms", "0s"}, {"50ms", "10ms"}, {"100ms", "20ms"}};
   for (auto [lat, jit] : delays) {
-    json doc = {{"name", "fid"}, {"target", target}, {"action", "delay"},
-                {"delay", {{"latency", lat}, {"jitter", jit}}}, {"duration", "10m"}};
+    json doc = {{"name", "fid"},
+                {"target", target},
+                {"action", "delay"},
+                {"delay", {{"latency", lat}, {"jitter", jit}}},
+                {"duration", "10m"}};
     auto spec = chaos::parse_fault_spec(doc);
-    if (!spec || !engine->add(*spec)) return 1;
-    std::vector<double> ours, theirs;
-    probe(ours);
+    if (!spec) {
+      std::fprintf(stderr, "fault_fidelity: %s\n", spec.error().message().c_str());
+      return 1;
+    }
+    if (auto added = engine->add(*spec); !added) {
+      std::fprintf(stderr, "fault_fidelity: delay %s: %s\n", lat, added.error().message().c_str());
+      return 1;
+    }
+    auto ours = probe();
     engine->clear();
-    std::string n50 = "-", n99 = "-", nsd = "-";
+    if (!ours) return 1;
+    std::string theirs_cell = "-";
     if (netem) {
       std::vector<std::string> cmd = {"tc", "qdisc", "replace", "dev", ab->a_name(), "root", "netem", "delay", lat};
       if (std::string(jit) != "0s") cmd.push_back(jit);
-      a->exec(cmd);
-      probe(theirs);
+      if (auto r = a->exec(cmd); r.status != 0) {
+        std::fprintf(stderr, "fault_fidelity: tc netem delay %s: %s\n", lat, r.output.c_str());
+        return 1;
+      }
+      auto theirs = probe();
       a->exec({"tc", "qdisc", "del", "dev", ab->a_name(), "root"});
-      n50 = fmt::format("{:.2f}", percentile(theirs, 50));
-      n99 = fmt::format("{:.2f}", percentile(theirs, 99));
-      nsd = fmt::format("{:.2f}", sd(theirs));
+      if (!theirs) return 1;
+      theirs_cell = cell(*theirs);
     }
-    std::printf("%-18s | %-8.2f %-8.2f %-8.2f | %-8s %-8s %-8s\n", fmt::format("{} ± {}", lat, jit).c_str(),
-                percentile(ours, 50), percentile(ours, 99), sd(ours), n50.c_str(), n99.c_str(), nsd.c_str());
+    std::printf("%-18s | %s | %s\n", fmt::format("{} ± {}", lat, jit).c_str(), cell(*ours).c_str(),
+                theirs_cell.c_str());
   }
   return 0;
 }

@@ -196,7 +196,6 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 			delayed = 1;
 			delay_slot = slot;
 			reorder |= cfg->flags & SEISMO_FAULT_F_REORDER;
-			stats->delayed += 1;
 		}
 	}
 	if (delayed) {
@@ -205,9 +204,16 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 		struct fault_stats *stats = bpf_map_lookup_elem(&fault_stats, &delay_slot);
 
 		fault__stamp(skb, t);
-		/* What the packet waits beyond its own departure time, flow order included. */
-		if (stats)
+		/* Counted only here: a later loss fault may have dropped the
+		 * packet, and a dropped packet is not delayed (the VM tier found
+		 * "delay, then loss" counting every packet as delayed). At most
+		 * one delay fault matches a packet (the conflict rule), so
+		 * delay_slot names it. */
+		if (stats) {
+			stats->delayed += 1;
+			/* What the packet waits beyond its own departure time, flow order included. */
 			stats->delay_ns += t - base;
+		}
 		fault__count_delay(delay_slot, t - base);
 	}
 	return SEISMO_TC_ACT_UNSPEC;

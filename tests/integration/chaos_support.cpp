@@ -10,12 +10,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -86,6 +89,8 @@ void drain(int fd, UdpRun& run) {
     if (seq < run.got.size() && !run.got[seq]) {
       run.got[seq] = true;
       ++run.received;
+      if (static_cast<int64_t>(seq) < run.highest) ++run.reordered;
+      run.highest = std::max(run.highest, static_cast<int64_t>(seq));
     }
   }
 }
@@ -258,6 +263,7 @@ Result<Rtt> udp_rtt(const TestNetns& from, const TestNetns& to, const std::strin
         rtt.max_ms = std::max(rtt.max_ms, ms);
         sum += ms;
         ++rtt.answered;
+        rtt.samples_ms.push_back(ms);
         break;
       }
     }
@@ -268,6 +274,21 @@ Result<Rtt> udp_rtt(const TestNetns& from, const TestNetns& to, const std::strin
   if (!rtt.answered) return fail_plain("no UDP echo answered");
   rtt.avg_ms = sum / static_cast<double>(rtt.answered);
   return rtt;
+}
+
+double Rtt::percentile(double p) const {
+  if (samples_ms.empty()) return 0;
+  std::vector<double> v = samples_ms;
+  std::sort(v.begin(), v.end());
+  const double rank = std::ceil(p / 100 * static_cast<double>(v.size()));
+  return v[std::clamp<size_t>(static_cast<size_t>(rank), 1, v.size()) - 1];
+}
+
+double Rtt::stddev() const {
+  if (samples_ms.empty()) return 0;
+  double s = 0;
+  for (double x : samples_ms) s += (x - avg_ms) * (x - avg_ms);
+  return std::sqrt(s / static_cast<double>(samples_ms.size()));
 }
 
 Result<std::unique_ptr<chaos::FaultEngine>> start_fault_engine(const std::string& bpffs, const std::string& state_file) {
@@ -314,7 +335,10 @@ std::string tc_state(const TestNetns& ns, const std::string& dev) {
   std::string out = ns.exec({"tc", "qdisc", "show", "dev", dev}).output;
   out += ns.exec({"tc", "filter", "show", "dev", dev, "ingress"}).output;
   out += ns.exec({"tc", "filter", "show", "dev", dev, "egress"}).output;
-  return out;
+  // Counters some qdiscs print with their options (htb's unclassified
+  // packets) change with any packet; they are not state.
+  static const std::regex counters(R"(direct_packets_stat \d+)");
+  return std::regex_replace(out, counters, "direct_packets_stat N");
 }
 
 }  // namespace seismo::testing

@@ -39,6 +39,8 @@ struct UdpRun {
   uint64_t send_errors = 0;      // sendto() failures (ENOBUFS with IP_RECVERR)
   uint64_t error_queue = 0;      // messages on the sender's MSG_ERRQUEUE
   uint64_t received = 0;
+  uint64_t reordered = 0;        // arrived after a higher sequence number
+  int64_t highest = -1;          // highest sequence number seen so far
   std::vector<bool> got;         // by sequence number
   // Lengths of each run of consecutive lost datagrams.
   [[nodiscard]] std::vector<uint64_t> loss_bursts() const;
@@ -65,6 +67,10 @@ Result<TcpRun> tcp_run(const TestNetns& from, const TestNetns& to, const std::st
 struct Rtt {
   double min_ms = 0, avg_ms = 0, max_ms = 0;
   size_t answered = 0;
+  std::vector<double> samples_ms;  // one per answered probe, in send order
+  // Nearest-rank percentile of the samples (p in 0..100).
+  [[nodiscard]] double percentile(double p) const;
+  [[nodiscard]] double stddev() const;
 };
 // Round trips of `count` UDP probes to an echo responder this function runs
 // in `to` (no ping needed): each probe waits for its echo (up to 2 s).

@@ -278,6 +278,10 @@ Result<void> FaultEngine::attach_sites_locked(Fault& fault, const std::vector<Si
   for (const auto& site : sites) {
     auto id = attachment_for_locked(site);
     if (!id) return fail(std::move(id).error());
+    // Listed before anything below can fail, so the caller's remove_locked
+    // also detaches an attachment made for this fault alone (a refused delay
+    // left clsact and the filter behind; found by the VM tier).
+    fault.at.attach_ids.push_back(*id);
     if (fault.spec.action == Action::delay) {
       HookedDevice& dev = *devices_.at(site.device);
       if (auto r = dev.ensure_fq(fq_options_for(fault.spec, config_.delay_rate_pps)); !r) return r;
@@ -289,7 +293,6 @@ Result<void> FaultEngine::attach_sites_locked(Fault& fault, const std::vector<Si
                                               format_duration(horizon_ns), site.where));
     }
     attachments_[*id].slots.push_back(fault.at.slot);
-    fault.at.attach_ids.push_back(*id);
     fault.at.endpoints.push_back(site.where);
     if (!site.owner.empty()) {
       fault.at.owner_of_attach[*id] = site.owner;

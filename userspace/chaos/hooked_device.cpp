@@ -106,12 +106,14 @@ Result<void> HookedDevice::ensure_fq(const net::FqOptions& wanted) {
     return {};
   }
   if (*root && !(*root)->is_default()) {
-    auto classes = net::count_classes(sock_, ifindex);
-    if (!classes) return fail(std::move(classes).error().wrap(describe()));
-    if (*classes > 0)
-      return fail_errno(EBUSY, fmt::format("{}: root qdisc {} has {} classes; a delay needs fq as root qdisc and "
-                                           "seismo will not replace a class hierarchy",
-                                           describe(), (*root)->describe(), *classes));
+    // Only what recreating the root from its options brings back may be
+    // replaced (tbf's built-in class does; an htb class tree does not).
+    auto lost = net::lost_on_replace(sock_, ifindex, **root);
+    if (!lost) return fail(std::move(lost).error().wrap(describe()));
+    if (!lost->empty())
+      return fail_errno(EBUSY, fmt::format("{}: root qdisc {} has {}; a delay needs fq as root qdisc and "
+                                           "seismo will not replace a class hierarchy it cannot restore",
+                                           describe(), (*root)->describe(), *lost));
   }
   // Record what we replace before replacing it: a crash in between still
   // leaves a record the next daemon can restore from.

@@ -1,5 +1,9 @@
 #include "net/qdisc.h"
 
+#include <algorithm>
+#include <iterator>
+#include <string_view>
+
 #include <linux/pkt_sched.h>
 #include <sys/socket.h>
 #include <linux/rtnetlink.h>
@@ -71,6 +75,23 @@ Result<size_t> count_classes(NetlinkSocket& sock, int ifindex) {
       fmt::format("list classes of ifindex {}", ifindex));
   if (!r) return fail(std::move(r).error());
   return n;
+}
+
+Result<std::string> lost_on_replace(NetlinkSocket& sock, int ifindex, const Qdisc& root) {
+  static constexpr std::string_view kUserClasses[] = {"htb", "hfsc", "drr", "qfq", "cbq"};
+  if (std::find(std::begin(kUserClasses), std::end(kUserClasses), root.kind) != std::end(kUserClasses)) {
+    auto classes = count_classes(sock, ifindex);
+    if (!classes) return fail(std::move(classes).error());
+    if (*classes > 0) return fmt::format("{} classes", *classes);
+  }
+  // Default children (tbf's bfifo…) are hidden from dumps; a visible qdisc
+  // under the root's major number was grafted by someone.
+  auto qdiscs = list_qdiscs(sock, ifindex);
+  if (!qdiscs) return fail(std::move(qdiscs).error());
+  for (const auto& q : *qdiscs)
+    if (!q.is_root() && !q.is_clsact() && TC_H_MAJ(q.parent) == TC_H_MAJ(root.handle) && q.handle != root.handle)
+      return fmt::format("child qdisc {} under {:x}:{:x}", q.describe(), TC_H_MAJ(q.parent) >> 16, TC_H_MIN(q.parent));
+  return std::string();
 }
 
 Result<bool> add_clsact(NetlinkSocket& sock, int ifindex) {

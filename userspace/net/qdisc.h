@@ -29,6 +29,12 @@ Result<std::optional<Qdisc>> root_qdisc(NetlinkSocket& sock, int ifindex);
 // Number of classes on the device (a classful root with classes would lose
 // them if replaced).
 Result<size_t> count_classes(NetlinkSocket& sock, int ifindex);
+// What replacing `root` and later recreating it from its kind and options
+// would lose, described ("2 classes", "child qdisc netem 20: under 1:1"),
+// or "" when nothing: classes a user creates one by one (htb, hfsc, drr,
+// qfq, cbq) and child qdiscs grafted under the root's classes. Built-in
+// classes that the options recreate (tbf's one, prio's bands) are not lost.
+Result<std::string> lost_on_replace(NetlinkSocket& sock, int ifindex, const Qdisc& root);
 
 // Creates the clsact qdisc. Returns false when one already existed (it then
 // belongs to someone else and must outlive us).
