@@ -95,3 +95,45 @@ TEST_F(PodLabelerTest, SystemServiceKeepsPathAndDeletedCgroupVanishes) {
   EXPECT_FALSE(labeler.labels(pod));
   EXPECT_EQ(labeler.overflow_labels().size(), 4u);
 }
+
+TEST_F(PodLabelerTest, ConfiguredPodLabelKeysBecomeMetricLabels) {
+  auto pod_cg = make(kPodDir + "/cri-containerd-" + kId + ".scope");
+  auto system_cg = make("/system.slice/cron.service");
+  Pod p = web();
+  p.labels = {{"app.kubernetes.io/name", "web"}, {"team", "checkout"}, {"unexported", "x"}};
+  store_.upsert(p);
+  seismo::cgroup::CgroupResolver resolver(root_);
+  PodLabeler labeler(resolver, store_, {"app.kubernetes.io/name", "tier"});
+  labeler.begin_pass();
+  auto ls = labeler.labels(pod_cg);
+  ASSERT_TRUE(ls);
+  EXPECT_EQ(label(*ls, "label_app_kubernetes_io_name"), "web");
+  EXPECT_EQ(label(*ls, "label_tier"), "") << "a key the pod lacks is empty, never missing";
+  EXPECT_EQ(label(*ls, "label_team"), "<missing>") << "only configured keys are exported";
+  EXPECT_EQ(label(*ls, "label_unexported"), "<missing>");
+  auto sys = labeler.labels(system_cg);
+  ASSERT_TRUE(sys);
+  EXPECT_EQ(label(*sys, "label_app_kubernetes_io_name"), "") << "same label names on every series";
+  EXPECT_EQ(label(labeler.overflow_labels(), "label_tier"), seismo::metrics::kOverflowValue);
+  EXPECT_EQ(ls->size(), labeler.overflow_labels().size());
+}
+
+TEST(PodLabelMetricNames, ValidatesAndBoundsTheKeys) {
+  auto ok = pod_label_metric_names({"app", "example.com/tier-x"});
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(*ok, (std::vector<std::string>{"label_app", "label_example_com_tier_x"}));
+
+  auto bad = pod_label_metric_names({"no spaces"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("'no spaces'"), std::string::npos) << bad.error().message();
+
+  auto clash = pod_label_metric_names({"a.b", "a-b"});
+  ASSERT_FALSE(clash);
+  EXPECT_NE(clash.error().message().find("label_a_b"), std::string::npos) << clash.error().message();
+
+  std::vector<std::string> many;
+  for (size_t i = 0; i <= PodLabeler::kMaxPodLabelKeys; ++i) many.push_back("k" + std::to_string(i));
+  auto too_many = pod_label_metric_names(many);
+  ASSERT_FALSE(too_many);
+  EXPECT_NE(too_many.error().message().find("at most"), std::string::npos);
+}

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "metrics/build_info.h"
+#include "pods/pod_labeler.h"
 
 namespace seismo::daemon {
 
@@ -51,6 +52,8 @@ ParseOutcome parse_args(int argc, char** argv) {
   app.add_option("--kubeconfig", c.kubeconfig,
                  "kubeconfig file for the API server (default: in-cluster config when KUBERNETES_SERVICE_HOST is set)")
       ->check(CLI::ExistingFile);
+  app.add_option("--pod-label", c.pod_labels,
+                 "Pod label key to export as metric label label_<key> (repeatable, at most 8; needs pods)");
   std::string level = "info";
   app.add_option("--log-level", level, "debug, info, warn or error")
       ->capture_default_str()
@@ -65,6 +68,11 @@ ParseOutcome parse_args(int argc, char** argv) {
     return out;
   } catch (const CLI::ParseError& e) {
     std::cerr << "seismod: " << e.what() << " (see --help)\n";
+    out.exit_code = 2;
+    return out;
+  }
+  if (auto names = pods::pod_label_metric_names(c.pod_labels); !names) {
+    std::cerr << "seismod: " << names.error().message() << " (see --help)\n";
     out.exit_code = 2;
     return out;
   }

@@ -30,6 +30,9 @@ struct Config {
   // KUBERNETES_SERVICE_HOST is set. Neither: cgroup path labels only.
   std::string node_name;
   std::string kubeconfig;
+  // Pod label keys exported as `label_<key>` metric labels (bounded; see
+  // pods::PodLabeler). Validated at parse time.
+  std::vector<std::string> pod_labels;
   log::Level log_level = log::Level::info;
 };
 

@@ -126,7 +126,8 @@ Result<void> Daemon::start() {
     return std::vector<probes::LossCount>{{"trace_client_slow", hub_.dropped_total()}};
   };
   std::unique_ptr<metrics::CgroupLabeler> labeler;
-  if (pods_enabled()) labeler = std::make_unique<pods::PodLabeler>(*resolver_, pod_store_);
+  if (pods_enabled()) labeler = std::make_unique<pods::PodLabeler>(*resolver_, pod_store_, config_.pod_labels);
+  else if (!config_.pod_labels.empty()) log::warn("--pod-label ignored: no Kubernetes API configured");
   else labeler = std::make_unique<metrics::PathLabeler>(*resolver_);
   scraper_ = std::make_shared<metrics::Scraper>(std::move(labeler), config_.series_limit, std::move(self));
   if (syscalls_) scraper_->add_signal(std::make_shared<metrics::SyscallSignal>(*syscalls_, full));

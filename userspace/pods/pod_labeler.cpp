@@ -1,8 +1,45 @@
 #include "pods/pod_labeler.h"
 
+#include <fmt/format.h>
+
+#include <set>
+
+#include "pods/label_selector.h"
 #include "pods/pod_attribution.h"
 
 namespace seismo::pods {
+
+Result<std::vector<std::string>> pod_label_metric_names(const std::vector<std::string>& keys) {
+  if (keys.size() > PodLabeler::kMaxPodLabelKeys)
+    return fail_errno(EINVAL, fmt::format("--pod-label: {} keys given, at most {} (each widens every pod series)",
+                                          keys.size(), PodLabeler::kMaxPodLabelKeys));
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  for (const auto& key : keys) {
+    if (auto ok = validate_label_key(key); !ok)
+      return fail(std::move(ok).error().wrap(fmt::format("--pod-label '{}'", key)));
+    std::string name = "label_";
+    for (char ch : key) {
+      const bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+      name += keep ? ch : '_';
+    }
+    if (!seen.insert(name).second)
+      return fail_errno(EINVAL, fmt::format("--pod-label '{}': another key already maps to the metric label {}", key,
+                                            name));
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+PodLabeler::PodLabeler(cgroup::CgroupResolver& resolver, const PodStore& store, std::vector<std::string> label_keys)
+    : resolver_(resolver), store_(store), label_keys_(std::move(label_keys)) {
+  auto names = pod_label_metric_names(label_keys_);
+  if (names) {
+    label_names_ = std::move(*names);
+  } else {
+    label_keys_.clear();  // the daemon validates first; never export half a configuration
+  }
+}
 
 std::optional<PodLabeler::Identity> PodLabeler::identify(uint64_t cgroup_id) {
   auto path = resolver_.lookup(cgroup_id);
@@ -13,21 +50,29 @@ std::optional<PodLabeler::Identity> PodLabeler::identify(uint64_t cgroup_id) {
   id.namespace_name = owner->pod.namespace_name;
   id.pod = owner->pod.name;
   id.container = owner->container;
+  if (!label_keys_.empty()) id.pod_labels = owner->pod.labels;
   return id;
 }
 
 std::optional<metrics::Labels> PodLabeler::labels(uint64_t cgroup_id) {
   auto id = identify(cgroup_id);
   if (!id) return std::nullopt;
-  return metrics::Labels{{"cgroup", id->path}, {"namespace", id->namespace_name}, {"pod", id->pod},
-                         {"container", id->container}};
+  metrics::Labels out{{"cgroup", id->path}, {"namespace", id->namespace_name}, {"pod", id->pod},
+                      {"container", id->container}};
+  for (size_t i = 0; i < label_keys_.size(); ++i) {
+    auto value = id->pod_labels.find(label_keys_[i]);
+    out.push_back({label_names_[i], value == id->pod_labels.end() ? std::string() : value->second});
+  }
+  return out;
 }
 
 metrics::Labels PodLabeler::overflow_labels() const {
-  return {{"cgroup", metrics::kOverflowValue},
-          {"namespace", metrics::kOverflowValue},
-          {"pod", metrics::kOverflowValue},
-          {"container", metrics::kOverflowValue}};
+  metrics::Labels out{{"cgroup", metrics::kOverflowValue},
+                      {"namespace", metrics::kOverflowValue},
+                      {"pod", metrics::kOverflowValue},
+                      {"container", metrics::kOverflowValue}};
+  for (const auto& name : label_names_) out.push_back({name, metrics::kOverflowValue});
+  return out;
 }
 
 std::optional<std::string> PodLabeler::name(uint64_t cgroup_id) {

@@ -1,10 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cgroup/cgroup_resolver.h"
+#include "common/result.h"
 #include "metrics/cgroup_labeler.h"
 #include "pods/pod_store.h"
 
@@ -17,9 +21,17 @@ namespace seismo::pods {
 // path), and a deleted pod's cgroups vanish with the cgroup (nullopt).
 // Non-pod cgroups keep their path with empty pod labels. Same label names on
 // every series, so families stay consistent.
+//
+// Pod labels become metric labels only for the keys configured
+// (`--pod-label app`): each adds one label, `label_<key>` (kube-state-metrics'
+// naming), empty where the pod lacks it. Bounded by kMaxPodLabelKeys: every
+// key multiplies nothing (a pod has one value) but widens every series.
 class PodLabeler : public metrics::CgroupLabeler {
  public:
-  PodLabeler(cgroup::CgroupResolver& resolver, const PodStore& store) : resolver_(resolver), store_(store) {}
+  static constexpr size_t kMaxPodLabelKeys = 8;
+
+  // `label_keys` must have passed pod_label_metric_names().
+  PodLabeler(cgroup::CgroupResolver& resolver, const PodStore& store, std::vector<std::string> label_keys = {});
 
   void begin_pass() override { resolver_.begin_pass(); }
   std::optional<metrics::Labels> labels(uint64_t cgroup_id) override;
@@ -30,11 +42,19 @@ class PodLabeler : public metrics::CgroupLabeler {
  private:
   struct Identity {
     std::string path, namespace_name, pod, container;
+    std::map<std::string, std::string> pod_labels;
   };
   std::optional<Identity> identify(uint64_t cgroup_id);
 
   cgroup::CgroupResolver& resolver_;
   const PodStore& store_;
+  std::vector<std::string> label_keys_;
+  std::vector<std::string> label_names_;  // metric label name per key
 };
+
+// The metric label names for configured pod label keys ("app.kubernetes.io/name"
+// → "label_app_kubernetes_io_name"). Errors name the key: not a Kubernetes
+// label key, two keys that map to one name, more than kMaxPodLabelKeys.
+[[nodiscard]] Result<std::vector<std::string>> pod_label_metric_names(const std::vector<std::string>& keys);
 
 }  // namespace seismo::pods
