@@ -195,7 +195,6 @@ int main(int argc, char** argv) {
     }
     fprintf(stderr, "round %d/%d done\n", r + 1, rounds);
   }
-  for (const char* suffix : {".sock", ".seismod.log", ".bpftrace.log"}) unlink((tmp + suffix).c_str());
 
   double base = spread(results["none"]).median;
   double empty_added = spread(results["empty"]).median - base;
@@ -226,5 +225,6 @@ int main(int argc, char** argv) {
     fmt::print("full probe adds {:.0f} ns vs bpftrace count-only {:.0f} ns: ratio {:.2f} (target <= 1.0)\n",
                added("seismod-full"), added("bpftrace"), added("seismod-full") / added("bpftrace"));
   print_program_bodies(conds, calls);
+  for (const char* suffix : {".sock", ".seismod.log", ".bpftrace.log"}) unlink((tmp + suffix).c_str());
   return 0;
 }

@@ -97,11 +97,13 @@ Result<SeismodProcess> SeismodProcess::start(std::vector<std::string> extra_args
 }
 
 SeismodProcess::SeismodProcess(SeismodProcess&& o) noexcept
-    : pid_(std::exchange(o.pid_, -1)), port_(o.port_), socket_(std::move(o.socket_)), log_path_(std::move(o.log_path_)) {}
+    : pid_(std::exchange(o.pid_, -1)), port_(o.port_), socket_(std::exchange(o.socket_, {})), log_path_(std::exchange(o.log_path_, {})) {}
 
 SeismodProcess::~SeismodProcess() {
   if (pid_ > 0) (void)stop();
   if (!log_path_.empty()) ::unlink(log_path_.c_str());
+  // A seismod that was SIGKILLed (restart tests) never removed its socket.
+  if (!socket_.empty()) ::unlink(socket_.c_str());
 }
 
 std::string SeismodProcess::log() const { return slurp(log_path_); }
