@@ -9,6 +9,18 @@
 
 namespace seismo::pods {
 
+namespace {
+// kube-state-metrics' naming: "app.kubernetes.io/name" → "label_app_kubernetes_io_name".
+std::string metric_label_name(const std::string& key) {
+  std::string name = "label_";
+  for (char ch : key) {
+    const bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    name += keep ? ch : '_';
+  }
+  return name;
+}
+}  // namespace
+
 Result<std::vector<std::string>> pod_label_metric_names(const std::vector<std::string>& keys) {
   if (keys.size() > PodLabeler::kMaxPodLabelKeys)
     return fail_errno(EINVAL, fmt::format("--pod-label: {} keys given, at most {} (each widens every pod series)",
@@ -18,11 +30,7 @@ Result<std::vector<std::string>> pod_label_metric_names(const std::vector<std::s
   for (const auto& key : keys) {
     if (auto ok = validate_label_key(key); !ok)
       return fail(std::move(ok).error().wrap(fmt::format("--pod-label '{}'", key)));
-    std::string name = "label_";
-    for (char ch : key) {
-      const bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-      name += keep ? ch : '_';
-    }
+    std::string name = metric_label_name(key);
     if (!seen.insert(name).second)
       return fail_errno(EINVAL, fmt::format("--pod-label '{}': another key already maps to the metric label {}", key,
                                             name));
@@ -33,18 +41,13 @@ Result<std::vector<std::string>> pod_label_metric_names(const std::vector<std::s
 
 PodLabeler::PodLabeler(cgroup::CgroupResolver& resolver, const PodStore& store, std::vector<std::string> label_keys)
     : resolver_(resolver), store_(store), label_keys_(std::move(label_keys)) {
-  auto names = pod_label_metric_names(label_keys_);
-  if (names) {
-    label_names_ = std::move(*names);
-  } else {
-    label_keys_.clear();  // the daemon validates first; never export half a configuration
-  }
+  for (const auto& key : label_keys_) label_names_.push_back(metric_label_name(key));
 }
 
 std::optional<PodLabeler::Identity> PodLabeler::identify(uint64_t cgroup_id) {
   auto path = resolver_.lookup(cgroup_id);
   if (!path) return std::nullopt;
-  Identity id{*path, {}, {}, {}};
+  Identity id{*path, {}, {}, {}, {}};
   auto owner = attribute_cgroup(store_, *path);
   if (!owner) return id;  // not a pod's, or not known yet: keeps its path until the watch catches up
   id.namespace_name = owner->pod.namespace_name;
