@@ -30,7 +30,7 @@ TEST_P(ProbesLoad, SyscallsFullMode) {
   ASSERT_TRUE(p) << p.error().message();
   EXPECT_TRUE((*p)->status().attached);
   EXPECT_EQ((*p)->status().hook, flavour_name(GetParam()));
-  EXPECT_EQ(loaded_seismo_programs().size(), 2u);  // sys_enter + sys_exit
+  EXPECT_EQ(loaded_seismo_programs().size(), 3u);  // sys_enter, sys_exit, cgroup_rmdir
   // The map fills from our own syscalls.
   getppid();
   size_t rows = 0;
@@ -44,8 +44,8 @@ TEST_P(ProbesLoad, SyscallsCountModeHooksOnlySysExit) {
   auto p = SyscallsProbe::create({1024, true, GetParam()});
   ASSERT_TRUE(p) << p.error().message();
   auto progs = loaded_seismo_programs();
-  ASSERT_EQ(progs.size(), 1u);
-  EXPECT_NE(progs[0].find("exit"), std::string::npos);
+  ASSERT_EQ(progs.size(), 2u);  // sys_exit and cgroup_rmdir
+  for (const auto& name : progs) EXPECT_EQ(name.find("enter"), std::string::npos) << name;
   uint64_t timed = 0;
   getppid();
   (*p)->for_each([&](const SyscallSample& s) { timed += s.stats.timed; });
@@ -80,7 +80,7 @@ TEST(ExecDecode, RejectsShortAndForeignRecords) {
 // (almost every key falls back to the hash), and the default cache.
 class SyscallCacheSizes : public ::testing::TestWithParam<uint32_t> {};
 
-TEST_P(SyscallCacheSizes, CountsExactlyAndForgetsDeadCgroups) {
+TEST_P(SyscallCacheSizes, CountsExactlyAndForgetsRemovedCgroups) {
   if (geteuid() != 0) GTEST_SKIP() << "loading BPF programs needs root";
   ASSERT_TRUE(no_seismo_programs_within());
   SyscallsProbeConfig cfg;
@@ -89,27 +89,53 @@ TEST_P(SyscallCacheSizes, CountsExactlyAndForgetsDeadCgroups) {
   ASSERT_TRUE(p) << p.error().message();
   auto cg = seismo::testing::TestCgroup::create("cache");
   ASSERT_TRUE(cg);
+  const uint64_t id = cg->id();
   constexpr long kCalls = 50000;
   for (int i = 0; i < 4; ++i)  // several runs: the scheduler spreads them over CPUs
     ASSERT_EQ(*seismo::testing::run_in_cgroup(*cg, {WORKLOAD_PATH, std::to_string(kCalls), "3"}), 0);
-  uint64_t getppid = 0, openat_errors = 0, rows = 0;
-  std::vector<SyscallSample> mine;
+  uint64_t getppid = 0, openat_errors = 0;
+  std::set<uint32_t> nrs;
   (*p)->for_each([&](const SyscallSample& s) {
-    if (s.cgroup_id != cg->id()) return;
-    ++rows;
-    mine.push_back(s);
+    if (s.cgroup_id != id) return;
+    EXPECT_TRUE(nrs.insert(s.nr).second) << "duplicate row for nr " << s.nr;  // cache and hash merged
     if (s.nr == 110) getppid += s.stats.calls;
     if (s.nr == 257) openat_errors += s.stats.errors;
   });
   EXPECT_EQ(getppid, 4u * kCalls);
   EXPECT_EQ(openat_errors, 12u);
-  // One row per key after merging cache and hash.
-  std::set<uint32_t> nrs;
-  for (const auto& s : mine) EXPECT_TRUE(nrs.insert(s.nr).second) << "duplicate row for nr " << s.nr;
-  (*p)->forget_rows(mine);
+  // rmdir: the kernel side deletes the cgroup's rows, in the cache and the hash.
+  ASSERT_TRUE(cg->remove());
   size_t left = 0;
-  (*p)->for_each([&](const SyscallSample& s) { left += s.cgroup_id == cg->id(); });
+  (*p)->for_each([&](const SyscallSample& s) { left += s.cgroup_id == id; });
   EXPECT_EQ(left, 0u);
+}
+
+// Rows are keyed by the cgroup's kernel address, which the allocator hands
+// to the next cgroup once one is freed. Cgroups made and removed one after
+// another must each count exactly their own calls: a row left behind by a
+// removed cgroup would swallow its successor's counts under the old id.
+TEST_P(SyscallCacheSizes, ASuccessorCgroupNeverInheritsRows) {
+  if (geteuid() != 0) GTEST_SKIP() << "loading BPF programs needs root";
+  ASSERT_TRUE(no_seismo_programs_within());
+  SyscallsProbeConfig cfg;
+  cfg.cache_slots_per_cpu = GetParam() == 99 ? std::nullopt : std::optional<uint32_t>(GetParam());
+  auto p = SyscallsProbe::create(cfg);
+  ASSERT_TRUE(p) << p.error().message();
+  constexpr long kCalls = 2000;
+  for (int round = 0; round < 30; ++round) {
+    auto cg = seismo::testing::TestCgroup::create("succ");
+    ASSERT_TRUE(cg);
+    const uint64_t id = cg->id();
+    ASSERT_EQ(*seismo::testing::run_in_cgroup(*cg, {WORKLOAD_PATH, std::to_string(kCalls), "0"}), 0);
+    uint64_t getppid = 0;
+    (*p)->for_each([&](const SyscallSample& s) {
+      if (s.cgroup_id == id && s.nr == 110) getppid += s.stats.calls;
+    });
+    ASSERT_EQ(getppid, static_cast<uint64_t>(kCalls)) << "round " << round;
+    ASSERT_TRUE(cg->remove());
+    // Let RCU free the cgroup so the next mkdir can get its memory.
+    usleep(20000);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Slots, SyscallCacheSizes, ::testing::Values(0u, 1u, 99u),

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,16 +16,21 @@ inline Result<LinkPtr> attach_program(bpf_program* prog) {
   return LinkPtr(link);
 }
 
-// Attaches every program of a loaded object that was set to autoload; on
-// any failure the links made so far are destroyed with the vector.
-inline Result<std::vector<LinkPtr>> attach_autoloaded(bpf_object* obj, const std::string& what) {
+// Attaches every program of a loaded object that was set to autoload, those
+// `first` picks before the rest; on any failure the links made so far are
+// destroyed with the vector.
+inline Result<std::vector<LinkPtr>> attach_autoloaded(
+    bpf_object* obj, const std::string& what, const std::function<bool(bpf_program*)>& first = nullptr) {
   std::vector<LinkPtr> links;
-  bpf_program* prog = nullptr;
-  bpf_object__for_each_program(prog, obj) {
-    if (!bpf_program__autoload(prog)) continue;
-    auto link = attach_program(prog);
-    if (!link) return fail(std::move(link).error().wrap(what));
-    links.push_back(std::move(*link));
+  for (bool early : {true, false}) {
+    if (early && !first) continue;
+    bpf_program* prog = nullptr;
+    bpf_object__for_each_program(prog, obj) {
+      if (!bpf_program__autoload(prog) || (first && first(prog) != early)) continue;
+      auto link = attach_program(prog);
+      if (!link) return fail(std::move(link).error().wrap(what));
+      links.push_back(std::move(*link));
+    }
   }
   return links;
 }

@@ -17,10 +17,19 @@ CgroupResolver::CgroupResolver(std::string root, size_t max_dirs) : root_(std::m
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
-bool CgroupResolver::still_valid(uint64_t id, const std::string& rel) const {
+// Relative to a descriptor of the root, so each check walks only the
+// cgroup's own components (a stat costs ~3 µs here, most of it path walk).
+bool CgroupResolver::still_valid(uint64_t id, const std::string& rel) {
+  if (!root_fd_) root_fd_ = UniqueFd(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   struct stat st {};
-  std::string full = rel == "/" ? root_ : root_ + rel;
-  return ::stat(full.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && static_cast<uint64_t>(st.st_ino) == id;
+  int rc;
+  if (!root_fd_) {
+    std::string full = rel == "/" ? root_ : root_ + rel;
+    rc = ::stat(full.c_str(), &st);
+  } else {
+    rc = ::fstatat(root_fd_.get(), rel == "/" ? "" : rel.c_str() + 1, &st, rel == "/" ? AT_EMPTY_PATH : 0);
+  }
+  return rc == 0 && S_ISDIR(st.st_mode) && static_cast<uint64_t>(st.st_ino) == id;
 }
 
 std::optional<std::string> CgroupResolver::lookup(uint64_t id) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/unique_fd.h"
+
 namespace seismo::cgroup {
 
 // Maps cgroup v2 ids (what bpf_get_current_cgroup_id() returns: the inode
@@ -35,9 +37,10 @@ class CgroupResolver {
     uint64_t checked_pass = 0;
   };
   void rescan();
-  bool still_valid(uint64_t id, const std::string& rel) const;
+  bool still_valid(uint64_t id, const std::string& rel);
 
   std::string root_;
+  UniqueFd root_fd_;  // opened at the first check (the root may appear later)
   size_t max_dirs_;
   std::unordered_map<uint64_t, Entry> cache_;
   uint64_t pass_ = 1;

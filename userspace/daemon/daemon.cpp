@@ -89,7 +89,7 @@ Result<void> Daemon::start() {
   const uint64_t root_cgroup_id = root_st.st_ino;
   const std::string net_cgroup = config_.net_cgroup.empty() ? cgroup_root_ : config_.net_cgroup;
 
-  start_probe("syscalls", syscalls_, [&] { return probes::SyscallsProbe::create({config_.map_entries, !full, flavour}); });
+  start_probe("syscalls", syscalls_, [&] { return probes::SyscallsProbe::create({config_.map_entries, !full, flavour, std::nullopt}); });
   start_probe("exec", exec_, [&] {
     return probes::ExecProbe::create({config_.map_entries, flavour}, [this](const probes::ExecEvent& ev) {
       publish_exec_event(hub_, *trace_resolver_, trace_resolver_mutex_, ev);

@@ -30,13 +30,13 @@ void SyscallSignal::collect(ScrapeContext& ctx, std::vector<prometheus::MetricFa
                               prometheus::MetricType::Histogram);
   syscall_stats overflow{};
   bool any_overflow = false;
-  std::vector<probes::SyscallSample> dead;
+  std::vector<uint64_t> dead;
   const uint32_t cost = pair_cost();
 
   source_.for_each([&](const probes::SyscallSample& row) {
     auto labels = ctx.labeler.labels(row.cgroup_id);
     if (!labels) {
-      dead.push_back(row);
+      dead.push_back(row.cgroup_id);
       return;
     }
     if (!ctx.budget.admit(row.cgroup_id, budget_key(kBudgetTag, row.nr), cost)) {
@@ -57,9 +57,9 @@ void SyscallSignal::collect(ScrapeContext& ctx, std::vector<prometheus::MetricFa
     errors.metric.push_back(counter_metric(labels, static_cast<double>(overflow.errors)));
     if (with_latency_) duration.metric.push_back(histogram_metric(std::move(labels), overflow));
   }
-  for (const auto& row : dead) ctx.budget.release_owner(row.cgroup_id);
+  // The kernel deletes a removed cgroup's rows itself; its budget goes here.
+  for (uint64_t id : dead) ctx.budget.release_owner(id);
   ctx.unknown_cgroup_rows += dead.size();
-  source_.forget_rows(dead);
 
   out.push_back(std::move(calls));
   out.push_back(std::move(errors));

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "bpf/cgroup_rows.h"
 #include "bpf/link.h"
 #include "bpf/percpu.h"
 #include "exec.skel.h"
@@ -72,23 +73,13 @@ ExecProbe::~ExecProbe() {
 }
 
 void ExecProbe::for_each(const std::function<void(uint64_t, uint64_t)>& visit) {
-  const int fd = bpf_map__fd(skel_->maps.exec_counts);
-  std::vector<uint64_t> per_cpu(bpf::possible_cpus());
-  uint64_t key = 0, next = 0;
-  bool first = true;
-  while (bpf_map_get_next_key(fd, first ? nullptr : &key, &next) == 0) {
-    first = false;
-    key = next;
-    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
-    uint64_t total = 0;
-    for (uint64_t v : per_cpu) total += v;
-    visit(key, total);
-  }
+  bpf::for_each_u64_row(skel_->maps.exec_counts, 1, [&](uint64_t cgroup_id, const uint64_t* execs) {
+    visit(cgroup_id, execs[0]);
+  });
 }
 
 void ExecProbe::forget_cgroups(const std::vector<uint64_t>& cgroup_ids) {
-  const int fd = bpf_map__fd(skel_->maps.exec_counts);
-  for (uint64_t id : cgroup_ids) bpf_map_delete_elem(fd, &id);
+  bpf::delete_cgroup_rows(skel_->maps.exec_counts, cgroup_ids);
 }
 
 std::vector<LossCount> ExecProbe::losses() {

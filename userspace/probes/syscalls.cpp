@@ -4,8 +4,8 @@
 
 #include <bit>
 #include <cstring>
+#include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "bpf/link.h"
 #include "bpf/percpu.h"
@@ -15,7 +15,7 @@
 namespace seismo::probes {
 
 static_assert(sizeof(syscall_key) == 16, "syscall_key must match bpf/include/seismo/syscalls.h");
-static_assert(sizeof(syscall_stats) == 32 + 8 * SEISMO_HIST_SLOTS, "syscall_stats layout");
+static_assert(sizeof(syscall_stats) == 40 + 8 * SEISMO_HIST_SLOTS, "syscall_stats layout");
 
 static_assert(sizeof(syscall_slot) == 16 + sizeof(syscall_stats), "syscall_slot layout");
 
@@ -26,7 +26,9 @@ uint32_t default_cache_slots(unsigned cpus) {
 }
 
 namespace {
+// Counts add up; the cgroup id is in one CPU's copy and 0 in the others.
 void add_stats(syscall_stats& into, const syscall_stats& v) {
+  into.cgroup_id = std::max(into.cgroup_id, v.cgroup_id);
   into.calls += v.calls;
   into.errors += v.errors;
   into.timed += v.timed;
@@ -42,9 +44,9 @@ struct KeyHash {
 
 SyscallSample sum_cpus(const syscall_key& key, const syscall_stats* per_cpu, unsigned ncpu) {
   SyscallSample s;
-  s.cgroup_id = key.cgroup_id;
   s.nr = key.nr;
   for (unsigned c = 0; c < ncpu; ++c) add_stats(s.stats, per_cpu[c]);
+  s.cgroup_id = s.stats.cgroup_id;
   return s;
 }
 }  // namespace
@@ -91,7 +93,11 @@ Result<std::unique_ptr<SyscallsProbe>> SyscallsProbe::create(const SyscallsProbe
     probe->cache_.emplace(std::move(*mapped));
   }
   probe->status_ = ProbeStatus{"syscalls", false, flavour_name(loaded->flavour), loaded->fallback_reason};
-  auto links = bpf::attach_autoloaded(probe->skel_->obj, "syscalls probe");
+  // The rmdir hook first: a cgroup removed before it is attached must not
+  // have rows (its address may be reused by a new cgroup).
+  auto links = bpf::attach_autoloaded(probe->skel_->obj, "syscalls probe", [](bpf_program* p) {
+    return std::string_view(bpf_program__section_name(p)).ends_with("/cgroup_rmdir");
+  });
   if (!links) return fail(std::move(links).error());
   probe->links_ = std::move(*links);
   probe->status_.attached = true;
@@ -101,21 +107,30 @@ Result<std::unique_ptr<SyscallsProbe>> SyscallsProbe::create(const SyscallsProbe
 // Rows live in the cache (one slot per CPU that saw the key) and in the
 // hash (keys whose slot was taken): merge both into one row per key.
 void SyscallsProbe::for_each(const std::function<void(const SyscallSample&)>& visit) {
-  if (!cache_) return read_hash(visit);
-  std::unordered_map<std::pair<uint64_t, uint32_t>, syscall_stats, KeyHash> merged;
+  if (!cache_) return read_hash([&](const SyscallSample& row) {
+      if (row.cgroup_id) visit(row);
+    });
+  std::vector<SyscallSample> merged;
+  std::unordered_map<std::pair<uint64_t, uint32_t>, size_t, KeyHash> index;
+  merged.reserve(last_rows_);
+  index.reserve(last_rows_);
+  auto merge = [&](uint32_t nr, const syscall_stats& stats) {
+    if (!stats.cgroup_id) return;  // a slot being wiped, or a row not yet stamped
+    auto [it, fresh] = index.try_emplace({stats.cgroup_id, nr}, merged.size());
+    if (fresh) {
+      merged.push_back(SyscallSample{stats.cgroup_id, nr, stats});
+      return;
+    }
+    add_stats(merged[it->second].stats, stats);
+  };
   for (size_t i = 0; i < cache_->entries(); ++i) {
     const auto* slot = cache_->at<const syscall_slot>(i);
     if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != SEISMO_SLOT_READY) continue;
-    add_stats(merged[{slot->cgroup_id, slot->nr}], slot->stats);
+    merge(slot->nr, slot->stats);
   }
-  read_hash([&](const SyscallSample& row) { add_stats(merged[{row.cgroup_id, row.nr}], row.stats); });
-  for (const auto& [key, stats] : merged) {
-    SyscallSample s;
-    s.cgroup_id = key.first;
-    s.nr = key.second;
-    s.stats = stats;
-    visit(s);
-  }
+  read_hash([&](const SyscallSample& row) { merge(row.nr, row.stats); });
+  last_rows_ = merged.size();
+  for (const auto& row : merged) visit(row);
 }
 
 void SyscallsProbe::read_hash(const std::function<void(const SyscallSample&)>& visit) {
@@ -164,28 +179,6 @@ void SyscallsProbe::read_hash_iterating(const std::function<void(const SyscallSa
     key = next;
     if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
     visit(sum_cpus(key, per_cpu.data(), ncpu));
-  }
-}
-
-// Safe without racing the kernel: a slot tagged with a dead cgroup is never
-// written again (ids are not reused, and only FREE slots are claimed), so it
-// can be zeroed and then released.
-void SyscallsProbe::forget_rows(const std::vector<SyscallSample>& rows) {
-  const int fd = bpf_map__fd(skel_->maps.syscall_stats);
-  std::unordered_set<uint64_t> dead;
-  for (const auto& row : rows) {
-    syscall_key key{row.cgroup_id, row.nr, 0};
-    bpf_map_delete_elem(fd, &key);
-    dead.insert(row.cgroup_id);
-  }
-  if (!cache_ || dead.empty()) return;
-  for (size_t i = 0; i < cache_->entries(); ++i) {
-    auto* slot = cache_->at<syscall_slot>(i);
-    if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != SEISMO_SLOT_READY || !dead.count(slot->cgroup_id)) continue;
-    std::memset(&slot->stats, 0, sizeof(slot->stats));
-    slot->cgroup_id = 0;
-    slot->nr = 0;
-    __atomic_store_n(&slot->state, SEISMO_SLOT_FREE, __ATOMIC_RELEASE);
   }
 }
 

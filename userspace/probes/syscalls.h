@@ -28,16 +28,15 @@ struct SyscallSample {
 class SyscallStatsSource {
  public:
   virtual ~SyscallStatsSource() = default;
-  // Visits every row currently in the kernel map.
+  // Visits every row currently in the kernel map. A removed cgroup's rows
+  // are deleted by the kernel at its rmdir, not by userspace: a deletion
+  // from here could race with a new cgroup that reuses the address.
   virtual void for_each(const std::function<void(const SyscallSample&)>& visit) = 0;
-  // Drops rows (by cgroup_id and nr) of cgroups that no longer exist: they
-  // can get no new counts, and keeping them would fill the map.
-  virtual void forget_rows(const std::vector<SyscallSample>& rows) = 0;
   virtual std::vector<LossCount> losses() = 0;
 };
 
 struct SyscallsProbeConfig {
-  uint32_t max_entries = 10240;  // (cgroup, syscall) rows; kernel memory = rows × 288 B × CPUs
+  uint32_t max_entries = 10240;  // (cgroup, syscall) rows; kernel memory = rows × 296 B × CPUs
   bool count_only = false;       // sys_exit only: no latency histogram, one hook hit per syscall
   std::optional<HookFlavour> only_flavour;  // unset: tp_btf, falling back to raw_tp
   // Direct-mapped cache slots per CPU in front of the hash (power of two; 0
@@ -55,7 +54,6 @@ class SyscallsProbe : public SyscallStatsSource {
   static Result<std::unique_ptr<SyscallsProbe>> create(const SyscallsProbeConfig& config);
 
   void for_each(const std::function<void(const SyscallSample&)>& visit) override;
-  void forget_rows(const std::vector<SyscallSample>& rows) override;
   std::vector<LossCount> losses() override;
   [[nodiscard]] const ProbeStatus& status() const { return status_; }
 
@@ -73,6 +71,7 @@ class SyscallsProbe : public SyscallStatsSource {
   std::vector<bpf::LinkPtr> links_;  // declared after skel_: destroyed first
   ProbeStatus status_;
   std::vector<uint8_t> keys_buf_, values_buf_;
+  size_t last_rows_ = 0;  // rows merged last time: the next merge reserves as many
   bool batch_supported_ = true;
 };
 

@@ -145,6 +145,7 @@ RunOutcome run_seismod(const std::vector<std::string>& args, uid_t as_uid, std::
 
 std::vector<std::string> loaded_seismo_programs() {
   static const std::set<std::string> ours = {"syscall_enter", "syscall_exit", "syscall_enter_r", "syscall_exit_ra",
+                                             "syscall_cgroup_",  // syscall_cgroup_rmdir[_raw], cut to 15
                                              "exec_sched", "exec_sched_raw",
                                              // signals: net, tcp, sched, oom probes and the tests' tc drop
                                              "cgskb_ingress", "cgskb_egress", "tcp_state", "tcp_state_raw",
