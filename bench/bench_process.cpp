@@ -81,12 +81,15 @@ uint16_t free_port() {
   return ntohs(sa.sin_port);
 }
 
-long rss_kib(pid_t pid) {
+long status_kib(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  const std::string tag = field + ":";
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    if (line.rfind(tag, 0) == 0) return std::stol(line.substr(tag.size()));
   return -1;
 }
+
+long rss_kib(pid_t pid) { return status_kib(pid, "VmRSS"); }
 
 double cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");

@@ -21,6 +21,8 @@ bool wait_for_socket(const std::string& path, std::chrono::milliseconds timeout)
 uint16_t free_port();
 // Resident set size (kB) and cumulative CPU seconds (utime+stime) of a pid.
 long rss_kib(pid_t pid);
+// A kB figure from /proc/PID/status ("VmRSS", "VmHWM" = peak RSS, "RssAnon").
+long status_kib(pid_t pid, const std::string& field);
 double cpu_seconds(pid_t pid);
 
 struct Spread {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include <prometheus/exposer.h>
+#include <prometheus/metric_family.h>
 
 #include "common/unique_fd.h"
 
@@ -40,6 +41,20 @@ Result<ListenAddress> parse_listen_address(const std::string& text) {
 }
 
 namespace {
+// Registered after the others, so it runs at the end of each scrape's
+// collection; the trimmer's delay covers the serialisation that follows.
+class TrimAfterScrape : public prometheus::Collectable {
+ public:
+  explicit TrimAfterScrape(MemoryTrimmer& trimmer) : trimmer_(trimmer) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    trimmer_.poke();
+    return {};
+  }
+
+ private:
+  MemoryTrimmer& trimmer_;
+};
+
 // civetweb reports a failed bind only as an exception without errno: try the
 // bind ourselves first so the user learns "Address already in use".
 Result<void> probe_bind(const ListenAddress& a) {
@@ -79,6 +94,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::create(const ListenAddress
     return fail_errno(EADDRNOTAVAIL, "listen for metrics on " + address.to_civetweb() + " (" + e.what() + ")");
   }
   server->add(std::move(collectable));
+  server->add(std::make_shared<TrimAfterScrape>(server->trimmer_));
   auto ports = server->exposer_->GetListeningPorts();
   server->port_ = ports.empty() ? address.port : static_cast<uint16_t>(ports.front());
   return server;

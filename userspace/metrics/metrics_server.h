@@ -7,6 +7,7 @@
 #include <prometheus/collectable.h>
 
 #include "common/result.h"
+#include "metrics/memory_trimmer.h"
 
 namespace prometheus {
 class Exposer;
@@ -23,7 +24,8 @@ struct ListenAddress {
 // Parses "HOST:PORT", ":PORT" (all IPv4 interfaces) or "[V6]:PORT".
 Result<ListenAddress> parse_listen_address(const std::string& text);
 
-// Serves /metrics over HTTP (prometheus-cpp's exposer).
+// Serves /metrics over HTTP (prometheus-cpp's exposer), and returns each
+// scrape's memory to the kernel shortly after it (MemoryTrimmer).
 class MetricsServer {
  public:
   static Result<std::unique_ptr<MetricsServer>> create(const ListenAddress& address,
@@ -35,6 +37,7 @@ class MetricsServer {
 
  private:
   MetricsServer() = default;
+  MemoryTrimmer trimmer_{std::chrono::milliseconds(200)};  // outlives the exposer's threads
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   uint16_t port_ = 0;
