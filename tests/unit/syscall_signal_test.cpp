@@ -182,5 +182,7 @@ TEST(SyscallNames, ResolvesFromLibseccompAndHandlesGarbage) {
   EXPECT_EQ(names.name(kGetppid), "getppid");
   EXPECT_EQ(names.name(kOpenat), "openat");
   EXPECT_EQ(names.name(0xffffffffu), "unknown");
+  EXPECT_EQ(names.name(SEISMO_SYSCALL_NR_OTHER), "unknown");  // the kernel's fold of out-of-range numbers
+  EXPECT_EQ(names.name(SEISMO_SYSCALL_NR_OTHER - 1), "syscall_510");
   EXPECT_EQ(names.name(5000), "invalid");
 }

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "seismo/syscalls.h"
+
 namespace seismo::metrics {
 
 SyscallNames::SyscallNames() {
@@ -16,9 +18,10 @@ SyscallNames::SyscallNames() {
 }
 
 const std::string& SyscallNames::name(uint32_t nr) const {
-  // sys_exit of rt_sigreturn sees orig_ax == -1 (count mode cannot recover it).
+  // The kernel folds numbers it cannot key (the -1 rt_sigreturn leaves in
+  // orig_ax for count mode, x32 calls, garbage) into one row.
   static const std::string unknown = "unknown";
-  if (nr == UINT32_MAX) return unknown;
+  if (nr == SEISMO_SYSCALL_NR_OTHER || nr == UINT32_MAX) return unknown;
   return nr < kMaxNr ? names_[nr] : invalid_;
 }
 
