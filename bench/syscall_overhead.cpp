@@ -2,8 +2,11 @@
 //   none         nothing attached
 //   empty        an empty tp_btf sys_enter program (the hook's own cost)
 //   empty-exit   the same on sys_exit (the hook count mode uses)
-//   cgroup-id-exit a sys_exit program that only reads the cgroup id (the
-//                floor under per-cgroup attribution)
+//   cgroup-id-exit a sys_exit program that only reads the cgroup id
+//                (bpf_get_current_cgroup_id: task → css_set → cgroup → kernfs node)
+//   cgroup-inline the same walk through BTF pointers, without the helper call
+//   cgroup-ptr   only task → css_set → cgroup: the address seismod keys rows by
+//   cgroup-serial one step further, the cgroup's css serial number
 //   seismod-count seismod --syscall-mode count (sys_exit only: calls, errors)
 //   seismod-full seismod (sys_enter + sys_exit: calls, errors, latency histogram)
 //   bpftrace     tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }
