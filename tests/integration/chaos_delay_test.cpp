@@ -244,10 +244,11 @@ TEST_F(ChaosDelayTest, JitterStaysWithinItsBoundsAndKeepsFlowOrder) {
   EXPECT_EQ(run->received, 2000u) << "fq dropped delayed packets (flow_limit too small?)";
   // Flow order kept: with independent ±20 ms draws for datagrams sent
   // microseconds apart, about half would arrive out of order. What remains
-  // (a few per thousand, measured in the guests) is the kernel's: fq's
-  // watchdog and the sender release packets on different CPUs, and veth
-  // queues each to its CPU's backlog.
-  EXPECT_LE(run->reordered, run->received / 100) << "jitter reordered the flow";
+  // is the kernel's: fq's watchdog and the sender release packets on
+  // different CPUs, and veth queues each to its CPU's backlog. Measured in
+  // the guests: a few per thousand, once 1.5 % (30 of 2,000, 6.1 in CI). A
+  // 5 % bound keeps a tenfold margin below the broken case.
+  EXPECT_LE(run->reordered, run->received / 20) << "jitter reordered the flow";
 }
 
 TEST_F(ChaosDelayTest, IngressDelayIsAppliedOnThePeerEgress) {
