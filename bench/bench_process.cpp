@@ -89,8 +89,6 @@ long status_kib(pid_t pid, const std::string& field) {
   return -1;
 }
 
-long rss_kib(pid_t pid) { return status_kib(pid, "VmRSS"); }
-
 double cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

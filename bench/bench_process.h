@@ -19,9 +19,8 @@ void stop(pid_t pid, int sig = SIGTERM, std::chrono::milliseconds timeout = std:
 bool wait_for_text(const std::string& path, const std::string& needle, std::chrono::milliseconds timeout);
 bool wait_for_socket(const std::string& path, std::chrono::milliseconds timeout);
 uint16_t free_port();
-// Resident set size (kB) and cumulative CPU seconds (utime+stime) of a pid.
-long rss_kib(pid_t pid);
-// A kB figure from /proc/PID/status ("VmRSS", "VmHWM" = peak RSS, "RssAnon").
+// A kB figure from /proc/PID/status ("VmRSS", "VmHWM" = peak RSS, "RssAnon"),
+// and cumulative CPU seconds (utime+stime) of a pid.
 long status_kib(pid_t pid, const std::string& field);
 double cpu_seconds(pid_t pid);
 

@@ -91,7 +91,7 @@ Point measure(pid_t daemon, uint16_t port, size_t ncg, double idle_seconds) {
   p.idle_cpu_pct = (cpu_seconds(daemon) - c0) / idle_seconds * 100;
   // Between scrapes (what a Prometheus-scraped daemon shows nearly all the
   // time), and the peak so far (VmHWM: during the largest scrape).
-  p.rss_kib = rss_kib(daemon);
+  p.rss_kib = status_kib(daemon, "VmRSS");
   p.peak_kib = status_kib(daemon, "VmHWM");
   return p;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -21,16 +22,17 @@ inline Result<LinkPtr> attach_program(bpf_program* prog) {
 // destroyed with the vector.
 inline Result<std::vector<LinkPtr>> attach_autoloaded(
     bpf_object* obj, const std::string& what, const std::function<bool(bpf_program*)>& first = nullptr) {
+  std::vector<bpf_program*> progs;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, obj) {
+    if (bpf_program__autoload(prog)) progs.push_back(prog);
+  }
+  if (first) std::stable_partition(progs.begin(), progs.end(), first);
   std::vector<LinkPtr> links;
-  for (bool early : {true, false}) {
-    if (early && !first) continue;
-    bpf_program* prog = nullptr;
-    bpf_object__for_each_program(prog, obj) {
-      if (!bpf_program__autoload(prog) || (first && first(prog) != early)) continue;
-      auto link = attach_program(prog);
-      if (!link) return fail(std::move(link).error().wrap(what));
-      links.push_back(std::move(*link));
-    }
+  for (bpf_program* p : progs) {
+    auto link = attach_program(p);
+    if (!link) return fail(std::move(link).error().wrap(what));
+    links.push_back(std::move(*link));
   }
   return links;
 }
