@@ -72,9 +72,27 @@ class Manifests : public ::testing::Test {
 
 TEST_F(Manifests, AllKindsPresent) {
   for (const char* kind : {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "DaemonSet", "Service",
-                           "PodMonitor", "ConfigMap"}) {
+                           "PodMonitor", "ConfigMap", "NetworkPolicy"}) {
     EXPECT_EQ(of_kind(kind).size(), 1u) << kind;
   }
+}
+
+TEST_F(Manifests, NetworkPolicyAdmitsOnlyMonitoringToTheMetricsPort) {
+  auto policies = of_kind("NetworkPolicy");
+  ASSERT_EQ(policies.size(), 1u);
+  const auto& spec = policies.front()["spec"];
+  EXPECT_EQ(spec["podSelector"]["matchLabels"]["app.kubernetes.io/name"].as<std::string>(), "seismo");
+  ASSERT_TRUE(spec["policyTypes"].IsSequence());
+  EXPECT_EQ(spec["policyTypes"][0].as<std::string>(), "Ingress");
+  ASSERT_EQ(spec["ingress"].size(), 1u);
+  const auto& rule = spec["ingress"][0];
+  ASSERT_EQ(rule["from"].size(), 1u);
+  // Both selectors in one peer (AND), so neither opens the port on its own.
+  EXPECT_TRUE(rule["from"][0]["namespaceSelector"].IsMap());
+  EXPECT_TRUE(rule["from"][0]["podSelector"].IsMap());
+  ASSERT_EQ(rule["ports"].size(), 1u);
+  EXPECT_EQ(rule["ports"][0]["port"].as<int>(), 9477);
+  EXPECT_EQ(rule["ports"][0]["protocol"].as<std::string>(), "TCP");
 }
 
 TEST_F(Manifests, RbacIsExactlyGetListWatchOnPods) {

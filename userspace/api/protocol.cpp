@@ -67,6 +67,12 @@ std::string_view error_code(const Error& error) {
     case EPERM:
     case EACCES: return "permission_denied";
     case EOPNOTSUPP: return "unsupported";
+    case EUSERS:
+    case ENOSPC:
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case EDQUOT: return "resource_exhausted";
     default: return "internal";
   }
 }

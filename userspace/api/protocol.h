@@ -34,7 +34,9 @@ std::string error_response(uint64_t id, const Error& error);
 std::string stream_event(uint64_t id, const nlohmann::json& event);
 
 // Stable machine-readable error code for an Error ("invalid_request",
-// "not_found", "already_exists", "permission_denied", "unsupported", "internal").
+// "not_found", "already_exists", "permission_denied", "unsupported",
+// "resource_exhausted" (a limit is reached: clients, streams, fault slots),
+// "internal").
 std::string_view error_code(const Error& error);
 
 }  // namespace seismo::api

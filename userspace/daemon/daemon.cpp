@@ -176,7 +176,8 @@ Result<void> Daemon::start() {
   log::info("metrics on http://{}/metrics", addr->to_civetweb());
 
   register_methods();
-  api::ServerConfig sc{config_.socket_path, std::nullopt, 16};
+  api::ServerConfig sc;  // limits and deadlines: docs/deploy.md, "Control socket"
+  sc.path = config_.socket_path;
   if (!config_.socket_group.empty()) {
     auto gid = lookup_group(config_.socket_group);
     if (!gid) return fail(std::move(gid).error());
@@ -377,6 +378,8 @@ Daemon::~Daemon() {
   // Reverse dependency order; each owner removes what it installed. The
   // watch stops first so no pod event reaches the tracker or engine below.
   if (pod_watcher_) pod_watcher_->stop();
+  // Returns at once whatever clients do (stuck readers, half requests), so
+  // the faults below are always removed before the kubelet's SIGKILL.
   if (server_) server_->stop();
   server_.reset();
   log::debug("shutdown: control socket closed");

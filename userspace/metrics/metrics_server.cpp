@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cstring>
 
+#include <CivetServer.h>
+#include <civetweb.h>
 #include <prometheus/exposer.h>
 #include <prometheus/metric_family.h>
 
@@ -55,6 +57,19 @@ class TrimAfterScrape : public prometheus::Collectable {
   MemoryTrimmer& trimmer_;
 };
 
+// /healthz answers before any collector runs, from the HTTP worker itself:
+// liveness must not depend on a scrape (which takes the scraper's lock and
+// reads every map) or on the exposer's bookkeeping.
+int answer_healthz(mg_connection* conn) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  if (!info || !info->local_uri || std::strcmp(info->local_uri, "/healthz") != 0) return 0;
+  static constexpr char kBody[] = "ok\n";
+  mg_printf(conn,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+            sizeof(kBody) - 1, kBody);
+  return 200;
+}
+
 // civetweb reports a failed bind only as an exception without errno: try the
 // bind ourselves first so the user learns "Address already in use".
 Result<void> probe_bind(const ListenAddress& a) {
@@ -87,9 +102,25 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::create(const ListenAddress
                                                              std::shared_ptr<prometheus::Collectable> collectable) {
   if (auto r = probe_bind(address); !r) return fail(std::move(r).error());
   std::unique_ptr<MetricsServer> server(new MetricsServer());
+  // civetweb serves each connection on one worker thread from the moment it
+  // is accepted, so a client that sends its headers slowly holds a worker
+  // until request_timeout_ms. Enough workers that a handful of such clients
+  // leave room for scrapes and probes, and a bound on how long each is held.
+  static_assert(kHttpWorkers >= 8);
+  server->callbacks_ = std::make_unique<CivetCallbacks>();
+  server->callbacks_->begin_request = answer_healthz;
+  std::vector<std::string> options = {"listening_ports",
+                                      address.to_civetweb(),
+                                      "num_threads",
+                                      std::to_string(kHttpWorkers),
+                                      "request_timeout_ms",
+                                      std::to_string(kHttpRequestTimeout.count()),
+                                      "enable_keep_alive",
+                                      "no",
+                                      "max_request_size",
+                                      "8192"};
   try {
-    // Two worker threads: scrapes are serialised by the scraper anyway.
-    server->exposer_ = std::make_unique<prometheus::Exposer>(address.to_civetweb(), 2);
+    server->exposer_ = std::make_unique<prometheus::Exposer>(std::move(options), server->callbacks_.get());
   } catch (const std::exception& e) {
     return fail_errno(EADDRNOTAVAIL, "listen for metrics on " + address.to_civetweb() + " (" + e.what() + ")");
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 namespace prometheus {
 class Exposer;
 }
+struct CivetCallbacks;
 
 namespace seismo::metrics {
 
@@ -24,8 +26,14 @@ struct ListenAddress {
 // Parses "HOST:PORT", ":PORT" (all IPv4 interfaces) or "[V6]:PORT".
 Result<ListenAddress> parse_listen_address(const std::string& text);
 
-// Serves /metrics over HTTP (prometheus-cpp's exposer), and returns each
-// scrape's memory to the kernel shortly after it (MemoryTrimmer).
+// HTTP worker threads and how long one client may take to send its request
+// (headers included) or to take a reply; see docs/deploy.md.
+inline constexpr size_t kHttpWorkers = 16;
+inline constexpr std::chrono::milliseconds kHttpRequestTimeout{5000};
+
+// Serves /metrics over HTTP (prometheus-cpp's exposer) and a cheap /healthz
+// for liveness probes, and returns each scrape's memory to the kernel
+// shortly after it (MemoryTrimmer).
 class MetricsServer {
  public:
   static Result<std::unique_ptr<MetricsServer>> create(const ListenAddress& address,
@@ -38,6 +46,7 @@ class MetricsServer {
  private:
   MetricsServer() = default;
   MemoryTrimmer trimmer_{std::chrono::milliseconds(200)};  // outlives the exposer's threads
+  std::unique_ptr<CivetCallbacks> callbacks_;  // outlives the exposer
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   uint16_t port_ = 0;

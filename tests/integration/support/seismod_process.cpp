@@ -12,6 +12,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -58,7 +59,10 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log_path, u
   ::dup2(fd, 2);
   if (as_uid != 0 && (::setgid(as_uid) != 0 || ::setuid(as_uid) != 0)) _exit(125);
   std::vector<char*> argv;
-  static std::string binary = SEISMOD_PATH;
+  // SEISMO_TEST_SEISMOD runs the tests against another build (e.g. the
+  // previous release, to check that a new test fails there).
+  const char* other = std::getenv("SEISMO_TEST_SEISMOD");  // NOLINT(concurrency-mt-unsafe): forked child
+  static std::string binary = other && *other ? other : SEISMOD_PATH;
   argv.push_back(binary.data());
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
