@@ -306,3 +306,35 @@ TEST_F(ControlAbuseTest, SigtermWithStuckClientsExitsPromptlyAndRemovesFaults) {
   EXPECT_FALSE(std::filesystem::exists(lab->fs().state_file()));
   daemon_.reset();
 }
+
+TEST_F(ControlAbuseTest, ScrapeAndHealthzAnswerWhileSlowHeaderClientsStall) {
+  start();
+  // 8 clients that open a connection, send half a request line and stall:
+  // each holds one civetweb worker. The old exposer had 2 workers, so two
+  // such clients stalled every scrape and probe for civetweb's 30 s default.
+  std::vector<UniqueFd> slow;
+  for (int i = 0; i < 8; ++i) {
+    slow.push_back(tcp_connect(daemon_->port()));
+    ASSERT_TRUE(slow.back());
+    ASSERT_TRUE(send_all(slow.back().get(), "GET /metr"));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the workers pick them up
+  // Model: 16 workers, 8 held, so a scrape and a probe get a free worker at
+  // once; a scrape of this idle node takes well under a second. 5 s is the
+  // bound on a loaded machine (Prometheus' default scrape timeout is 10 s).
+  auto t0 = Clock::now();
+  auto body = http_get(daemon_->port(), "/metrics");
+  auto scrape_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+  ASSERT_TRUE(body) << body.error().message();
+  EXPECT_NE(body->find("seismo_build_info"), std::string::npos);
+  EXPECT_LT(scrape_ms, 5000);
+  t0 = Clock::now();
+  auto health = http_get(daemon_->port(), "/healthz");
+  auto health_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+  ASSERT_TRUE(health) << health.error().message();
+  EXPECT_EQ(*health, "ok\n");
+  EXPECT_LT(health_ms, 5000);
+  // Model: a client that has not sent its whole request within
+  // request_timeout_ms (5 s) is closed; 20 s covers a loaded machine.
+  for (auto& fd : slow) EXPECT_TRUE(peer_closed_within(fd.get(), std::chrono::seconds(20), true));
+}
