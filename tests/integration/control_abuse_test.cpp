@@ -239,7 +239,7 @@ TEST_F(ControlAbuseTest, StreamThatIsNeverReadIsDroppedWithoutBlockingOthers) {
   bool dropped = false;
   auto deadline = Clock::now() + std::chrono::seconds(60);
   while (!dropped && Clock::now() < deadline) {
-    EXPECT_TRUE(status_within(std::chrono::seconds(3))) << "a stuck stream held up another client";
+    EXPECT_TRUE(status_within(std::chrono::seconds(5))) << "a stuck stream held up another client";
     dropped = peer_closed_within(stuck.get(), std::chrono::milliseconds(500), false);
   }
   EXPECT_TRUE(dropped) << "after " << load.execs() << " execs the stream that is never read is still open";
@@ -301,6 +301,8 @@ TEST_F(ControlAbuseTest, SigtermWithStuckClientsExitsPromptlyAndRemovesFaults) {
   ASSERT_TRUE(code) << code.error().message() << "\n" << daemon_->log();
   EXPECT_EQ(*code, 0) << daemon_->log();
   EXPECT_LT(took, 10000);
+  std::printf("seismod exited %lld ms after SIGTERM with %zu stuck clients\n", static_cast<long long>(took),
+              stuck.size());
   EXPECT_EQ(lab->a_state(), lab->a_before) << "fault left behind";
   EXPECT_TRUE(lab->fs().pins().empty());
   EXPECT_FALSE(std::filesystem::exists(lab->fs().state_file()));

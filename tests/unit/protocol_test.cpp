@@ -60,6 +60,11 @@ TEST(Protocol, ResponsesAreSingleLinesWithStableCodes) {
   EXPECT_NE(doc["error"]["message"].get<std::string>().find("fault 'x'"), std::string::npos);
   EXPECT_EQ(error_code(seismo::Error{EPERM, ""}), "permission_denied");
   EXPECT_EQ(error_code(seismo::Error{0, "bad"}), "invalid_request");
+  // A limit reached is neither a conflict nor a daemon bug (issue 12: too
+  // many clients came back as already_exists, the fault limit as internal).
+  EXPECT_EQ(error_code(seismo::Error{EUSERS, "too many control clients"}), "resource_exhausted");
+  EXPECT_EQ(error_code(seismo::Error{ENOSPC, "64 faults are active (the limit)"}), "resource_exhausted");
+  EXPECT_EQ(error_code(seismo::Error{EMFILE, ""}), "resource_exhausted");
 }
 
 TEST(Protocol, InvalidUtf8InResultsIsReplacedNotThrown) {

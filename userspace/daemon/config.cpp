@@ -15,7 +15,8 @@ ParseOutcome parse_args(int argc, char** argv) {
   Config& c = out.config;
   CLI::App app{"seismod: eBPF observability and network fault injection for Kubernetes nodes"};
   app.set_version_flag("--version", "seismod " + metrics::build_version());
-  app.add_option("--metrics-address", c.metrics_address, "HOST:PORT serving /metrics")->capture_default_str();
+  app.add_option("--metrics-address", c.metrics_address, "HOST:PORT serving /metrics and /healthz; bind one address (e.g. 127.0.0.1 or the pod IP) to restrict who "
+                 "can reach it")->capture_default_str();
   app.add_option("--socket", c.socket_path, "Control socket path")->capture_default_str();
   app.add_option("--socket-group", c.socket_group,
                  "Group allowed to use read-only control methods (socket mode 0660); default root only");
