@@ -18,6 +18,7 @@ namespace seismo::api {
 //             until the client closes the connection.
 inline constexpr int kProtocolVersion = 1;
 inline constexpr size_t kMaxMessageBytes = 1 << 20;
+inline constexpr int kMaxRequestDepth = 64;  // JSON nesting levels in one request
 
 struct Request {
   uint64_t id = 0;
@@ -34,7 +35,8 @@ std::string error_response(uint64_t id, const Error& error);
 std::string stream_event(uint64_t id, const nlohmann::json& event);
 
 // Stable machine-readable error code for an Error ("invalid_request",
-// "not_found", "already_exists", "permission_denied", "unsupported", "internal").
+// "not_found", "already_exists", "permission_denied", "unsupported",
+// "resource_exhausted", "internal").
 std::string_view error_code(const Error& error);
 
 }  // namespace seismo::api
