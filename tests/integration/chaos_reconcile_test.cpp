@@ -197,7 +197,7 @@ namespace {
 
 // Interface names are chosen by whoever owns the target netns: any bytes but
 // '/', ':' and whitespace, not necessarily UTF-8.
-const std::string kHostileName = std::string("\xff\xfe\x80-x\xc3", 7);
+const std::string kHostileName = std::string("\xff\xfe\x80-x\xc3", 6);
 
 // Renames the sender's veth end (down, rename, up); renames it back on
 // destruction so the fixture finds its device again.
@@ -298,7 +298,9 @@ TEST_F(ChaosReconcileTest, AddThatCannotBeSavedIsRolledBack) {
   ASSERT_TRUE(parsed);
   auto added = engine_->add(*parsed);
   EXPECT_FALSE(added);
-  if (!added) EXPECT_NE(added.error().message().find("rolled back"), std::string::npos) << added.error().message();
+  if (!added) {
+    EXPECT_NE(added.error().message().find("rolled back"), std::string::npos) << added.error().message();
+  }
   EXPECT_TRUE(engine_->list()["faults"].empty());
   EXPECT_EQ(lab_->a_state(), lab_->a_before);
   EXPECT_EQ(received(), 200u);

@@ -69,6 +69,7 @@ struct FaultSample {
   std::string name;
   Action action = Action::loss;
   FaultCounters counters;
+  bool broken = false;  // a filter of it was removed outside seismo (see list())
 };
 
 // Network faults from tc BPF: validates nothing itself (specs arrive

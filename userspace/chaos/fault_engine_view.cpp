@@ -93,7 +93,8 @@ std::vector<FaultSample> FaultEngine::samples() const {
   auto v = view();
   std::vector<FaultSample> out;
   if (!v->maps) return out;
-  for (const auto& [name, f] : v->faults) out.push_back({name, f.spec.action, v->maps->counters(f.at.slot)});
+  for (const auto& [name, f] : v->faults)
+    out.push_back({name, f.spec.action, v->maps->counters(f.at.slot), v->problems.count(name) > 0});
   return out;
 }
 
