@@ -76,6 +76,12 @@ TEST_F(ChaosTamperTest, FilterDeletedUnderneathIsReportedBrokenAndRemovesCleanly
   ASSERT_TRUE(engine_->add(loss_spec("tampered")));
   EXPECT_EQ(engine_->list()["faults"][0]["health"], "ok");
   tc({"filter", "del", "dev", lab_->veth().a_name(), "egress"});
+  // samples() (status, scrapes) does not look at the kernel itself: the
+  // expiry thread's check, every 2 s, finds it. 10 s for a loaded machine.
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (!engine_->samples().at(0).broken && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(engine_->samples().at(0).broken) << "the periodic check did not notice";
   auto f = engine_->list()["faults"];
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0]["health"], "broken");
