@@ -72,7 +72,7 @@ void add_target_flags(CLI::App* cmd, AddFlags& f) {
   cmd->add_option("--pid", f.pid, "Target the network namespace of this process");
   cmd->add_option("--cgroup", f.cgroup, "Target the network namespaces of this cgroup's processes");
   cmd->add_option("-i,--interface", f.interface, "Device in the namespace (default: its only non-loopback one)");
-  cmd->add_flag("--host-network", f.host_network, "Allow targeting seismod's own (the node's) network namespace");
+  cmd->add_flag("--host-network", f.host_network, "Allow targeting the node's network namespace (PID 1's, the initial one, or seismod's own)");
   cmd->add_option("--direction", f.direction, "egress, ingress or both, as seen from the target")->capture_default_str();
   cmd->add_option("--duration", f.duration, "How long, e.g. 30s, 5m (required; at most 24h)")->required();
   cmd->add_option("--cidr", f.cidrs, "Only traffic with this peer prefix (repeatable)");
