@@ -72,7 +72,7 @@ void add_target_flags(CLI::App* cmd, AddFlags& f) {
   cmd->add_option("--pid", f.pid, "Target the network namespace of this process");
   cmd->add_option("--cgroup", f.cgroup, "Target the network namespaces of this cgroup's processes");
   cmd->add_option("-i,--interface", f.interface, "Device in the namespace (default: its only non-loopback one)");
-  cmd->add_flag("--host-network", f.host_network, "Allow targeting seismod's own (the node's) network namespace");
+  cmd->add_flag("--host-network", f.host_network, "Allow targeting the node's network namespace (PID 1's, the initial one, or seismod's own)");
   cmd->add_option("--direction", f.direction, "egress, ingress or both, as seen from the target")->capture_default_str();
   cmd->add_option("--duration", f.duration, "How long, e.g. 30s, 5m (required; at most 24h)")->required();
   cmd->add_option("--cidr", f.cidrs, "Only traffic with this peer prefix (repeatable)");
@@ -89,6 +89,7 @@ void print_fault_rows(const json& faults, OutputFormat format) {
   if (format == OutputFormat::json) return print_json(faults);
   if (format == OutputFormat::yaml) return print_yaml(faults);
   Table t({"NAME", "ACTION", "DIRECTION", "WHERE", "PASSED", "DROPPED", "DELAYED", "ENDS IN"});
+  std::vector<std::string> problems;  // broken faults: what seismod found missing
   for (const auto& f : faults) {
     const auto& spec = f["spec"];
     std::string what = f.value("action", "");
@@ -106,11 +107,18 @@ void print_fault_rows(const json& faults, OutputFormat format) {
       for (const auto& e : f["endpoints"]) where += (where.empty() ? "" : "; ") + e.get<std::string>();
     }
     const auto& c = f["counters"];
-    t.add({f.value("name", ""), what, f.value("direction", ""), where, human_count(c.value("passed", 0.0)),
+    std::string name = f.value("name", "");
+    if (f.value("health", "ok") != "ok") {
+      name += " (broken)";
+      for (const auto& p : f.value("problems", json::array()))
+        problems.push_back(f.value("name", "") + ": " + p.get<std::string>());
+    }
+    t.add({name, what, f.value("direction", ""), where, human_count(c.value("passed", 0.0)),
            human_count(c.value("dropped", 0.0)), human_count(c.value("delayed", 0.0)),
            fmt::format("{:.0f}s", f.value("expires_in_seconds", 0.0))});
   }
   std::cout << t.render();
+  for (const auto& p : problems) std::cout << "broken: " << p << "\n";
 }
 
 }  // namespace

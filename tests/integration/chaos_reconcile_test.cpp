@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -154,20 +155,199 @@ TEST_F(ChaosReconcileTest, RestartAdoptsAStillRunningFaultWithItsCounters) {
   EXPECT_EQ(received(100), 100u);
 }
 
-TEST_F(ChaosReconcileTest, LostStateFileClearsTheFaultAndReportsTheOrphanFilter) {
+// Before: the orphan filter was only counted (orphan_programs 1) and stayed
+// on the device for good. Filters carry our tag and run programs that use
+// our pinned maps: the restart finds them in every namespace it can reach.
+TEST_F(ChaosReconcileTest, LostStateFileStillRemovesTheFilter) {
   auto holder = Holder::start(*fs_, loss_spec("orphaned", "60s"));
   ASSERT_TRUE(holder) << holder.error().message();
   EXPECT_EQ(received(), 0u);
   holder->kill();
+  EXPECT_NE(lab_->a_state().find("seismo-fault-"), std::string::npos);
   std::filesystem::remove(fs_->state_file());
   start_engine();
-  // Without a record the device is unknown, but the fault's map entries
-  // are cleared: its program passes everything from now on.
-  EXPECT_EQ(engine_->reconcile_report().unknown_slots_cleared, 1u);
-  EXPECT_EQ(engine_->reconcile_report().orphan_programs, 1u);
+  const auto& report = engine_->reconcile_report();
+  EXPECT_EQ(report.unknown_slots_cleared, 1u);
+  EXPECT_EQ(report.filters_removed, 1u);
+  EXPECT_EQ(report.orphan_programs, 0u);
+  EXPECT_GE(report.namespaces_swept, 2u);  // ours and the test's netns at least
+  EXPECT_EQ(lab_->a_state(), lab_->a_before) << "the orphan filter (or its clsact) is still there";
   EXPECT_EQ(received(), 200u);
-  // What an operator does with the report: delete the tagged filter.
-  auto state = lab_->a_state();
-  EXPECT_NE(state.find("seismo-fault-"), std::string::npos);
-  a_->exec({"tc", "qdisc", "del", "dev", ab_->a_name(), "clsact"});
+}
+
+TEST_F(ChaosReconcileTest, CorruptStateFileStillRemovesTheFilter) {
+  auto holder = Holder::start(*fs_, loss_spec("corrupted", "60s"));
+  ASSERT_TRUE(holder) << holder.error().message();
+  EXPECT_EQ(received(), 0u);
+  holder->kill();
+  {
+    std::ofstream out(fs_->state_file(), std::ios::trunc);
+    out << "{\"version\": 1, \"boot_id\": \"x\", \"faults\": [tr";
+  }
+  start_engine();
+  const auto& report = engine_->reconcile_report();
+  EXPECT_FALSE(report.errors.empty()) << "the corrupt file should be reported";
+  EXPECT_EQ(report.filters_removed, 1u);
+  EXPECT_EQ(report.orphan_programs, 0u);
+  EXPECT_EQ(lab_->a_state(), lab_->a_before);
+  EXPECT_EQ(received(), 200u);
+}
+
+namespace {
+
+// Interface names are chosen by whoever owns the target netns: any bytes but
+// '/', ':' and whitespace, not necessarily UTF-8.
+const std::string kHostileName = std::string("\xff\xfe\x80-x\xc3", 6);
+
+// Renames the sender's veth end (down, rename, up); renames it back on
+// destruction so the fixture finds its device again.
+class RenamedDevice {
+ public:
+  RenamedDevice(const TestNetns& ns, std::string from, std::string to)
+      : ns_(ns), from_(std::move(from)), to_(std::move(to)) {
+    ok_ = rename(from_, to_);
+  }
+  ~RenamedDevice() {
+    if (ok_) rename(to_, from_);
+  }
+  [[nodiscard]] bool ok() const { return ok_; }
+
+ private:
+  bool rename(const std::string& a, const std::string& b) {
+    return ns_.exec({"ip", "link", "set", "dev", a, "down"}).status == 0 &&
+           ns_.exec({"ip", "link", "set", "dev", a, "name", b}).status == 0 &&
+           ns_.exec({"ip", "link", "set", "dev", b, "up"}).status == 0;
+  }
+  const TestNetns& ns_;
+  std::string from_, to_;
+  bool ok_ = false;
+};
+
+}  // namespace
+
+// Before: the state file's JSON dump threw (type_error 316) inside add(),
+// the filter stayed attached and unrecorded, and the expiry thread's next
+// save terminated the process.
+TEST_F(ChaosReconcileTest, DeviceNameThatIsNotUtf8IsAddedListedExpiredAndRemoved) {
+  RenamedDevice renamed(*a_, ab_->a_name(), kHostileName);
+  ASSERT_TRUE(renamed.ok()) << "could not rename the veth to non-UTF-8 bytes";
+  const std::string before = tc_state(*a_, kHostileName);
+  start_engine();
+  json spec = loss_spec("hostile", "3s");
+  spec["target"].erase("interface");  // the only device besides lo
+  auto parsed = parse_fault_spec(spec);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  auto added = engine_->add(*parsed);
+  ASSERT_TRUE(added) << added.error().message();
+  EXPECT_EQ(received(), 0u);
+
+  // What `fault ls` sends: dumped for the wire, never throwing.
+  std::string listed;
+  EXPECT_NO_THROW(listed = engine_->list().dump(-1, ' ', false, json::error_handler_t::replace));
+  EXPECT_NE(listed.find("hostile"), std::string::npos);
+  // The state file holds the exact name, so a restarted daemon finds it.
+  auto state = load_engine_state(fs_->state_file());
+  ASSERT_TRUE(state && *state) << (state ? "no state file" : state.error().message());
+  ASSERT_EQ((*state)->devices.size(), 1u);
+  EXPECT_EQ((*state)->devices[0].ifname, kHostileName);
+
+  // The expiry thread removes it (3 s fault; 20 s is the deadline on a
+  // loaded machine, the thread wakes at the expiry itself).
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (!engine_->list()["faults"].empty() && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(engine_->list()["faults"].empty());
+  EXPECT_EQ(tc_state(*a_, kHostileName), before);
+  EXPECT_EQ(received(), 200u);
+
+  // And once more, removed by hand.
+  ASSERT_TRUE(engine_->add(*parsed));
+  ASSERT_TRUE(engine_->remove("hostile"));
+  EXPECT_EQ(tc_state(*a_, kHostileName), before);
+  engine_.reset();
+}
+
+// The exact bytes survive the state file: a restarted daemon adopts the
+// device a dead one faulted and cleans it.
+TEST_F(ChaosReconcileTest, RestartAdoptsAFaultOnANonUtf8Device) {
+  RenamedDevice renamed(*a_, ab_->a_name(), kHostileName);
+  ASSERT_TRUE(renamed.ok()) << "could not rename the veth to non-UTF-8 bytes";
+  const std::string before = tc_state(*a_, kHostileName);
+  json spec = loss_spec("hostile-held", "60s");
+  spec["target"].erase("interface");
+  auto holder = Holder::start(*fs_, spec);
+  ASSERT_TRUE(holder) << holder.error().message();
+  EXPECT_EQ(received(), 0u);
+  holder->kill();
+  start_engine();
+  EXPECT_EQ(engine_->reconcile_report().adopted, std::vector<std::string>{"hostile-held"});
+  EXPECT_TRUE(engine_->reconcile_report().errors.empty());
+  ASSERT_TRUE(engine_->remove("hostile-held"));
+  EXPECT_EQ(tc_state(*a_, kHostileName), before);
+  EXPECT_EQ(received(), 200u);
+  engine_.reset();
+}
+
+// An add whose state cannot be written is undone: nothing the state file
+// does not know may stay attached.
+TEST_F(ChaosReconcileTest, AddThatCannotBeSavedIsRolledBack) {
+  start_engine();
+  // A non-empty directory where the state file goes: rename(2) fails.
+  std::filesystem::create_directories(fs_->state_file() + "/blocker");
+  auto parsed = parse_fault_spec(loss_spec("unsaved", "60s"));
+  ASSERT_TRUE(parsed);
+  auto added = engine_->add(*parsed);
+  EXPECT_FALSE(added);
+  if (!added) {
+    EXPECT_NE(added.error().message().find("rolled back"), std::string::npos) << added.error().message();
+  }
+  EXPECT_TRUE(engine_->list()["faults"].empty());
+  EXPECT_EQ(lab_->a_state(), lab_->a_before);
+  EXPECT_EQ(received(), 200u);
+  std::filesystem::remove_all(fs_->state_file());
+}
+
+// A pod's netns has no name under /run/netns: the sweep reaches it through
+// its processes' /proc/PID/ns/net.
+TEST_F(ChaosReconcileTest, LostStateFileFilterInAnUnnamedNetnsIsFoundThroughProc) {
+  pid_t pod = ::fork();
+  if (pod == 0) {
+    ::execlp("unshare", "unshare", "--net", "sleep", "600", nullptr);
+    _exit(127);
+  }
+  ASSERT_GT(pod, 0);
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  } reaper{pod};
+  const std::string pod_ns = fmt::format("/proc/{}/ns/net", pod);
+  auto own = net::Netns::current();
+  ASSERT_TRUE(own);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    auto ns = net::Netns::open(pod_ns);
+    if (ns && !ns->same_as(*own)) break;
+    ASSERT_LT(Clock::now(), deadline) << "unshare --net did not start";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  json spec = {{"name", "in-pod"},
+               {"target", {{"pid", static_cast<int>(pod)}, {"interface", "lo"}}},
+               {"action", "loss"},
+               {"loss", {{"percent", 100}}},
+               {"duration", "60s"}};
+  auto holder = Holder::start(*fs_, spec);
+  ASSERT_TRUE(holder) << holder.error().message();
+  auto filters = [&] {
+    return run_command({"nsenter", "--net=" + pod_ns, "tc", "filter", "show", "dev", "lo", "egress"}).output;
+  };
+  EXPECT_NE(filters().find("seismo-fault-"), std::string::npos);
+  holder->kill();
+  std::filesystem::remove(fs_->state_file());
+  start_engine();
+  EXPECT_EQ(engine_->reconcile_report().filters_removed, 1u);
+  EXPECT_EQ(engine_->reconcile_report().orphan_programs, 0u);
+  EXPECT_EQ(filters(), "");
 }

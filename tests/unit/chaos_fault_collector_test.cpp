@@ -14,7 +14,7 @@ TEST(FaultCollector, ExportsPacketsDelayHistogramAndActiveCount) {
   delay.counters.delay_hist[25] = 5;  // 50 ms
   FaultCollector c([&] { return std::vector<FaultSample>{loss, delay}; }, [] { return std::vector<uint64_t>{3}; });
   auto families = c.Collect();
-  ASSERT_EQ(families.size(), 4u);
+  ASSERT_EQ(families.size(), 5u);
   const auto& packets = families[0];
   EXPECT_EQ(packets.name, "seismo_fault_packets_total");
   ASSERT_EQ(packets.metric.size(), 6u);
@@ -34,4 +34,16 @@ TEST(FaultCollector, ExportsPacketsDelayHistogramAndActiveCount) {
   EXPECT_EQ(families[2].name, "seismo_faults_active");
   EXPECT_EQ(families[2].metric[0].gauge.value, 2);
   EXPECT_EQ(families[3].metric[0].counter.value, 3);
+  EXPECT_EQ(families[4].name, "seismo_faults_broken");
+  EXPECT_EQ(families[4].metric[0].gauge.value, 0);
+}
+
+TEST(FaultCollector, CountsBrokenFaults) {
+  FaultSample ok{"ok", Action::loss, {}};
+  FaultSample broken{"tampered", Action::loss, {}, true};
+  FaultCollector c([&] { return std::vector<FaultSample>{ok, broken}; }, [] { return std::vector<uint64_t>{}; });
+  auto families = c.Collect();
+  ASSERT_EQ(families.size(), 5u);
+  EXPECT_EQ(families[4].name, "seismo_faults_broken");
+  EXPECT_EQ(families[4].metric[0].gauge.value, 1);
 }

@@ -282,3 +282,30 @@ TEST(PodSelectorSpec, ErrorsNameTheField) {
   expect_field_error(both, "target");
   expect_field_error(pod_loss("app=web"), "selector");
 }
+
+// A value as deep as a 1 MiB control request allows (450k levels).
+// Before: the error message's dump() recursed through every level and
+// overflowed the stack.
+TEST(FaultSpec, ErrorAboutADeeplyNestedValueDoesNotRecurseThroughIt) {
+  json deep = json::array();
+  for (int i = 0; i < 450000; ++i) {
+    json outer = json::array();
+    outer.push_back(std::move(deep));
+    deep = std::move(outer);
+  }
+  json doc = good_loss();
+  doc["target"] = std::move(deep);
+  auto r = parse_fault_spec(doc);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("target: must be an object, got [[["), std::string::npos) << r.error().message();
+}
+
+// Before: dump() threw json::type_error 316 out of the validator.
+TEST(FaultSpec, ErrorAboutBytesThatAreNotUtf8DoesNotThrow) {
+  json doc = good_loss();
+  doc["loss"]["percent"] = std::string("\xff\xfe%", 3);
+  Result<FaultSpec> r = fail_plain("not run");
+  EXPECT_NO_THROW(r = parse_fault_spec(doc));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("loss.percent"), std::string::npos) << r.error().message();
+}

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 
 #include "chaos/fault_spec.h"
 #include "chaos/spec_document.h"
@@ -84,4 +85,64 @@ TEST(SpecDocument, DeepNestingIsRefused) {
   std::string deep;
   for (int i = 0; i < 40; ++i) deep += std::string(static_cast<size_t>(i) * 2, ' ') + "k:\n";
   EXPECT_FALSE(parse_spec_document(deep));
+}
+
+namespace {
+
+// Six levels of ten aliases each: 10^6 values from ~250 bytes (yaml-cpp
+// shares aliased nodes, so only walking them expands).
+std::string alias_bomb() {
+  std::string doc = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  const char* names = "abcdef";
+  for (int level = 1; level < 6; ++level) {
+    doc += fmt::format("{0}: &{0} [", names[level]);
+    for (int i = 0; i < 10; ++i) doc += fmt::format("{}*{}", i ? ", " : "", names[level - 1]);
+    doc += "]\n";
+  }
+  return doc;
+}
+
+}  // namespace
+
+// Before: the document converted to a million-value JSON object (a few
+// more levels: 10^7 and the container's 128 MiB) and was accepted.
+TEST(SpecDocument, YamlAliasExpansionIsBoundedAndTheErrorNamesTheLimit) {
+  const std::string doc = alias_bomb();
+  ASSERT_LT(doc.size(), 400u);
+  auto r = parse_spec_document(doc);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, EINVAL);
+  EXPECT_NE(r.error().message().find(std::to_string(kMaxSpecDocumentNodes)), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("alias"), std::string::npos) << r.error().message();
+}
+
+TEST(SpecDocument, AModestAliasStillWorks) {
+  auto r = parse_spec_document(R"(
+- name: one
+  target: &t {netns: web, interface: eth0}
+  action: loss
+  loss: {percent: 5}
+  duration: 10s
+- name: two
+  target: *t
+  action: loss
+  loss: {percent: 7}
+  duration: 10s
+)");
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[1]["target"]["netns"], "web");
+}
+
+// Before: accepted; the 100k-deep value then reached code that walks it
+// recursively.
+TEST(SpecDocument, DeepJsonNestingIsRefused) {
+  const size_t depth = 32 * 1024 - 64;
+  std::string doc = R"({"faults":[{"name":"x","target":)" + std::string(depth, '[') + std::string(depth, ']') + "}]}";
+  ASSERT_LE(doc.size(), kMaxSpecDocumentBytes);
+  auto r = parse_spec_document(doc);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("deeper than 16 levels"), std::string::npos) << r.error().message();
+  // Nesting within the limit is still only a schema matter.
+  EXPECT_TRUE(parse_spec_document(R"({"name":"x","target":[[[[1]]]]})"));
 }

@@ -70,3 +70,26 @@ TEST(Protocol, ResponsesAreSingleLinesWithStableCodes) {
 TEST(Protocol, InvalidUtf8InResultsIsReplacedNotThrown) {
   EXPECT_NO_THROW(ok_response(1, {{"comm", std::string("\xff\xfe", 2)}}));
 }
+
+// Before: accepted; the handlers and the error paths walk params recursively.
+TEST(Protocol, DeeplyNestedRequestIsRefusedNamingTheLimit) {
+  const size_t depth = 400000;
+  std::string line = R"({"v":1,"method":"fault.add","params":{"spec":)" + std::string(depth, '[') +
+                     std::string(depth, ']') + "}}";
+  auto r = parse_request(line);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, EINVAL);
+  EXPECT_NE(r.error().message().find("deeper than 64 levels"), std::string::npos) << r.error().message();
+  // 60 levels are fine.
+  std::string ok = R"({"v":1,"method":"x","params":{"a":)" + std::string(58, '[') + std::string(58, ']') + "}}";
+  EXPECT_TRUE(parse_request(ok)) << ok;
+}
+
+// Before: a full fault table (ENOSPC) reached clients as "internal".
+TEST(Protocol, LimitReachedIsResourceExhausted) {
+  seismo::Error e{ENOSPC, "fault limit reached: 256 faults are active"};
+  EXPECT_EQ(error_code(e), "resource_exhausted");
+  const auto doc = nlohmann::json::parse(error_response(7, e));
+  EXPECT_EQ(doc["error"]["code"], "resource_exhausted");
+  EXPECT_NE(doc["error"]["message"].get<std::string>().find("256"), std::string::npos);
+}

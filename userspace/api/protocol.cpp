@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "common/bounded_json.h"
+
 namespace seismo::api {
 
 using nlohmann::json;
@@ -13,8 +15,10 @@ Result<Request> parse_request(std::string_view line) {
     return fail_errno(EMSGSIZE, fmt::format("request of {} bytes exceeds the {} byte limit", line.size(),
                                             kMaxMessageBytes));
   }
-  json doc = json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return fail_errno(EINVAL, "request is not valid JSON");
+  auto parsed = parse_bounded_json(line, kMaxRequestDepth, "request");
+  if (!parsed && parsed.error().code == EBADMSG) return fail_errno(EINVAL, "request is not valid JSON");
+  if (!parsed) return fail(std::move(parsed).error());
+  json doc = std::move(*parsed);
   if (!doc.is_object()) return fail_errno(EINVAL, "request must be a JSON object");
 
   auto v = doc.find("v");

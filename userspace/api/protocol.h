@@ -18,6 +18,7 @@ namespace seismo::api {
 //             until the client closes the connection.
 inline constexpr int kProtocolVersion = 1;
 inline constexpr size_t kMaxMessageBytes = 1 << 20;
+inline constexpr int kMaxRequestDepth = 64;  // JSON nesting levels in one request
 
 struct Request {
   uint64_t id = 0;

@@ -1,6 +1,7 @@
 #include "chaos/device_record.h"
 
 #include <cerrno>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,12 @@ namespace {
 std::string to_hex(const std::vector<uint8_t>& bytes) {
   std::string out;
   for (uint8_t b : bytes) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+std::string to_hex(std::string_view bytes) {
+  std::string out;
+  for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
   return out;
 }
 
@@ -34,7 +41,8 @@ json to_json(const DeviceRecord& r) {
               {"netns_device", r.key.netns_device},
               {"ifindex", r.key.ifindex},
               {"netns_path", r.netns_path},
-              {"ifname", r.ifname},
+              {"ifname", r.ifname},  // for people; may hold U+FFFD once written
+              {"ifname_hex", to_hex(std::string_view(r.ifname))},  // the exact bytes
               {"clsact_created", r.clsact_created},
               {"fq_installed", r.fq_installed},
               {"attachments", json::array()}};
@@ -58,6 +66,12 @@ Result<DeviceRecord> device_record_from_json(const json& doc) {
     r.key.ifindex = doc.at("ifindex").get<int>();
     r.netns_path = doc.at("netns_path").get<std::string>();
     r.ifname = doc.at("ifname").get<std::string>();
+    if (auto hex = doc.find("ifname_hex"); hex != doc.end()) {
+      auto bytes = from_hex(hex->get<std::string>());
+      if (!bytes || bytes->empty() || bytes->size() >= 16)
+        return fail_errno(EINVAL, "device record: ifname_hex is not a hex-encoded interface name");
+      r.ifname.assign(bytes->begin(), bytes->end());
+    }
     r.clsact_created = doc.at("clsact_created").get<bool>();
     r.fq_installed = doc.at("fq_installed").get<bool>();
     if (auto it = doc.find("previous_root"); it != doc.end()) {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "common/bounded_json.h"
 #include "common/unique_fd.h"
 
 namespace seismo::chaos {
@@ -35,8 +36,11 @@ Result<std::optional<EngineState>> load_engine_state(const std::string& path) {
   }
   std::stringstream buf;
   buf << in.rdbuf();
-  json doc = json::parse(buf.str(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return fail_errno(EINVAL, "fault state " + path + " is not JSON");
+  auto parsed = parse_bounded_json(buf.str(), 16, "fault state " + path);
+  if (!parsed && parsed.error().code == EBADMSG) return fail_errno(EINVAL, "fault state " + path + " is not JSON");
+  if (!parsed) return fail(std::move(parsed).error());
+  json doc = std::move(*parsed);
+  if (!doc.is_object()) return fail_errno(EINVAL, "fault state " + path + " is not JSON");
   try {
     if (doc.at("version").get<int>() != kStateVersion)
       return fail_errno(EINVAL, fmt::format("fault state {}: unknown version {}", path, doc["version"].dump()));
@@ -94,7 +98,10 @@ Result<void> save_engine_state(const std::string& path, const EngineState& st) {
   {
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!fd) return fail_errno(errno, "write fault state " + tmp);
-    const std::string text = doc.dump(1) + "\n";
+    // Names come from outside (a pod's owner names its devices): bytes
+    // that are not UTF-8 become U+FFFD here instead of throwing; the exact
+    // device name is kept hex-encoded in the device record.
+    const std::string text = doc.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
     std::string_view rest(text);
     while (!rest.empty()) {
       ssize_t n = ::write(fd.get(), rest.data(), rest.size());

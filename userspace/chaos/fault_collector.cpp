@@ -1,5 +1,7 @@
 #include "chaos/fault_collector.h"
 
+#include <algorithm>
+
 #include "metrics/log2_histogram.h"
 #include "metrics/signal.h"
 
@@ -32,6 +34,9 @@ std::vector<prometheus::MetricFamily> FaultCollector::Collect() const {
                                     "Delay added to each delayed packet (per-flow ordering included)",
                                     MetricType::Histogram);
   auto active = metrics::make_family("seismo_faults_active", "Faults currently applied", MetricType::Gauge);
+  auto broken = metrics::make_family("seismo_faults_broken",
+                                     "Faults with a filter removed outside seismo (they no longer apply there)",
+                                     MetricType::Gauge);
   auto losses = metrics::make_family("seismo_fault_kernel_losses_total",
                                      "Kernel-side bookkeeping the fault programs could not do", MetricType::Counter);
   for (const auto& s : samples) {
@@ -51,11 +56,13 @@ std::vector<prometheus::MetricFamily> FaultCollector::Collect() const {
     delay.metric.push_back(std::move(m));
   }
   active.metric.push_back(metrics::gauge_metric({}, static_cast<double>(samples.size())));
+  broken.metric.push_back(metrics::gauge_metric(
+      {}, static_cast<double>(std::count_if(samples.begin(), samples.end(), [](const auto& s) { return s.broken; }))));
   auto kernel = losses_();
   for (size_t i = 0; i < std::size(kLossStages); ++i)
     losses.metric.push_back(metrics::counter_metric({{"stage", kLossStages[i]}},
                                                     i < kernel.size() ? static_cast<double>(kernel[i]) : 0.0));
-  return {std::move(packets), std::move(delay), std::move(active), std::move(losses)};
+  return {std::move(packets), std::move(delay), std::move(active), std::move(losses), std::move(broken)};
 }
 
 }  // namespace seismo::chaos

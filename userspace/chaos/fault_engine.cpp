@@ -72,6 +72,7 @@ nlohmann::json ReconcileReport::to_json() const {
           {"devices_restored", devices_restored},
           {"devices_gone", devices_gone},
           {"orphan_programs", orphan_programs},
+          {"namespaces_swept", namespaces_swept},
           {"errors", errors}};
 }
 
@@ -79,7 +80,8 @@ Result<std::unique_ptr<FaultEngine>> FaultEngine::create(FaultEngineConfig confi
                                                          std::unique_ptr<TargetResolver> resolver) {
   auto own = net::Netns::current();
   if (!own) return fail(std::move(own).error());
-  std::unique_ptr<FaultEngine> engine(new FaultEngine(std::move(config), std::move(resolver), std::move(*own)));
+  HostNetns host = HostNetns::detect(*own, config.node_netns_path);
+  std::unique_ptr<FaultEngine> engine(new FaultEngine(std::move(config), std::move(resolver), std::move(host)));
   if (auto r = engine->start(); !r) return fail(std::move(r).error().wrap("start the fault engine"));
   return engine;
 }
@@ -110,7 +112,7 @@ Result<void> FaultEngine::start() {
     reconcile_locked(previous);
     release_maps_if_idle_locked();
   }
-  save_locked();
+  (void)save_locked();
   expiry_ = std::thread([this] { expiry_loop(); });
   return {};
 }
@@ -136,16 +138,12 @@ void FaultEngine::release_maps_if_idle_locked() {
   std::error_code ec;
   std::filesystem::remove(pin_dir_, ec);
   std::filesystem::remove(std::filesystem::path(pin_dir_).parent_path(), ec);  // only if empty
+  publish_locked();
 }
 
 FaultEngine::~FaultEngine() { shutdown(); }
 
 std::string FaultEngine::pin_dir() const { return pin_dir_; }
-
-bool FaultEngine::kernel_state_loaded() const {
-  std::lock_guard lock(mutex_);
-  return maps_ != nullptr;
-}
 
 Result<HookedDevice*> FaultEngine::device_locked(net::Netns netns, const net::LinkInfo& link) {
   DeviceKey key{netns.inode(), netns.device(), link.ifindex};
@@ -175,10 +173,9 @@ Result<std::vector<FaultEngine::Site>> FaultEngine::sites_for_locked(const Fault
   };
   for (size_t i : chosen) {
     Endpoint& ep = eps[i];
-    if (!spec.target.host_network && ep.netns.same_as(own_netns_))
-      return fail_errno(EPERM, fmt::format("target: {} is seismod's own network namespace (the node's network); "
-                                           "set target.host_network: true to allow that",
-                                           ep.description));
+    if (auto host = host_netns_.matches(ep.netns.inode(), ep.netns.device()); host && !spec.target.host_network)
+      return fail_errno(EPERM, fmt::format("target: {} is {}; set target.host_network: true to allow that",
+                                           ep.description, *host));
     auto sock = net::NetlinkSocket::open_in(ep.netns);
     if (!sock) return fail(std::move(sock).error().wrap(ep.description));
     auto link = pick_link(*sock, ep);
@@ -254,7 +251,7 @@ Result<uint32_t> FaultEngine::attachment_for_locked(const Site& site) {
   if (auto r = maps_->write_attach(id, fault_attach{}); !r) return fail(std::move(r).error());
   if (auto r = dev.attach({id, site.hook, site.peer_is_src}, (*prog)->program_fd()); !r) return fail(std::move(r).error());
   attachments_[id] = Attachment{site.device, site.hook, site.peer_is_src, {}};
-  save_locked();
+  (void)save_locked();
   return id;
 }
 
@@ -299,7 +296,7 @@ Result<void> FaultEngine::attach_sites_locked(Fault& fault, const std::vector<Si
       fault.at.owner_names[site.owner] = site.owner_name;
     }
     if (auto r = write_attach_locked(*id); !r) return r;
-    save_locked();
+    (void)save_locked();
   }
   return {};
 }
@@ -324,7 +321,10 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
     return std::any_of(faults_.begin(), faults_.end(), [&](const auto& kv) { return kv.second.at.slot == s; });
   };
   while (slot < SEISMO_FAULT_SLOTS && slot_used(slot)) ++slot;
-  if (slot == SEISMO_FAULT_SLOTS) return fail_errno(ENOSPC, fmt::format("{} faults are active (the limit)", slot));
+  if (slot == SEISMO_FAULT_SLOTS)
+    return fail_errno(ENOSPC, fmt::format("fault limit reached: {} faults are active, the most seismod runs at once "
+                                          "(remove one first)",
+                                          slot));
 
   if (auto r = ensure_maps_locked(); !r) return fail(std::move(r).error().wrap("prepare the fault maps"));
   auto sites = plan_sites_locked(spec);
@@ -349,12 +349,21 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
     remove_locked(fault);
     tidy_new_devices();
     release_maps_if_idle_locked();
-    save_locked();
+    (void)save_locked();
     return fail(std::move(r).error().wrap(fmt::format("fault '{}'", fault.spec.name)));
   }
   const std::string name = fault.spec.name;
   auto [it, inserted] = faults_.emplace(name, std::move(fault));
-  save_locked();
+  if (auto r = save_locked(); !r) {
+    // A fault the state file does not know would outlive a crash unseen:
+    // take it out again.
+    remove_locked(it->second);
+    faults_.erase(it);
+    tidy_new_devices();
+    release_maps_if_idle_locked();
+    (void)save_locked();
+    return fail(std::move(r).error().wrap(fmt::format("fault '{}' rolled back: its state cannot be saved", name)));
+  }
   log::info("fault '{}' added: {} on {} for {}", name, action_name(it->second.spec.action),
             fmt::join(it->second.at.endpoints, ", "), format_duration(it->second.spec.duration_ns));
   return describe_locked(it->second);
@@ -376,7 +385,7 @@ Result<json> FaultEngine::apply(std::vector<FaultSpec> specs) {
         faults_.erase(name);
       }
       release_maps_if_idle_locked();
-      save_locked();
+      (void)save_locked();
       return fail(std::move(r).error().wrap(fmt::format("faults[{}]", i)));
     }
     added.push_back((*r)["name"].get<std::string>());
@@ -400,6 +409,7 @@ void FaultEngine::drop_attachment_slot_locked(uint32_t attach_id, uint32_t slot)
   if (auto d = devices_.find(it->second.device); d != devices_.end())
     if (auto r = d->second->detach(attach_id); !r) log::warn("{}", r.error().message());
   attachments_.erase(it);
+  broken_.erase(attach_id);
 }
 
 bool FaultEngine::device_has_delay_locked(const DeviceKey& key) const {
@@ -443,7 +453,7 @@ Result<void> FaultEngine::remove(const std::string& name) {
   remove_locked(it->second);
   faults_.erase(it);
   release_maps_if_idle_locked();
-  save_locked();
+  (void)save_locked();
   log::info("fault '{}' removed", name);
   return {};
 }
@@ -454,31 +464,9 @@ size_t FaultEngine::clear() {
   for (auto& [name, f] : faults_) remove_locked(f);
   faults_.clear();
   release_maps_if_idle_locked();
-  save_locked();
+  (void)save_locked();
   if (n) log::info("{} fault(s) cleared", n);
   return n;
-}
-
-json FaultEngine::describe_locked(const Fault& f) const {
-  const uint64_t now = monotonic_now_ns();
-  FaultCounters c = maps_->counters(f.at.slot);
-  json counters = {{"passed", c.passed}, {"dropped", c.dropped}, {"delayed", c.delayed}};
-  if (c.delayed) counters["delay_avg_seconds"] = static_cast<double>(c.delay_ns) / static_cast<double>(c.delayed) / 1e9;
-  json out = {{"name", f.spec.name},
-          {"action", action_name(f.spec.action)},
-          {"direction", direction_name(f.spec.direction)},
-          {"spec", to_json(f.spec)},
-          {"endpoints", f.at.endpoints},
-          {"created_unix_ms", f.at.created_unix_ms},
-          {"expires_in_seconds", f.at.expires_mono_ns > now ? static_cast<double>(f.at.expires_mono_ns - now) / 1e9 : 0.0},
-          {"counters", counters}};
-  if (f.spec.target.kind == TargetKind::pods) {
-    // The chosen pods: what a pod fault hits right now.
-    json pods = json::array();
-    for (const auto& [uid, pod] : f.at.owner_names) pods.push_back({{"pod", pod}, {"uid", uid}});
-    out["pods"] = std::move(pods);
-  }
-  return out;
 }
 
 void FaultEngine::tidy_unused_devices_locked() {
@@ -540,10 +528,15 @@ Result<json> FaultEngine::extend(const std::string& name, std::vector<Endpoint> 
   if (auto r = attach_sites_locked(fault, *sites); !r) {
     drop_sites_locked(fault, [&](uint32_t id) { return std::find(before.begin(), before.end(), id) == before.end(); });
     tidy_unused_devices_locked();
-    save_locked();
+    (void)save_locked();
     return fail(std::move(r).error().wrap(fmt::format("extend fault '{}'", name)));
   }
-  save_locked();
+  if (auto r = save_locked(); !r) {
+    drop_sites_locked(fault, [&](uint32_t id) { return std::find(before.begin(), before.end(), id) == before.end(); });
+    tidy_unused_devices_locked();
+    (void)save_locked();
+    return fail(std::move(r).error().wrap(fmt::format("extend fault '{}' rolled back: its state cannot be saved", name)));
+  }
   std::vector<std::string> added;
   for (const auto& site : *sites) added.push_back(site.where);
   log::info("fault '{}' extended to {}", name, fmt::join(added, ", "));
@@ -561,51 +554,20 @@ Result<size_t> FaultEngine::retract(const std::string& name, const std::string& 
     return o != fault.at.owner_of_attach.end() && o->second == owner;
   });
   if (n) {
-    save_locked();
+    (void)save_locked();
     log::info("fault '{}': {} dropped ({} attachment(s))", name, owner_name, n);
   }
   return n;
 }
 
-std::vector<FaultMembers> FaultEngine::members() const {
-  std::lock_guard lock(mutex_);
-  std::vector<FaultMembers> out;
-  for (const auto& [name, f] : faults_) {
-    FaultMembers m{name, f.spec, {}};
-    for (const auto& [owner, _] : f.at.owner_names) m.owners.push_back(owner);
-    out.push_back(std::move(m));
-  }
-  return out;
-}
-
-json FaultEngine::list() const {
-  std::lock_guard lock(mutex_);
-  json faults = json::array();
-  for (const auto& [name, f] : faults_) faults.push_back(describe_locked(f));
-  return {{"faults", faults}, {"fq_available", fq_available_}, {"pin_dir", pin_dir_},
-          {"reconcile", report_.to_json()}};
-}
-
-std::vector<FaultSample> FaultEngine::samples() const {
-  std::lock_guard lock(mutex_);
-  std::vector<FaultSample> out;
-  if (!maps_) return out;
-  for (const auto& [name, f] : faults_) out.push_back({name, f.spec.action, maps_->counters(f.at.slot)});
-  return out;
-}
-
-std::vector<uint64_t> FaultEngine::kernel_losses() const {
-  std::lock_guard lock(mutex_);
-  return maps_ ? maps_->losses() : std::vector<uint64_t>{};
-}
-
-void FaultEngine::save_locked() {
+Result<void> FaultEngine::save_locked() {
   if (faults_.empty() && devices_.empty()) {
     // Nothing to reconcile after a crash: no file (a daemon that never
     // applied a fault leaves nothing behind).
     std::error_code ec;
     std::filesystem::remove(config_.state_file, ec);
-    return;
+    publish_locked();
+    return {};
   }
   EngineState st;
   st.boot_id = boot_id_;
@@ -613,7 +575,32 @@ void FaultEngine::save_locked() {
   for (const auto& [name, f] : faults_)
     st.faults.push_back({to_json(f.spec), f.at});
   for (const auto& [key, dev] : devices_) st.devices.push_back(dev->record());
-  if (auto r = save_engine_state(config_.state_file, st); !r) log::warn("{}", r.error().message());
+  publish_locked();
+  auto saved = save_engine_state(config_.state_file, st);
+  if (!saved) log::warn("{}", saved.error().message());
+  return saved;
+}
+
+// Removes the faults whose time is up; returns when the next one ends (0: none).
+uint64_t FaultEngine::expire_locked(uint64_t now) {
+  uint64_t next = 0;
+  std::vector<std::string> ended;
+  for (const auto& [name, f] : faults_) {
+    if (f.at.expires_mono_ns <= now) ended.push_back(name);
+    else if (!next || f.at.expires_mono_ns < next) next = f.at.expires_mono_ns;
+  }
+  for (const auto& name : ended) {
+    // The kernel stopped applying it at expires_mono_ns; this removes
+    // the programs and qdiscs.
+    remove_locked(faults_.at(name));
+    faults_.erase(name);
+    log::info("fault '{}' ended (duration reached)", name);
+  }
+  if (!ended.empty()) {
+    release_maps_if_idle_locked();
+    (void)save_locked();
+  }
+  return next;
 }
 
 void FaultEngine::expiry_loop() {
@@ -621,22 +608,19 @@ void FaultEngine::expiry_loop() {
   while (!stopped_) {
     const uint64_t now = monotonic_now_ns();
     uint64_t next = 0;
-    std::vector<std::string> ended;
-    for (const auto& [name, f] : faults_) {
-      if (f.at.expires_mono_ns <= now) ended.push_back(name);
-      else if (!next || f.at.expires_mono_ns < next) next = f.at.expires_mono_ns;
+    // Nothing may end this thread but shutdown: an exception escaping it
+    // would terminate the daemon with faults still attached.
+    try {
+      next = expire_locked(now);
+      if (!faults_.empty()) verify_locked();
+    } catch (const std::exception& e) {
+      log::error("fault expiry: {}; retrying in 1 s", e.what());
+      next = now + 1'000'000'000;
     }
-    for (const auto& name : ended) {
-      // The kernel stopped applying it at expires_mono_ns; this removes
-      // the programs and qdiscs.
-      remove_locked(faults_.at(name));
-      faults_.erase(name);
-      log::info("fault '{}' ended (duration reached)", name);
-    }
-    if (!ended.empty()) {
-      release_maps_if_idle_locked();
-      save_locked();
-    }
+    // Running faults: look at their tc state every few seconds (a filter
+    // deleted underneath is reported, not silently counted as active).
+    constexpr uint64_t kCheckEveryNs = 2'000'000'000;
+    if (!faults_.empty() && (!next || next > now + kCheckEveryNs)) next = now + kCheckEveryNs;
     if (next) wake_.wait_for(lock, std::chrono::nanoseconds(next - now));
     else wake_.wait(lock);
   }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,11 +20,16 @@
 #include "chaos/fault_maps.h"
 #include "chaos/fault_spec.h"
 #include "chaos/hooked_device.h"
+#include "chaos/host_netns.h"
 #include "chaos/target_resolver.h"
 #include "common/result.h"
 #include "net/netns.h"
 
 namespace seismo::chaos {
+
+// Bound on the network namespaces a start-up sweep for unrecorded filters
+// searches (a node runs a few hundred pods at most).
+inline constexpr size_t kMaxSweptNamespaces = 4096;
 
 struct FaultEngineConfig {
   std::string bpffs = "/sys/fs/bpf";       // a BPF filesystem is mounted here when missing
@@ -32,6 +38,9 @@ struct FaultEngineConfig {
   // fq sizing: a delayed flow may hold delay x rate packets in fq.
   uint64_t delay_rate_pps = 100000;
   bool reconcile = true;  // adopt/clean what a previous daemon left
+  // The node's network namespace as seismod sees it (PID 1's, the host's
+  // init under hostPID): targets there need host_network: true.
+  std::string node_netns_path = "/proc/1/ns/net";
 };
 
 // What start-up reconciliation found and did.
@@ -42,7 +51,8 @@ struct ReconcileReport {
   size_t unknown_slots_cleared = 0;          // map entries no fault owned
   size_t devices_restored = 0;               // devices given back their qdiscs
   size_t devices_gone = 0;                   // recorded devices that no longer exist
-  size_t orphan_programs = 0;                // our programs on devices no record names (state file lost)
+  size_t orphan_programs = 0;                // our programs still loaded whose filters were not found
+  size_t namespaces_swept = 0;               // network namespaces searched for unrecorded filters
   std::vector<std::string> errors;
   [[nodiscard]] nlohmann::json to_json() const;
 };
@@ -59,6 +69,7 @@ struct FaultSample {
   std::string name;
   Action action = Action::loss;
   FaultCounters counters;
+  bool broken = false;  // a filter of it was removed outside seismo (see list())
 };
 
 // Network faults from tc BPF: validates nothing itself (specs arrive
@@ -80,7 +91,10 @@ class FaultEngine {
   Result<nlohmann::json> apply(std::vector<FaultSpec> specs);
   Result<void> remove(const std::string& name);
   size_t clear();
-  [[nodiscard]] nlohmann::json list() const;
+  // Never waits for a change in progress (an add loading programs): reads
+  // the state published after the last change. Checks the tc state of every
+  // fault first when no change is in progress.
+  [[nodiscard]] nlohmann::json list();
   // Adds endpoints to a running fault (a pod that started during a `mode:
   // all` pod fault). All or nothing.
   Result<nlohmann::json> extend(const std::string& name, std::vector<Endpoint> endpoints);
@@ -92,6 +106,12 @@ class FaultEngine {
   // maps and deletes the state file. Idempotent; the destructor calls it.
   void shutdown();
 
+  // Looks for filters of ours removed outside seismo (tc filter del, a
+  // deleted clsact): such a fault is reported broken in list(). Also runs
+  // every few seconds on the expiry thread.
+  void check_kernel_state();
+
+  // Like list(), these read the published state and never wait on a change.
   [[nodiscard]] std::vector<FaultSample> samples() const;
   [[nodiscard]] std::vector<uint64_t> kernel_losses() const;
   [[nodiscard]] const ReconcileReport& reconcile_report() const { return report_; }
@@ -104,6 +124,13 @@ class FaultEngine {
   struct Fault {
     FaultSpec spec;
     FaultPlacement at;
+  };
+  // What readers see (list, samples, members, scrapes): published under the
+  // engine mutex after every change and read under view_mutex_ alone.
+  struct View {
+    std::vector<std::pair<std::string, Fault>> faults;
+    std::map<std::string, std::vector<std::string>> problems;  // fault → what is broken
+    std::shared_ptr<FaultMaps> maps;
   };
   struct Attachment {
     DeviceKey device;
@@ -121,8 +148,8 @@ class FaultEngine {
     std::string owner_name;
   };
 
-  FaultEngine(FaultEngineConfig config, std::unique_ptr<TargetResolver> resolver, net::Netns own_netns)
-      : config_(std::move(config)), resolver_(std::move(resolver)), own_netns_(std::move(own_netns)) {}
+  FaultEngine(FaultEngineConfig config, std::unique_ptr<TargetResolver> resolver, HostNetns host_netns)
+      : config_(std::move(config)), resolver_(std::move(resolver)), host_netns_(std::move(host_netns)) {}
   Result<void> start();
   Result<void> ensure_maps_locked();
   void release_maps_if_idle_locked();
@@ -145,27 +172,42 @@ class FaultEngine {
   [[nodiscard]] bool device_has_delay_locked(const DeviceKey& key) const;
   Result<void> write_attach_locked(uint32_t attach_id);
   [[nodiscard]] nlohmann::json describe_locked(const Fault& fault) const;
-  void save_locked();
+  static nlohmann::json describe(const Fault& fault, const FaultMaps* maps, const std::vector<std::string>& problems);
+  [[nodiscard]] std::vector<std::string> problems_locked(const Fault& fault) const;
+  void publish_locked();
+  [[nodiscard]] std::shared_ptr<const View> view() const;
+  void verify_locked();
+  // Removes seismo filters whose programs use our maps from every device
+  // of every network namespace reachable (a lost or corrupt state file).
+  void sweep_orphans_locked(const std::set<uint32_t>& recorded_programs);
+  // Writes the state file; an error means a crash now would lose track of
+  // what is installed (callers that add roll back).
+  Result<void> save_locked();
 
   void reconcile_locked(const EngineState& state);
+  uint64_t expire_locked(uint64_t now);
   void expiry_loop();
 
   FaultEngineConfig config_;
   std::unique_ptr<TargetResolver> resolver_;
-  net::Netns own_netns_;
+  HostNetns host_netns_;  // what host_network guards
   std::string pin_dir_;
   bool fq_available_ = false;
-  std::unique_ptr<FaultMaps> maps_;
+  std::shared_ptr<FaultMaps> maps_;
   ReconcileReport report_;
 
   mutable std::mutex mutex_;
   std::map<std::string, Fault> faults_;
   std::map<uint32_t, Attachment> attachments_;
   std::map<DeviceKey, std::unique_ptr<HookedDevice>> devices_;
+  std::map<uint32_t, std::string> broken_;  // attach id → what was found missing
   uint64_t next_generation_ = 1;
   std::string boot_id_;
   std::mt19937_64 rng_{std::random_device{}()};
   bool stopped_ = false;
+
+  mutable std::mutex view_mutex_;
+  std::shared_ptr<const View> view_;
 
   std::condition_variable wake_;
   std::thread expiry_;

@@ -1,5 +1,6 @@
 // Start-up reconciliation and shutdown: what a previous daemon left in the
 // kernel is adopted (faults still running) or removed (expired, unknown).
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -8,6 +9,8 @@
 #include "chaos/fault_engine.h"
 #include "chaos/monotonic_clock.h"
 #include "common/log.h"
+#include "net/link_info.h"
+#include "net/netns_census.h"
 
 namespace seismo::chaos {
 
@@ -113,15 +116,14 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
   }
 
   // Programs of ours still loaded that no recorded device holds: attached
-  // to devices we have no record of (a lost state file). Their faults are
-  // cleared above, so they pass everything; say so.
-  for (uint32_t id : maps_->program_ids())
-    if (!seen_programs.count(id)) ++report_.orphan_programs;
+  // to devices we have no record of (a lost or corrupt state file). Their
+  // faults are cleared above; find their filters and remove them.
+  sweep_orphans_locked(seen_programs);
   if (report_.orphan_programs)
-    log::warn("fault reconciliation: {} seismo fault program(s) are attached to devices with no record (state file "
-              "lost?); their faults are cleared so they pass all traffic. Find them with `tc filter show` (name "
-              "seismo-fault-N, pref 1) and delete them, or restart the pod",
-              report_.orphan_programs);
+    log::warn("fault reconciliation: {} seismo fault program(s) are still loaded but no filter of theirs was found "
+              "in the {} network namespace(s) seismod can reach; their faults are cleared so they pass all traffic. "
+              "`tc filter show` names them seismo-fault-N (pref 1)",
+              report_.orphan_programs, report_.namespaces_swept);
   if (!report_.adopted.empty() || !report_.expired_removed.empty() || report_.filters_removed ||
       report_.unknown_slots_cleared || report_.devices_restored)
     log::info("fault reconciliation: adopted {} ({}), removed {} ended ({}), {} filter(s) removed, {} unknown "
@@ -130,6 +132,60 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
               fmt::join(report_.expired_removed, ", "), report_.filters_removed, report_.unknown_slots_cleared,
               report_.devices_restored, report_.devices_gone);
   for (const auto& e : report_.errors) log::warn("fault reconciliation: {}", e);
+}
+
+void FaultEngine::sweep_orphans_locked(const std::set<uint32_t>& recorded_programs) {
+  std::set<uint32_t> orphans;
+  for (uint32_t id : maps_->program_ids())
+    if (!recorded_programs.count(id)) orphans.insert(id);
+  if (orphans.empty()) return;
+  // A filter is ours when it carries our tag and runs a program that uses
+  // our pinned maps: another seismod (another bpffs) is never touched.
+  auto census = net::reachable_namespaces({config_.node_netns_path}, kMaxSweptNamespaces);
+  report_.namespaces_swept = census.namespaces.size();
+  if (census.truncated)
+    report_.errors.push_back(fmt::format("orphan sweep stopped after {} network namespaces", kMaxSweptNamespaces));
+  std::set<uint32_t> found;
+  for (const auto& ns : census.namespaces) {
+    auto sock = net::NetlinkSocket::open_in(ns);
+    if (!sock) continue;
+    auto links = net::list_links(*sock);
+    if (!links) continue;
+    for (const auto& link : *links) {
+      size_t removed = 0, others = 0;
+      for (auto hook : {net::TcHook::ingress, net::TcHook::egress}) {
+        auto filters = net::list_filters(*sock, link.ifindex, hook);
+        if (!filters) continue;
+        for (const auto& f : *filters) {
+          const bool ours = f.kind == "bpf" && f.bpf_name.rfind(kFilterNamePrefix, 0) == 0 &&
+                            (f.handle & 0xffff0000) == kFilterHandleBase && orphans.count(f.prog_id);
+          if (!ours) {
+            ++others;
+            continue;
+          }
+          if (auto r = net::detach_filter(*sock, link.ifindex, hook, f.priority, f.handle); !r) {
+            report_.errors.push_back(r.error().wrap(fmt::format("remove orphan filter on {}", link.name)).message());
+            ++others;
+            continue;
+          }
+          found.insert(f.prog_id);
+          ++removed;
+          ++report_.filters_removed;
+          log::info("fault reconciliation: removed orphan filter {} from {} (netns {})", f.bpf_name, link.name,
+                    ns.path());
+        }
+      }
+      if (!removed) continue;
+      ++report_.devices_restored;
+      // With no record, what was there before is unknown: an emptied clsact
+      // and our fq ("5e15:") go, so the kernel's defaults come back.
+      if (!others) (void)net::delete_clsact(*sock, link.ifindex);
+      if (auto root = net::root_qdisc(*sock, link.ifindex); root && *root && (*root)->kind == "fq" &&
+                                                             (*root)->handle == kFqHandle)
+        (void)net::delete_root_qdisc(*sock, link.ifindex);
+    }
+  }
+  report_.orphan_programs = orphans.size() - std::min(orphans.size(), found.size());
 }
 
 void FaultEngine::shutdown() {
@@ -154,6 +210,7 @@ void FaultEngine::shutdown() {
   release_maps_if_idle_locked();
   std::error_code ec;
   std::filesystem::remove(config_.state_file, ec);
+  publish_locked();
 }
 
 }  // namespace seismo::chaos

@@ -19,9 +19,38 @@ Unexpected invalid(std::string_view field, std::string_view why) {
   return fail_errno(EINVAL, fmt::format("{}: {}", field, why));
 }
 
+constexpr size_t kShownChars = 40;
+
+// Appends a short rendering of v to out: stops once out holds kShownChars
+// and never descends more than a few levels (a value from outside may nest
+// 100k levels deep; dump() would recurse through all of them). Bytes that
+// are not UTF-8 print as U+FFFD instead of throwing.
+void show_into(const json& v, std::string& out, int depth) {
+  if (out.size() > kShownChars) return;
+  if (!v.is_structured()) {
+    out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  const bool object = v.is_object();
+  if (depth >= 3) {
+    out += object ? "{…}" : "[…]";
+    return;
+  }
+  out += object ? '{' : '[';
+  bool first = true;
+  for (auto it = v.begin(); it != v.end() && out.size() <= kShownChars; ++it) {
+    if (!first) out += ',';
+    first = false;
+    if (object) out += json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace) + ":";
+    show_into(*it, out, depth + 1);
+  }
+  out += object ? '}' : ']';
+}
+
 std::string show(const json& v) {
-  std::string s = v.dump();
-  return s.size() > 40 ? s.substr(0, 40) + "…" : s;
+  std::string s;
+  show_into(v, s, 0);
+  return s.size() > kShownChars ? s.substr(0, kShownChars) + "…" : s;
 }
 
 // Rejects keys a schema level does not know (typos must not be ignored).

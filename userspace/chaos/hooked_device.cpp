@@ -11,10 +11,19 @@ namespace {
 uint32_t filter_handle(uint32_t attach_id) { return kFilterHandleBase | attach_id; }
 std::string filter_name(uint32_t attach_id) { return fmt::format("{}{}", kFilterNamePrefix, attach_id); }
 
-// The device or its netns went away: whatever we installed went with it.
-bool gone(const Error& e) { return e.code == ENODEV || e.code == ENOENT; }
+bool gone(const Error& e) { return HookedDevice::is_gone(e); }
 
 }  // namespace
+
+FqRelease plan_fq_release(bool fq_installed, const std::optional<net::Qdisc>& previous,
+                          const std::optional<net::Qdisc>& current_root) {
+  if (!fq_installed) return FqRelease::nothing;
+  if (!current_root || current_root->kind != "fq" || current_root->handle != kFqHandle) return FqRelease::leave_theirs;
+  if (previous && !previous->is_default()) return FqRelease::restore_previous;
+  // Deleting the root makes the kernel attach the device's default again
+  // (noqueue on veth, pfifo_fast/mq elsewhere): exactly what was there.
+  return FqRelease::delete_root;
+}
 
 Result<std::unique_ptr<HookedDevice>> HookedDevice::open(net::Netns netns, const net::LinkInfo& link) {
   auto sock = net::NetlinkSocket::open_in(netns);
@@ -75,11 +84,29 @@ Result<void> HookedDevice::detach(uint32_t attach_id) {
   for (auto it = record_.attachments.begin(); it != record_.attachments.end(); ++it) {
     if (it->attach_id != attach_id) continue;
     auto r = net::detach_filter(sock_, record_.key.ifindex, it->hook, kFilterPriority, filter_handle(attach_id));
-    if (!r && !gone(r.error())) return fail(std::move(r).error().wrap(describe()));
+    if (!r && !gone(r.error())) {
+      // EINVAL is also what a deleted clsact gives: done if the filter is
+      // no longer there.
+      auto present = has_filter(attach_id);
+      if (!present || *present) return fail(std::move(r).error().wrap(describe()));
+      log::info("{}: filter {}{} was already gone", describe(), kFilterNamePrefix, attach_id);
+    }
     record_.attachments.erase(it);
     return {};
   }
   return {};
+}
+
+Result<bool> HookedDevice::has_filter(uint32_t attach_id) {
+  for (const auto& a : record_.attachments) {
+    if (a.attach_id != attach_id) continue;
+    auto filters = net::list_filters(sock_, record_.key.ifindex, a.hook);
+    if (!filters) return fail(std::move(filters).error().wrap(describe()));
+    for (const auto& f : *filters)
+      if (f.priority == kFilterPriority && f.handle == filter_handle(attach_id)) return true;
+    return false;
+  }
+  return false;
 }
 
 Result<void> HookedDevice::ensure_fq(const net::FqOptions& wanted) {
@@ -137,14 +164,18 @@ Result<void> HookedDevice::release_fq() {
   fq_horizon_us_ = 0;
   if (!record_.fq_installed) return {};
   const int ifindex = record_.key.ifindex;
+  auto root = net::root_qdisc(sock_, ifindex);
+  if (!root && !gone(root.error())) return fail(std::move(root).error().wrap("restore root qdisc of " + describe()));
   Result<void> r;
-  if (record_.previous_root && !record_.previous_root->is_default()) {
-    r = net::replace_root_qdisc(sock_, ifindex, *record_.previous_root);
-  } else {
-    // Deleting the root makes the kernel attach the device's default again
-    // (noqueue on veth, pfifo_fast/mq elsewhere): exactly what was there.
-    auto root = net::root_qdisc(sock_, ifindex);
-    if (root && *root && (*root)->kind == "fq" && (*root)->handle == kFqHandle) r = net::delete_root_qdisc(sock_, ifindex);
+  switch (plan_fq_release(true, record_.previous_root, root ? *root : std::optional<net::Qdisc>{})) {
+    case FqRelease::restore_previous: r = net::replace_root_qdisc(sock_, ifindex, *record_.previous_root); break;
+    case FqRelease::delete_root: r = net::delete_root_qdisc(sock_, ifindex); break;
+    case FqRelease::leave_theirs:
+      if (root && *root)
+        log::warn("{}: root qdisc is now {}, not seismo's fq: left as it is (not restoring {})", describe(),
+                  (*root)->describe(), record_.previous_root ? record_.previous_root->describe() : "the default");
+      break;
+    case FqRelease::nothing: break;
   }
   if (!r && !gone(r.error())) return fail(std::move(r).error().wrap("restore root qdisc of " + describe()));
   record_.fq_installed = false;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cerrno>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,13 @@ inline constexpr uint32_t kFilterHandleBase = 0x5e150000;
 inline constexpr uint32_t kFqHandle = 0x5e150000;
 inline constexpr const char* kFilterNamePrefix = "seismo-fault-";
 
+// What release_fq does with the root qdisc, given what seismo recorded and
+// what is there now: only a root that is still seismo's fq ("5e15:") is
+// replaced or deleted; an operator's newer root qdisc is left alone.
+enum class FqRelease { nothing, restore_previous, delete_root, leave_theirs };
+FqRelease plan_fq_release(bool fq_installed, const std::optional<net::Qdisc>& previous,
+                          const std::optional<net::Qdisc>& current_root);
+
 // Owns what seismo installed on one device: its filters, the clsact qdisc
 // if seismo created it, fq if seismo put it in as root qdisc (and the root
 // qdisc it replaced). restore() (and the destructor) undo all of it and
@@ -38,11 +47,18 @@ class HookedDevice {
   HookedDevice& operator=(const HookedDevice&) = delete;
 
   Result<void> attach(const AttachmentRecord& attachment, int prog_fd);
+  // Removes a filter of ours; one already gone (deleted underneath, clsact
+  // and all) counts as removed.
   Result<void> detach(uint32_t attach_id);
+  // Whether the attachment's filter is still on the device.
+  Result<bool> has_filter(uint32_t attach_id);
+  // The device or its netns went away: whatever we installed went with it.
+  static bool is_gone(const Error& e) { return e.code == ENODEV || e.code == ENOENT; }
   // Makes fq the root qdisc (or accepts an fq already there), sized at least
   // as `wanted`. Refuses a classful root qdisc that has classes.
   Result<void> ensure_fq(const net::FqOptions& wanted);
-  // Puts back the root qdisc fq replaced (no-op when seismo did not install fq).
+  // Puts back the root qdisc fq replaced (no-op when seismo did not install
+  // fq, or when the root is no longer seismo's fq: see plan_fq_release).
   Result<void> release_fq();
   // Undoes everything; errors are collected, the rest still runs.
   Result<void> restore();

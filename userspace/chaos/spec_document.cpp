@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "common/bounded_json.h"
+
 namespace seismo::chaos {
 
 using nlohmann::json;
@@ -30,8 +32,16 @@ json scalar_to_json(const YAML::Node& node) {
   return s;
 }
 
-Result<json> yaml_to_json(const YAML::Node& node, int depth) {
-  if (depth > 16) return fail_errno(EINVAL, "document nests deeper than 16 levels");
+// `budget`: values still allowed. An alias repeats its anchor's whole
+// subtree, so a few hundred bytes of nested aliases name millions of values.
+Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget) {
+  if (depth > kMaxSpecDocumentDepth)
+    return fail_errno(EINVAL, fmt::format("document nests deeper than {} levels", kMaxSpecDocumentDepth));
+  if (budget == 0)
+    return fail_errno(EINVAL, fmt::format("document expands to more than {} values (YAML aliases repeat what their "
+                                          "anchor names); that is the limit",
+                                          kMaxSpecDocumentNodes));
+  --budget;
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: return json(nullptr);
@@ -39,7 +49,7 @@ Result<json> yaml_to_json(const YAML::Node& node, int depth) {
     case YAML::NodeType::Sequence: {
       json out = json::array();
       for (const auto& item : node) {
-        auto v = yaml_to_json(item, depth + 1);
+        auto v = yaml_to_json(item, depth + 1, budget);
         if (!v) return v;
         out.push_back(std::move(*v));
       }
@@ -50,7 +60,7 @@ Result<json> yaml_to_json(const YAML::Node& node, int depth) {
       for (const auto& kv : node) {
         if (!kv.first.IsScalar())
           return fail_errno(EINVAL, fmt::format("line {}: a key must be a plain string", kv.first.Mark().line + 1));
-        auto v = yaml_to_json(kv.second, depth + 1);
+        auto v = yaml_to_json(kv.second, depth + 1, budget);
         if (!v) return v;
         out[kv.first.Scalar()] = std::move(*v);
       }
@@ -87,23 +97,16 @@ Result<std::vector<json>> parse_spec_document(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return fail_errno(EINVAL, "fault document is empty");
   if (text[first] == '{' || text[first] == '[') {
-    json doc = json::parse(text, nullptr, false);
-    if (doc.is_discarded()) {
-      // Parse again with exceptions for the position of the error.
-      try {
-        json again = json::parse(text);
-        (void)again;
-      } catch (const json::parse_error& e) {
-        return fail_errno(EINVAL, fmt::format("malformed JSON: {}", e.what()));
-      }
-      return fail_errno(EINVAL, "malformed JSON");
-    }
-    if (auto r = append_faults(doc, out); !r) return fail(std::move(r).error());
+    auto doc = parse_bounded_json(text, kMaxSpecDocumentDepth, "document");
+    if (!doc && doc.error().code == EBADMSG) return fail_errno(EINVAL, "malformed JSON: " + doc.error().message());
+    if (!doc) return fail(std::move(doc).error());
+    if (auto r = append_faults(*doc, out); !r) return fail(std::move(r).error());
     return out;
   }
+  size_t budget = kMaxSpecDocumentNodes;
   try {
     for (const auto& node : YAML::LoadAll(std::string(text))) {
-      auto doc = yaml_to_json(node, 0);
+      auto doc = yaml_to_json(node, 0, budget);
       if (!doc) return fail(std::move(doc).error());
       if (auto r = append_faults(*doc, out); !r) return fail(std::move(r).error());
     }

@@ -322,6 +322,7 @@ nlohmann::json Daemon::status() const {
   auto stats = scraper_->stats();
   nlohmann::json losses = nlohmann::json::object();
   for (const auto& l : scraper_->losses()) losses[l.stage] = l.count;
+  const auto samples = faults_ ? faults_->samples() : std::vector<chaos::FaultSample>{};
   return {{"version", metrics::build_version()},
           {"pid", ::getpid()},
           {"uptime_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
@@ -337,7 +338,9 @@ nlohmann::json Daemon::status() const {
           {"losses", losses},
           {"pods", pods_status()},
           {"faults", faults_ ? nlohmann::json{{"running", true},
-                                              {"active", faults_->samples().size()},
+                                              {"active", samples.size()},
+                                              {"broken", std::count_if(samples.begin(), samples.end(),
+                                                                       [](const auto& f) { return f.broken; })},
                                               {"fq_available", faults_->fq_available()},
                                               {"pin_dir", faults_->pin_dir()},
                                               {"reconcile", faults_->reconcile_report().to_json()}}

@@ -1,0 +1,133 @@
+// What readers of the fault engine see, and the check of the kernel's tc
+// state against it. Readers (fault ls, status, scrapes, the pod tracker)
+// take only view_mutex_, held for a pointer copy: an add that holds the
+// engine mutex across netlink and BPF loads never stalls them.
+#include <fmt/format.h>
+
+#include "chaos/fault_engine.h"
+#include "chaos/monotonic_clock.h"
+#include "common/log.h"
+
+namespace seismo::chaos {
+
+using nlohmann::json;
+
+std::vector<std::string> FaultEngine::problems_locked(const Fault& f) const {
+  std::vector<std::string> out;
+  for (uint32_t id : f.at.attach_ids)
+    if (auto it = broken_.find(id); it != broken_.end()) out.push_back(it->second);
+  return out;
+}
+
+void FaultEngine::publish_locked() {
+  auto v = std::make_shared<View>();
+  v->maps = maps_;
+  for (const auto& [name, f] : faults_) {
+    v->faults.emplace_back(name, f);
+    if (auto p = problems_locked(f); !p.empty()) v->problems[name] = std::move(p);
+  }
+  std::lock_guard lock(view_mutex_);
+  view_ = std::move(v);
+}
+
+std::shared_ptr<const FaultEngine::View> FaultEngine::view() const {
+  std::lock_guard lock(view_mutex_);
+  return view_ ? view_ : std::make_shared<const View>();
+}
+
+json FaultEngine::describe_locked(const Fault& f) const { return describe(f, maps_.get(), problems_locked(f)); }
+
+json FaultEngine::describe(const Fault& f, const FaultMaps* maps, const std::vector<std::string>& problems) {
+  const uint64_t now = monotonic_now_ns();
+  FaultCounters c = maps ? maps->counters(f.at.slot) : FaultCounters{};
+  json counters = {{"passed", c.passed}, {"dropped", c.dropped}, {"delayed", c.delayed}};
+  if (c.delayed) counters["delay_avg_seconds"] = static_cast<double>(c.delay_ns) / static_cast<double>(c.delayed) / 1e9;
+  json out = {{"name", f.spec.name},
+              {"action", action_name(f.spec.action)},
+              {"direction", direction_name(f.spec.direction)},
+              {"spec", to_json(f.spec)},
+              {"endpoints", f.at.endpoints},
+              {"created_unix_ms", f.at.created_unix_ms},
+              {"expires_in_seconds",
+               f.at.expires_mono_ns > now ? static_cast<double>(f.at.expires_mono_ns - now) / 1e9 : 0.0},
+              {"counters", counters},
+              {"health", problems.empty() ? "ok" : "broken"}};
+  if (!problems.empty()) out["problems"] = problems;
+  if (f.spec.target.kind == TargetKind::pods) {
+    // The chosen pods: what a pod fault hits right now.
+    json pods = json::array();
+    for (const auto& [uid, pod] : f.at.owner_names) pods.push_back({{"pod", pod}, {"uid", uid}});
+    out["pods"] = std::move(pods);
+  }
+  return out;
+}
+
+json FaultEngine::list() {
+  {
+    // Only when no change is in progress: ls must not wait for one.
+    std::unique_lock lock(mutex_, std::try_to_lock);
+    if (lock.owns_lock() && !stopped_) verify_locked();
+  }
+  auto v = view();
+  json faults = json::array();
+  for (const auto& [name, f] : v->faults) {
+    auto p = v->problems.find(name);
+    faults.push_back(describe(f, v->maps.get(), p == v->problems.end() ? std::vector<std::string>{} : p->second));
+  }
+  return {{"faults", faults}, {"fq_available", fq_available_}, {"pin_dir", pin_dir_},
+          {"reconcile", report_.to_json()}};
+}
+
+std::vector<FaultMembers> FaultEngine::members() const {
+  auto v = view();
+  std::vector<FaultMembers> out;
+  for (const auto& [name, f] : v->faults) {
+    FaultMembers m{name, f.spec, {}};
+    for (const auto& [owner, _] : f.at.owner_names) m.owners.push_back(owner);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::vector<FaultSample> FaultEngine::samples() const {
+  auto v = view();
+  std::vector<FaultSample> out;
+  if (!v->maps) return out;
+  for (const auto& [name, f] : v->faults)
+    out.push_back({name, f.spec.action, v->maps->counters(f.at.slot), v->problems.count(name) > 0});
+  return out;
+}
+
+std::vector<uint64_t> FaultEngine::kernel_losses() const {
+  auto v = view();
+  return v->maps ? v->maps->losses() : std::vector<uint64_t>{};
+}
+
+bool FaultEngine::kernel_state_loaded() const { return view()->maps != nullptr; }
+
+void FaultEngine::check_kernel_state() {
+  std::lock_guard lock(mutex_);
+  if (!stopped_) verify_locked();
+}
+
+void FaultEngine::verify_locked() {
+  bool changed = false;
+  for (const auto& [id, att] : attachments_) {
+    if (broken_.count(id)) continue;
+    auto dev = devices_.find(att.device);
+    if (dev == devices_.end()) continue;
+    auto present = dev->second->has_filter(id);
+    if (present && *present) continue;
+    if (!present && !HookedDevice::is_gone(present.error())) continue;  // try again next time
+    const std::string what =
+        present ? fmt::format("tc filter {}{} on {} {} was removed outside seismo; the fault no longer applies there",
+                              kFilterNamePrefix, id, dev->second->describe(), net::tc_hook_name(att.hook))
+                : fmt::format("{} is gone", dev->second->describe());
+    log::warn("fault state: {}", what);
+    broken_[id] = what;
+    changed = true;
+  }
+  if (changed) publish_locked();
+}
+
+}  // namespace seismo::chaos
