@@ -26,11 +26,11 @@ struct WatchScript {
   bool hold_open = false;
   // End without the terminating chunk: the client sees a dropped connection.
   bool drop = false;
+  std::string body;  // for non-200 statuses
   // After the lines: go silent, sending nothing (not even live events, which
   // wait for the next watch) and never ending, until the client leaves or
   // the server stops: an API server or path that stalled.
   bool stall = false;
-  std::string body;  // for non-200 statuses
 };
 
 // A Kubernetes API server on 127.0.0.1 (ephemeral port) that answers
