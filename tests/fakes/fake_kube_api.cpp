@@ -119,6 +119,10 @@ void FakeKubeApi::install_routes() {
         if (!sink.write(chunk.data(), chunk.size())) return false;
       }
       if (shared->drop) return false;
+      if (shared->stall) {
+        while (!stopping_ && sink.is_writable()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return false;
+      }
       while (shared->hold_open && !stopping_ && sink.is_writable()) {
         std::string live;
         {

@@ -27,6 +27,10 @@ struct WatchScript {
   // End without the terminating chunk: the client sees a dropped connection.
   bool drop = false;
   std::string body;  // for non-200 statuses
+  // After the lines: go silent, sending nothing (not even live events, which
+  // wait for the next watch) and never ending, until the client leaves or
+  // the server stops: an API server or path that stalled.
+  bool stall = false;
 };
 
 // A Kubernetes API server on 127.0.0.1 (ephemeral port) that answers

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -322,9 +323,11 @@ TEST_F(PodsDaemon, WatchStaysBoundedAcross410DropsAndBadObjects) {
 TEST_F(PodsDaemon, ExecAttributionUnderPodChurn) {
   start_daemon();
   std::atomic<bool> stop{false};
-  // The pod's first process (its "sleep", like a pause container) starts
-  // before the API announces the pod; the rest run after it is announced.
-  std::atomic<size_t> in_pods{0}, attributed{0}, first_seen{0}, first_attributed{0};
+  // The pod's first process (its "sleep", like a pause container) has
+  // exec'd before the API announces the pod; the rest run after it is announced.
+  std::atomic<size_t> in_pods{0}, attributed{0}, first_seen{0}, first_attributed{0}, uid_ok{0};
+  std::mutex uids_mu;
+  std::map<std::string, std::string> uid_of_pod;  // name -> UID, for the check below
   const std::string prefix = tree_->qos_dir();
   std::thread reader([&] {
     auto c = api::Client::connect(daemon_->socket());
@@ -336,7 +339,11 @@ TEST_F(PodsDaemon, ExecAttributionUnderPodChurn) {
           if (cg.is_string() && cg.get_ref<const std::string&>().rfind(prefix, 0) == 0) {
             const bool first = ev.value("comm", "") == "sleep";
             ++(first ? first_seen : in_pods);
-            if (ev.contains("pod")) ++(first ? first_attributed : attributed);
+            if (ev.contains("pod")) {
+              ++(first ? first_attributed : attributed);
+              std::lock_guard lock(uids_mu);
+              if (ev["pod_uid"].is_string() && uid_of_pod[ev.value("pod", "")] == ev["pod_uid"]) ++uid_ok;
+            }
           }
           return true;
         },
@@ -348,22 +355,47 @@ TEST_F(PodsDaemon, ExecAttributionUnderPodChurn) {
   for (int i = 0; i < kPods; ++i) {
     // The API announces the pod as its containers start, as kubelet reports it.
     auto& pod = add_pod({"churn", fmt::format("job-{}", i), {{"app", "job"}}, 0, false});
+    {
+      std::lock_guard lock(uids_mu);
+      uid_of_pod[pod.name()] = pod.uid();
+    }
     for (int e = 0; e < kExecs; ++e) pod.run({"/bin/true"});
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto gone = delete_pod(pod.name());
+    auto gone = delete_pod(pod.name());  // then its cgroups go, as kubelet removes them
   }
-  ASSERT_TRUE(eventually([&] { return in_pods.load() >= kPods * kExecs; }, std::chrono::seconds(5)));
+  const bool all_seen = eventually(
+      [&] { return in_pods.load() >= kPods * kExecs && first_seen.load() >= kPods; }, std::chrono::seconds(20));
   stop = true;
   reader.join();
-  const double rate = static_cast<double>(attributed.load()) / static_cast<double>(in_pods.load());
+  const double rate = static_cast<double>(attributed.load()) / static_cast<double>(std::max<size_t>(in_pods, 1));
+  const double first_rate =
+      static_cast<double>(first_attributed.load()) / static_cast<double>(std::max<size_t>(first_seen, 1));
   const size_t requests = api_->list_requests() + api_->watch_requests() - requests_before;
+  const auto hold = status()["trace_hold"];
   std::cout << fmt::format("[ measured ] exec events in churned pods after the pod was announced: {}, attributed: {} "
                            "({:.1f}%); first process of each pod (exec before the API knew the pod): {}, attributed: "
-                           "{}; API requests during {} pod add/delete cycles: {}\n",
+                           "{} ({:.1f}%); hold: {}; API requests during {} pod add/delete cycles: {}\n",
                            in_pods.load(), attributed.load(), 100 * rate, first_seen.load(), first_attributed.load(),
-                           kPods, requests);
+                           100 * first_rate, hold.dump(), kPods, requests);
   RecordProperty("exec_attribution_percent", static_cast<int>(100 * rate));
-  EXPECT_GE(rate, 0.9);  // measured 97.5-100% here; the margin keeps a loaded CI machine from flaking
+  RecordProperty("first_exec_attribution_percent", static_cast<int>(100 * first_rate));
+  ASSERT_TRUE(all_seen) << "execs seen " << in_pods << "/" << kPods * kExecs << ", first " << first_seen << "/"
+                        << kPods << "\n" << daemon_->log();
+  // Model: an exec event gets its cgroup path and pod UID when seismod reads
+  // it (within milliseconds; the cgroup lives ≥ 100 ms more) and its pod
+  // from the store then; a pod the store does not know yet is held until
+  // the watch delivers it, at most 1 s. The fake API server streams an
+  // event within ~5 ms and seismod applies it at once, so on a loaded
+  // 2-core machine every event should be attributed, the first execs (all
+  // of which beat the watch) included; only a > 1 s stall of the watch
+  // thread can lose one. 99% allows 2 of 200 such stalls, 95% one of 20.
+  // (Attributed when sent instead, the first execs were 0 of 20 and the
+  // rest 76-83%.)
+  EXPECT_GE(rate, 0.99);
+  EXPECT_GE(first_rate, 0.95);
+  EXPECT_EQ(uid_ok.load(), attributed.load() + first_attributed.load()) << "pod_uid matches the joined pod";
+  EXPECT_GE(hold.value("held", 0), 1) << "first execs wait for their pod";
+  EXPECT_EQ(hold.value("overflow", -1), 0);
   EXPECT_LE(requests, 2u);  // events arrive on the one open watch
 }
 
@@ -434,6 +466,38 @@ TEST_F(PodsDaemon, RestartedDaemonAdoptsAPodFaultAndKeepsFollowingPods) {
       << daemon_->log();
   EXPECT_EQ(gone->udp_received(*node_, 10), 10);
   EXPECT_EQ(pods_.front()->udp_received(*node_, 10), 0);
+}
+
+TEST(PodsConfig, PodLabelWithoutApiServerScrapesPodUidFromThePath) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  auto tree = KubepodsTree::create();
+  ASSERT_TRUE(tree) << tree.error().message();
+  auto pod = FakePod::create(*tree, nullptr, {"shop", "solo", {{"app", "solo"}}, 0, false});
+  ASSERT_TRUE(pod) << pod.error().message();
+  // No --kubeconfig, no cluster: --pod-label has nothing to read labels
+  // from. The first scrape used to crash seismod (no labeler at all).
+  auto d = SeismodProcess::start({"--pod-label", "app", "--probes", "syscalls,exec", "--faults=false"});
+  ASSERT_TRUE(d) << d.error().message();
+  ASSERT_EQ((*pod)->run({"/bin/true"}), 0);
+  std::map<std::string, std::string> labels;
+  const bool found = eventually([&] {
+    auto text = http_get(d->port(), "/metrics");
+    if (!text) return false;
+    for (const auto& s : parse_exposition(*text))
+      if (s.labels.count("cgroup") && s.labels.at("cgroup") == (*pod)->scope_path()) {
+        labels = s.labels;
+        return true;
+      }
+    return false;
+  });
+  ASSERT_TRUE(found) << d->log();
+  EXPECT_EQ(labels["pod_uid"], (*pod)->uid());
+  EXPECT_EQ(labels["container_id"].size(), 64u);
+  EXPECT_EQ(labels["pod"], "");
+  EXPECT_EQ(labels.count("label_app"), 0u) << "ignored without an API server (logged)";
+  EXPECT_NE(d->log().find("--pod-label ignored"), std::string::npos) << d->log();
+  auto rc = d->stop();
+  EXPECT_TRUE(rc && *rc == 0) << d->log();
 }
 
 TEST(PodsConfig, NodeNameWithoutApiServerIsAClearError) {

@@ -128,14 +128,19 @@ Result<std::unique_ptr<FakePod>> FakePod::create(const KubepodsTree& tree, const
     ::execl("/bin/sleep", "sleep", "3600", static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Wait until it is in the cgroup (the daemon finds the netns through it).
-  for (int i = 0; i < 200; ++i) {
+  // Wait until it is in the cgroup (the daemon finds the netns through it)
+  // and has exec'd (its comm is "sleep"): a pod's first exec precedes
+  // whatever the test does next, such as announcing the pod.
+  const std::string comm_path = fmt::format("/proc/{}/comm", pod->sleeper_);
+  for (int i = 0; i < 1000; ++i) {
     std::ifstream in(procs);
     pid_t p = 0;
-    if (in >> p) return pod;
+    std::string comm;
+    std::ifstream(comm_path) >> comm;
+    if ((in >> p) && comm == "sleep") return pod;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  return fail_plain("fake pod: its process did not reach " + procs);
+  return fail_plain("fake pod: its process did not reach " + procs + " and exec sleep");
 }
 
 FakePod::~FakePod() {

@@ -72,6 +72,8 @@ TEST_F(PodLabelerTest, PodSeenBeforeTheWatchIsAttributedLater) {
   ASSERT_TRUE(before);  // not dropped: keeps its path
   EXPECT_EQ(label(*before, "pod"), "");
   EXPECT_EQ(label(*before, "cgroup"), kPodDir + "/cri-containerd-" + kId + ".scope");
+  EXPECT_EQ(label(*before, "pod_uid"), kUid) << "the UID is in the path: known before the watch";
+  EXPECT_EQ(label(*before, "container_id"), kId);
   store_.upsert(web());
   labeler.begin_pass();
   EXPECT_EQ(label(*labeler.labels(id), "pod"), "web-0");
@@ -93,7 +95,25 @@ TEST_F(PodLabelerTest, SystemServiceKeepsPathAndDeletedCgroupVanishes) {
   fs::remove(root_ + kPodDir);
   labeler.begin_pass();
   EXPECT_FALSE(labeler.labels(pod));
-  EXPECT_EQ(labeler.overflow_labels().size(), 4u);
+  EXPECT_EQ(labeler.overflow_labels().size(), 6u);
+}
+
+TEST_F(PodLabelerTest, PodUidAndContainerIdComeFromThePathWithoutAnyApiServer) {
+  auto container = make(kPodDir + "/cri-containerd-" + kId + ".scope");
+  auto pod = make(kPodDir);
+  auto svc = make("/system.slice/cron.service");
+  seismo::cgroup::CgroupResolver resolver(root_);
+  PodLabeler labeler(resolver, store_);  // an empty store: seismod without --kubeconfig
+  labeler.begin_pass();
+  auto c = labeler.labels(container);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(label(*c, "pod_uid"), kUid);
+  EXPECT_EQ(label(*c, "container_id"), kId);
+  EXPECT_EQ(label(*c, "namespace"), "");
+  EXPECT_EQ(label(*labeler.labels(pod), "pod_uid"), kUid);
+  EXPECT_EQ(label(*labeler.labels(pod), "container_id"), "") << "the pod-level cgroup has no container";
+  EXPECT_EQ(label(*labeler.labels(svc), "pod_uid"), "");
+  EXPECT_EQ(labeler.labels(svc)->size(), labeler.overflow_labels().size());
 }
 
 TEST_F(PodLabelerTest, ConfiguredPodLabelKeysBecomeMetricLabels) {

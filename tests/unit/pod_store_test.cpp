@@ -62,6 +62,28 @@ TEST(PodStore, ReplaceAllDropsMissingPods) {
   EXPECT_FALSE(s.by_container_id("id1"));
 }
 
+TEST(PodStore, RecentlyDeletedPodsStayAttributableButNotLive) {
+  PodStore s;
+  s.upsert(make("u1", "a", {"id1"}));
+  s.upsert(make("u2", "b", {"id2"}));
+  EXPECT_TRUE(s.erase("u1"));
+  s.replace_all({make("u3", "c", {"id3"})});  // u2 vanished in a relist
+  EXPECT_FALSE(s.by_uid("u1"));
+  EXPECT_FALSE(s.by_uid("u2"));
+  ASSERT_TRUE(s.by_uid_or_recent("u1"));
+  EXPECT_EQ(s.by_uid_or_recent("u1")->name, "a");
+  EXPECT_EQ(s.by_uid_or_recent("u2")->name, "b");
+  EXPECT_EQ(s.by_uid_or_recent("u3")->name, "c");
+  EXPECT_FALSE(s.by_uid_or_recent("never"));
+  // Bounded: the oldest deletions are forgotten first.
+  for (size_t i = 0; i < PodStore::kRecentlyDeleted; ++i) {
+    s.upsert(make("x" + std::to_string(i), "x", {}));
+    s.erase("x" + std::to_string(i));
+  }
+  EXPECT_FALSE(s.by_uid_or_recent("u1"));
+  EXPECT_TRUE(s.by_uid_or_recent("x0"));
+}
+
 TEST(PodStore, ConcurrentWritersAndReaders) {
   PodStore s;
   std::thread writer([&] {

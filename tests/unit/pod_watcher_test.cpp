@@ -59,6 +59,12 @@ WatchScript dropped(std::vector<std::string> lines) {
   s.drop = true;
   return s;
 }
+WatchScript stalled(std::vector<std::string> lines) {
+  WatchScript s;
+  s.lines = std::move(lines);
+  s.stall = true;
+  return s;
+}
 WatchScript status(int code, std::string body) {
   WatchScript s;
   s.status = code;
@@ -262,6 +268,30 @@ TEST_F(PodWatcherTest, StopEndsAnIdleWatchPromptly) {
   auto t0 = std::chrono::steady_clock::now();
   watcher_->stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+TEST_F(PodWatcherTest, StalledWatchIsCutAndRelists) {
+  api_->push_list(200, list_body("10", {pod_json(1, "10")}));
+  // The watch sends one event, then nothing ever again (the connection
+  // stays up): without a low-speed limit the watcher would wait forever.
+  api_->push_watch(stalled({event("ADDED", pod_json(2, "11"))}));
+  PodWatcherOptions opts;
+  opts.watch_idle_timeout = 1s;
+  start(opts);
+  ASSERT_TRUE(wait_for_names({"pod-1", "pod-2"}));
+  // Meanwhile pod-3 was created; only a new list (or watch) can tell.
+  api_->set_list(list_body("20", {pod_json(1, "10"), pod_json(2, "11"), pod_json(3, "20")}));
+  // Model: libcurl aborts a transfer whose speed, averaged over its ~5 s
+  // window, stays under 1 byte/s for idle_timeout (1 s): the cut comes
+  // ~6-7 s after the last byte (measured 7.2 s). 30 s leaves room for a
+  // loaded machine; without the limit it never comes.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && names().size() < 3) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(names(), (std::vector<std::string>{"pod-1", "pod-2", "pod-3"}));
+  auto c = watcher_->counters();
+  EXPECT_GE(c.stalled, 1u);
+  EXPECT_GE(c.relists, 1u);
+  EXPECT_GE(api_->list_requests(), 2u);
 }
 
 TEST(PodWatcherCreate, RejectsBadNodeName) {

@@ -7,7 +7,6 @@
 #include <map>
 #include <vector>
 
-#include "daemon/trace_events.h"
 
 namespace seismo::daemon {
 
@@ -29,11 +28,24 @@ Result<pods::PodFilter> pod_filter(const json& params, bool pods_enabled) {
   return filter;
 }
 
-void add_pod_fields(json& row, const std::optional<pods::PodAttribution>& owner) {
+void add_owner_fields(json& row, const std::optional<pods::PodAttribution>& owner) {
   if (!owner) return;
   row["namespace"] = owner->pod.namespace_name;
   row["pod"] = owner->pod.name;
   row["container"] = owner->container;
+}
+// A trace event's pod, as joined when it was published (no pod fields: not
+// a pod's, or its pod was still unknown when the hold gave up on it).
+bool event_matches(const pods::PodFilter& filter, const json& ev) {
+  auto pod = ev.find("pod");
+  if (pod == ev.end() || !pod->is_string()) return false;
+  pods::Pod p;
+  p.name = pod->get<std::string>();
+  if (auto ns = ev.find("namespace"); ns != ev.end() && ns->is_string()) p.namespace_name = ns->get<std::string>();
+  if (auto labels = ev.find("labels"); labels != ev.end() && labels->is_object())
+    for (const auto& [k, v] : labels->items())
+      if (v.is_string()) p.labels.emplace(k, v.get<std::string>());
+  return filter.matches(p);
 }
 }  // namespace
 
@@ -64,7 +76,7 @@ Result<json> top_snapshot(const metrics::Scraper& scraper, const json& params, c
   json out = json::array();
   for (const auto& [id, s] : rows) {
     json row = {{"cgroup_id", id}, {"cgroup", s.name}};
-    add_pod_fields(row, owners[id]);
+    add_owner_fields(row, owners[id]);
     for (const auto& [col, v] : s.columns) row[col] = v;
     out.push_back(std::move(row));
   }
@@ -87,9 +99,9 @@ Result<void> validate_trace_params(const json& params, bool pods_enabled) {
 }
 
 void stream_topic(events::EventHub& hub, const std::string& topic, const json& params, api::StreamSink& sink,
-                  const PodOfCgroupPath& pod_of) {
+                  bool pods_enabled) {
   std::string prefix = params.value("cgroup", "");
-  auto filter = pod_filter(params, static_cast<bool>(pod_of));  // validated before the stream started
+  auto filter = pod_filter(params, pods_enabled);  // validated before the stream started
   const bool by_pod = filter && filter->active();
   auto sub = hub.subscribe(topic);
   if (!sink.start()) {
@@ -103,31 +115,11 @@ void stream_topic(events::EventHub& hub, const std::string& topic, const json& p
       const auto& cg = (*ev)["cgroup"];
       if (!cg.is_string() || cg.get_ref<const std::string&>().rfind(prefix, 0) != 0) continue;
     }
-    if (pod_of) {
-      // Attributed when sent, not when the kernel saw it: a pod the watch
-      // delivers a moment after its first exec still gets its events.
-      const auto& cg = (*ev)["cgroup"];
-      auto owner = cg.is_string() ? pod_of(cg.get_ref<const std::string&>()) : std::nullopt;
-      if (by_pod && (!owner || !filter->matches(owner->pod))) continue;
-      add_pod_fields(*ev, owner);
-    }
+    // Pods were joined when the event was published (TracePublisher).
+    if (by_pod && !event_matches(*filter, *ev)) continue;
     if (!sink.send(*ev)) break;
   }
   hub.unsubscribe(sub);
-}
-
-void publish_exec_event(events::EventHub& hub, cgroup::CgroupResolver& resolver, std::mutex& resolver_mutex,
-                        const probes::ExecEvent& ev) {
-  if (!hub.has_subscribers("exec")) return;
-  json cgroup_path = trace_cgroup_path(resolver, resolver_mutex, ev.cgroup_id);
-  hub.publish("exec", json{{"kind", "exec"},
-                           {"pid", ev.pid},
-                           {"ppid", ev.ppid},
-                           {"cgroup_id", ev.cgroup_id},
-                           {"cgroup", cgroup_path},
-                           {"comm", ev.comm},
-                           {"filename", ev.filename},
-                           {"monotonic_ns", ev.ts_ns}});
 }
 
 Result<gid_t> lookup_group(const std::string& name) {

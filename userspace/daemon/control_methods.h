@@ -1,19 +1,16 @@
 #pragma once
 
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "api/router.h"
-#include "cgroup/cgroup_resolver.h"
 #include "common/result.h"
 #include "events/event_hub.h"
 #include "metrics/scraper.h"
 #include "pods/pod_attribution.h"
-#include "probes/exec.h"
 
 namespace seismo::daemon {
 
@@ -23,7 +20,6 @@ namespace seismo::daemon {
 // cgroup belongs to, and filtering there keeps unwanted rows and events off
 // the socket. Empty lookups mean pods are off (no API server).
 using PodOfCgroupId = std::function<std::optional<pods::PodAttribution>(uint64_t cgroup_id)>;
-using PodOfCgroupPath = std::function<std::optional<pods::PodAttribution>(const std::string& path)>;
 
 // `top`: cumulative per-cgroup totals and a monotonic timestamp; the CLI
 // turns two snapshots into rates. params: {"limit": N, "namespace",
@@ -36,14 +32,10 @@ Result<nlohmann::json> top_snapshot(const metrics::Scraper& scraper, const nlohm
 Result<void> validate_trace_params(const nlohmann::json& params, bool pods_enabled = false);
 
 // Forwards hub events of `topic` to a stream until the client leaves,
-// adding namespace/pod/container to events of known pods.
+// keeping those under the "cgroup" prefix and, with pods on, of the pods
+// the filter selects (by the fields joined when the event was published).
 void stream_topic(events::EventHub& hub, const std::string& topic, const nlohmann::json& params,
-                  api::StreamSink& sink, const PodOfCgroupPath& pod_of = {});
-
-// Runs on the exec ring buffer thread: builds the JSON event only when a
-// `seismo trace exec` client listens.
-void publish_exec_event(events::EventHub& hub, cgroup::CgroupResolver& resolver, std::mutex& resolver_mutex,
-                        const probes::ExecEvent& ev);
+                  api::StreamSink& sink, bool pods_enabled = false);
 
 Result<gid_t> lookup_group(const std::string& name);
 

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "daemon/control_methods.h"
 #include "doctor/doctor.h"
+#include "metrics/attribution_hold_collector.h"
 #include "metrics/build_info.h"
 #include "daemon/trace_events.h"
 #include "metrics/exec_signal.h"
@@ -73,11 +74,11 @@ Result<void> Daemon::start() {
   }
   log::info("cgroup2 at {}", cgroup_root_);
   resolver_ = std::make_unique<cgroup::CgroupResolver>(cgroup_root_);
-  trace_resolver_ = std::make_unique<cgroup::CgroupResolver>(cgroup_root_);
   auto own = net::Netns::current();
   if (!own) return fail(std::move(own).error());
   own_netns_ = std::move(*own);
   if (auto r = configure_pods(); !r) return r;
+  traces_ = std::make_unique<TracePublisher>(hub_, cgroup_root_, pods_enabled() ? &pod_store_ : nullptr);
 
   bpf::route_libbpf_log();
   const bool full = config_.syscall_mode == "full";
@@ -92,7 +93,7 @@ Result<void> Daemon::start() {
   start_probe("syscalls", syscalls_, [&] { return probes::SyscallsProbe::create({config_.map_entries, !full, flavour, std::nullopt}); });
   start_probe("exec", exec_, [&] {
     return probes::ExecProbe::create({config_.map_entries, flavour}, [this](const probes::ExecEvent& ev) {
-      publish_exec_event(hub_, *trace_resolver_, trace_resolver_mutex_, ev);
+      publish_exec_event(*traces_, ev);
     });
   });
   start_probe("net", net_, [&] { return probes::NetProbe::create({config_.map_entries, net_cgroup}); });
@@ -102,7 +103,7 @@ Result<void> Daemon::start() {
     tc.root_cgroup_id = root_cgroup_id;
     tc.only_flavour = flavour;
     return probes::TcpProbe::create(tc, [this](const probes::TcpEvent& ev) {
-      publish_tcp_event(hub_, *trace_resolver_, trace_resolver_mutex_, ev);
+      publish_tcp_event(*traces_, ev);
     });
   });
   start_probe("sched", sched_, [&] {
@@ -114,7 +115,7 @@ Result<void> Daemon::start() {
   start_probe("oom", oom_, [&] {
     return probes::OomProbe::create({config_.map_entries, flavour}, [this](const probes::OomEvent& ev) {
       log::warn("OOM kill: pid {} ({}) in cgroup id {}", ev.pid, ev.comm, ev.cgroup_id);
-      publish_oom_event(hub_, *trace_resolver_, trace_resolver_mutex_, ev);
+      publish_oom_event(*traces_, ev);
     });
   });
   if (!syscalls_ && !exec_ && !net_ && !tcp_ && !sched_ && !oom_)
@@ -125,10 +126,14 @@ Result<void> Daemon::start() {
   self.extra_losses = [this] {
     return std::vector<probes::LossCount>{{"trace_client_slow", hub_.dropped_total()}};
   };
-  std::unique_ptr<metrics::CgroupLabeler> labeler;
-  if (pods_enabled()) labeler = std::make_unique<pods::PodLabeler>(*resolver_, pod_store_, config_.pod_labels);
-  else if (!config_.pod_labels.empty()) log::warn("--pod-label ignored: no Kubernetes API configured");
-  else labeler = std::make_unique<metrics::PathLabeler>(*resolver_);
+  // Pod cgroups carry pod_uid/container_id from their path with or without
+  // an API server; namespace/pod/container and pod labels need the API.
+  std::vector<std::string> pod_label_keys = config_.pod_labels;
+  if (!pods_enabled() && !pod_label_keys.empty()) {
+    log::warn("--pod-label ignored: no Kubernetes API configured to read pod labels from");
+    pod_label_keys.clear();
+  }
+  auto labeler = std::make_unique<pods::PodLabeler>(*resolver_, pod_store_, std::move(pod_label_keys));
   scraper_ = std::make_shared<metrics::Scraper>(std::move(labeler), config_.series_limit, std::move(self));
   if (syscalls_) scraper_->add_signal(std::make_shared<metrics::SyscallSignal>(*syscalls_, full));
   if (exec_) scraper_->add_signal(std::make_shared<metrics::ExecSignal>(*exec_));
@@ -173,6 +178,8 @@ Result<void> Daemon::start() {
   metrics_server_ = std::move(*ms);
   if (faults_) metrics_server_->add(chaos::FaultCollector::for_engine(*faults_));
   if (pod_watcher_) metrics_server_->add(pods::PodWatchCollector::for_watcher(*pod_watcher_, pod_store_));
+  if (traces_->hold_counters())
+    metrics_server_->add(metrics::AttributionHoldCollector::create([this] { return *traces_->hold_counters(); }));
   log::info("metrics on http://{}/metrics", addr->to_civetweb());
 
   register_methods();
@@ -189,6 +196,7 @@ Result<void> Daemon::start() {
   log::info("control socket {}", config_.socket_path);
   if (pod_watcher_) {
     pod_store_.on_change([this] {
+      traces_->pods_changed();
       if (pod_faults_) pod_faults_->notify();
     });
     pod_watcher_->start();
@@ -239,12 +247,7 @@ std::optional<pods::PodAttribution> Daemon::pod_of_path(const std::string& path)
 }
 
 std::optional<pods::PodAttribution> Daemon::pod_of_cgroup(uint64_t cgroup_id) {
-  std::optional<std::string> path;
-  {
-    std::lock_guard lock(trace_resolver_mutex_);
-    trace_resolver_->begin_pass();
-    path = trace_resolver_->lookup(cgroup_id);
-  }
+  auto path = traces_->lookup(cgroup_id);
   if (!path) return std::nullopt;
   return pod_of_path(*path);
 }
@@ -282,11 +285,7 @@ void Daemon::register_methods() {
     return status();
   });
   PodOfCgroupId pod_of_id;
-  PodOfCgroupPath pod_of_path_fn;
-  if (pods_enabled()) {
-    pod_of_id = [this](uint64_t id) { return pod_of_cgroup(id); };
-    pod_of_path_fn = [this](const std::string& path) { return pod_of_path(path); };
-  }
+  if (pods_enabled()) pod_of_id = [this](uint64_t id) { return pod_of_cgroup(id); };
   router_.add("top", api::Access::read, [this, pod_of_id](const nlohmann::json& params, const api::Peer&) {
     return top_snapshot(*scraper_, params, pod_of_id);
   });
@@ -309,8 +308,8 @@ void Daemon::register_methods() {
   for (const char* topic : {"exec", "tcp", "oom"}) {
     router_.add_stream(
         std::string("trace.") + topic, api::Access::read, validate,
-        [this, topic, pod_of_path_fn](const nlohmann::json& params, const api::Peer&, api::StreamSink& sink) {
-          stream_topic(hub_, topic, params, sink, pod_of_path_fn);
+        [this, topic, with_pods](const nlohmann::json& params, const api::Peer&, api::StreamSink& sink) {
+          stream_topic(hub_, topic, params, sink, with_pods);
         });
   }
 }
@@ -337,6 +336,7 @@ nlohmann::json Daemon::status() const {
           {"last_scrape_seconds", stats.last_scrape_seconds},
           {"losses", losses},
           {"pods", pods_status()},
+          {"trace_hold", trace_hold_status()},
           {"faults", faults_ ? nlohmann::json{{"running", true},
                                               {"active", samples.size()},
                                               {"broken", std::count_if(samples.begin(), samples.end(),
@@ -365,6 +365,13 @@ Result<void> Daemon::run() {
   }
 }
 
+nlohmann::json Daemon::trace_hold_status() const {
+  auto c = traces_->hold_counters();
+  if (!c) return {{"enabled", false}};
+  return {{"enabled", true}, {"held", c->held}, {"attributed", c->attributed}, {"expired", c->expired},
+          {"overflow", c->overflow}, {"holding", c->holding}};
+}
+
 nlohmann::json Daemon::pods_status() const {
   if (!pod_watcher_) return {{"enabled", false}, {"reason", pods_reason_}};
   auto c = pod_watcher_->counters();
@@ -373,7 +380,7 @@ nlohmann::json Daemon::pods_status() const {
           {"synced", pod_watcher_->synced()},
           {"known", pod_store_.size()},
           {"watch", {{"requests", c.requests}, {"lists", c.lists}, {"relists", c.relists}, {"watches", c.watches},
-                     {"events", c.events}, {"errors", c.errors}, {"malformed", c.malformed},
+                     {"events", c.events}, {"errors", c.errors}, {"stalled", c.stalled}, {"malformed", c.malformed},
                      {"oversized", c.oversized}}}};
 }
 
@@ -399,6 +406,8 @@ Daemon::~Daemon() {
   net_.reset();
   exec_.reset();
   syscalls_.reset();
+  // No ring buffer thread is left to publish; what is still held goes out.
+  traces_.reset();
   log::info("seismod stopped; all programs detached");
 }
 

@@ -8,6 +8,7 @@
 #include "chaos/fault_engine.h"
 #include "common/result.h"
 #include "daemon/config.h"
+#include "daemon/trace_publisher.h"
 #include "events/event_hub.h"
 #include "metrics/metrics_server.h"
 #include "metrics/scraper.h"
@@ -50,6 +51,7 @@ class Daemon {
   // Sets up the Kubernetes watch when an API server is configured.
   Result<void> configure_pods();
   [[nodiscard]] nlohmann::json pods_status() const;
+  [[nodiscard]] nlohmann::json trace_hold_status() const;
   [[nodiscard]] bool pods_enabled() const { return pod_watcher_ != nullptr; }
   [[nodiscard]] std::optional<pods::PodAttribution> pod_of_path(const std::string& path) const;
   [[nodiscard]] std::optional<pods::PodAttribution> pod_of_cgroup(uint64_t cgroup_id);
@@ -65,8 +67,9 @@ class Daemon {
   std::optional<net::Netns> own_netns_;
   events::EventHub hub_;
   std::unique_ptr<cgroup::CgroupResolver> resolver_;
-  std::unique_ptr<cgroup::CgroupResolver> trace_resolver_;
-  std::mutex trace_resolver_mutex_;
+  // Trace events' identity and the hold for pods not known yet; after hub_
+  // (it publishes there), before the probes (their threads call it).
+  std::unique_ptr<TracePublisher> traces_;
   std::unique_ptr<probes::SyscallsProbe> syscalls_;
   std::unique_ptr<probes::ExecProbe> exec_;
   std::unique_ptr<probes::NetProbe> net_;

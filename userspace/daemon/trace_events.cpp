@@ -1,14 +1,21 @@
 #include "daemon/trace_events.h"
 
+#include "daemon/trace_publisher.h"
+#include "pods/cgroup_pod_parser.h"
+
 namespace seismo::daemon {
 
 using nlohmann::json;
 
-json trace_cgroup_path(cgroup::CgroupResolver& resolver, std::mutex& mutex, uint64_t cgroup_id) {
-  std::lock_guard lock(mutex);
-  resolver.begin_pass();
-  if (auto p = resolver.lookup(cgroup_id)) return *p;
-  return nullptr;
+json exec_event_json(const probes::ExecEvent& ev, json cgroup_path) {
+  return json{{"kind", "exec"},
+              {"monotonic_ns", ev.ts_ns},
+              {"cgroup_id", ev.cgroup_id},
+              {"cgroup", std::move(cgroup_path)},
+              {"pid", ev.pid},
+              {"comm", ev.comm},
+              {"ppid", ev.ppid},
+              {"filename", ev.filename}};
 }
 
 json tcp_event_json(const probes::TcpEvent& ev, json cgroup_path) {
@@ -44,16 +51,42 @@ json oom_event_json(const probes::OomEvent& ev, json cgroup_path) {
               {"pgtables_kb", ev.pgtables_kb}};
 }
 
-void publish_tcp_event(events::EventHub& hub, cgroup::CgroupResolver& resolver, std::mutex& mutex,
-                       const probes::TcpEvent& ev) {
-  if (!hub.has_subscribers("tcp")) return;
-  hub.publish("tcp", tcp_event_json(ev, trace_cgroup_path(resolver, mutex, ev.cgroup_id)));
+void add_cgroup_owner(json& event) {
+  event["pod_uid"] = nullptr;
+  event["container_id"] = nullptr;
+  auto cg = event.find("cgroup");
+  if (cg == event.end() || !cg->is_string()) return;
+  auto owner = pods::parse_pod_cgroup(cg->get_ref<const std::string&>());
+  if (!owner) return;
+  event["pod_uid"] = owner->pod_uid;
+  if (!owner->container_id.empty()) event["container_id"] = owner->container_id;
 }
 
-void publish_oom_event(events::EventHub& hub, cgroup::CgroupResolver& resolver, std::mutex& mutex,
-                       const probes::OomEvent& ev) {
-  if (!hub.has_subscribers("oom")) return;
-  hub.publish("oom", oom_event_json(ev, trace_cgroup_path(resolver, mutex, ev.cgroup_id)));
+void add_pod_fields(json& event, const pods::Pod& pod) {
+  event["namespace"] = pod.namespace_name;
+  event["pod"] = pod.name;
+  std::string container;
+  auto id = event.find("container_id");
+  if (id != event.end() && id->is_string())
+    for (const auto& c : pod.containers)
+      if (c.id == id->get_ref<const std::string&>()) container = c.name;
+  event["container"] = std::move(container);
+  event["labels"] = pod.labels;
+}
+
+void publish_exec_event(TracePublisher& traces, const probes::ExecEvent& ev) {
+  if (!traces.wants("exec")) return;
+  traces.publish("exec", exec_event_json(ev, traces.cgroup_path(ev.cgroup_id)));
+}
+
+void publish_tcp_event(TracePublisher& traces, const probes::TcpEvent& ev) {
+  if (!traces.wants("tcp")) return;
+  traces.publish("tcp", tcp_event_json(ev, traces.cgroup_path(ev.cgroup_id)));
+}
+
+void publish_oom_event(TracePublisher& traces, const probes::OomEvent& ev) {
+  if (!traces.wants("oom")) return;
+  traces.publish("oom", oom_event_json(ev, traces.cgroup_path(ev.cgroup_id)));
 }
 
 }  // namespace seismo::daemon

@@ -1,33 +1,39 @@
 #pragma once
 
-#include <cstdint>
-#include <mutex>
-
 #include <nlohmann/json.hpp>
 
-#include "cgroup/cgroup_resolver.h"
-#include "events/event_hub.h"
+#include "pods/pod.h"
+#include "probes/exec.h"
 #include "probes/oom.h"
 #include "probes/tcp.h"
 
 namespace seismo::daemon {
 
+class TracePublisher;
+
 // The objects `seismo trace exec|tcp|oom` stream share one shape: every
 // event has "kind", "monotonic_ns", "cgroup_id", "cgroup" (path or null),
-// "pid" and "comm" (null where the kernel context has no meaningful task,
-// e.g. a retransmit from a timer), then kind-specific fields.
+// "pod_uid" and "container_id" (from the cgroup path: null outside a pod,
+// and container_id null for the pod-level cgroup), "pid" and "comm" (null
+// where the kernel context has no meaningful task, e.g. a retransmit from a
+// timer), then kind-specific fields. With pods from the API server, an
+// event of a known pod also has "namespace", "pod", "container" and "labels".
 
-// The cgroup's path for a trace event (null when it is already gone).
-// Runs on ring buffer threads; the resolver is shared under `mutex`.
-nlohmann::json trace_cgroup_path(cgroup::CgroupResolver& resolver, std::mutex& mutex, uint64_t cgroup_id);
-
+nlohmann::json exec_event_json(const probes::ExecEvent& ev, nlohmann::json cgroup_path);
 nlohmann::json tcp_event_json(const probes::TcpEvent& ev, nlohmann::json cgroup_path);
 nlohmann::json oom_event_json(const probes::OomEvent& ev, nlohmann::json cgroup_path);
 
-// Publish on topic "tcp" / "oom", building the JSON only when a client listens.
-void publish_tcp_event(events::EventHub& hub, cgroup::CgroupResolver& resolver, std::mutex& mutex,
-                       const probes::TcpEvent& ev);
-void publish_oom_event(events::EventHub& hub, cgroup::CgroupResolver& resolver, std::mutex& mutex,
-                       const probes::OomEvent& ev);
+// Sets "pod_uid" and "container_id" from the event's "cgroup" (kubelet's
+// naming, systemd or cgroupfs driver); nulls when it is not a pod's.
+void add_cgroup_owner(nlohmann::json& event);
+// Sets "namespace", "pod", "container" (the name of the container whose id
+// is the event's "container_id", else "") and "labels" from `pod`.
+void add_pod_fields(nlohmann::json& event, const pods::Pod& pod);
+
+// Publish on topic "exec" / "tcp" / "oom", building the JSON only when a
+// client listens. Run on the probes' ring buffer threads.
+void publish_exec_event(TracePublisher& traces, const probes::ExecEvent& ev);
+void publish_tcp_event(TracePublisher& traces, const probes::TcpEvent& ev);
+void publish_oom_event(TracePublisher& traces, const probes::OomEvent& ev);
 
 }  // namespace seismo::daemon

@@ -34,6 +34,7 @@ struct Transfer {
   std::string line;
   bool discarding = false;
   std::size_t discarded = 0;
+  long idle_timeout_seconds = 0;  // 0: no low-speed limit
   CURL* curl = nullptr;
 };
 
@@ -120,6 +121,10 @@ Result<HttpResponse> perform(const KubeConfig& cfg, std::string_view path, Trans
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  if (t.idle_timeout_seconds > 0) {
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, t.idle_timeout_seconds);
+  }
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
@@ -157,6 +162,11 @@ Result<HttpResponse> perform(const KubeConfig& cfg, std::string_view path, Trans
   CURLcode rc = curl_easy_perform(c);
   if (t.status == 0) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.status);
   if (rc == CURLE_ABORTED_BY_CALLBACK) return fail_errno(ECANCELED, fmt::format("GET {}: stopped", path));
+  curl_off_t connected_us = 0;
+  curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected_us);
+  if (rc == CURLE_OPERATION_TIMEDOUT && t.idle_timeout_seconds > 0 && connected_us > 0)
+    return fail_errno(ETIMEDOUT, fmt::format("GET {}: no data for {} s (stalled connection)", path,
+                                             t.idle_timeout_seconds));
   if (rc == CURLE_WRITE_ERROR && t.sink_ended) return HttpResponse{t.status, std::move(t.body)};
   if (rc == CURLE_WRITE_ERROR && t.too_big) {
     return fail_plain(fmt::format("GET {}: response larger than {} bytes", path, t.sink ? kMaxErrorBody : t.max_body));
@@ -197,10 +207,11 @@ Result<HttpResponse> KubeClient::get(std::string_view path_and_query, std::size_
 }
 
 Result<HttpResponse> KubeClient::stream(std::string_view path_and_query, LineSink& sink,
-                                        const std::atomic<bool>& stop) const {
+                                        const std::atomic<bool>& stop, std::chrono::seconds idle_timeout) const {
   Transfer t;
   t.stop = &stop;
   t.sink = &sink;
+  t.idle_timeout_seconds = static_cast<long>(idle_timeout.count());
   auto r = perform(config_, path_and_query, t);
   // A final line without a newline (server closed cleanly) still counts.
   if (r && r->status == 200 && !t.line.empty() && !t.discarding) (void)sink.on_line(t.line);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -37,9 +38,14 @@ class KubeClient {
   [[nodiscard]] Result<HttpResponse> get(std::string_view path_and_query, std::size_t max_body,
                                          const std::atomic<bool>& stop) const;
   // A 200 response streamed line by line into `sink`; any other status
-  // returns with its (bounded) body and no lines delivered.
+  // returns with its (bounded) body and no lines delivered. `idle_timeout`
+  // (0: none) ends a connection that carries no more bytes with an
+  // ETIMEDOUT error (a stalled server or a half-dead path): libcurl's
+  // low-speed limit, under 1 byte/s averaged over its ~5 s window for
+  // idle_timeout seconds, so the cut comes idle_timeout + ~5 s after the last byte.
   [[nodiscard]] Result<HttpResponse> stream(std::string_view path_and_query, LineSink& sink,
-                                            const std::atomic<bool>& stop) const;
+                                            const std::atomic<bool>& stop,
+                                            std::chrono::seconds idle_timeout = std::chrono::seconds(0)) const;
 
   [[nodiscard]] const KubeConfig& config() const { return config_; }
 

@@ -4,8 +4,8 @@
 
 #include <set>
 
+#include "pods/cgroup_pod_parser.h"
 #include "pods/label_selector.h"
-#include "pods/pod_attribution.h"
 
 namespace seismo::pods {
 
@@ -47,21 +47,28 @@ PodLabeler::PodLabeler(cgroup::CgroupResolver& resolver, const PodStore& store, 
 std::optional<PodLabeler::Identity> PodLabeler::identify(uint64_t cgroup_id) {
   auto path = resolver_.lookup(cgroup_id);
   if (!path) return std::nullopt;
-  Identity id{*path, {}, {}, {}, {}};
-  auto owner = attribute_cgroup(store_, *path);
-  if (!owner) return id;  // not a pod's, or not known yet: keeps its path until the watch catches up
-  id.namespace_name = owner->pod.namespace_name;
-  id.pod = owner->pod.name;
-  id.container = owner->container;
-  if (!label_keys_.empty()) id.pod_labels = owner->pod.labels;
+  Identity id{*path, {}, {}, {}, {}, {}, {}};
+  auto parsed = parse_pod_cgroup(*path);
+  if (!parsed) return id;  // not a pod's: its path only
+  id.pod_uid = parsed->pod_uid;
+  id.container_id = parsed->container_id;
+  auto pod = store_.by_uid(parsed->pod_uid);
+  if (!pod) return id;  // not known yet (or no API server): path and UID until the watch catches up
+  id.namespace_name = pod->namespace_name;
+  id.pod = pod->name;
+  if (!id.container_id.empty())
+    for (const auto& c : pod->containers)
+      if (c.id == id.container_id) id.container = c.name;
+  if (!label_keys_.empty()) id.pod_labels = std::move(pod->labels);
   return id;
 }
 
 std::optional<metrics::Labels> PodLabeler::labels(uint64_t cgroup_id) {
   auto id = identify(cgroup_id);
   if (!id) return std::nullopt;
-  metrics::Labels out{{"cgroup", id->path}, {"namespace", id->namespace_name}, {"pod", id->pod},
-                      {"container", id->container}};
+  metrics::Labels out{{"cgroup", id->path},      {"namespace", id->namespace_name}, {"pod", id->pod},
+                      {"container", id->container}, {"pod_uid", id->pod_uid},
+                      {"container_id", id->container_id}};
   for (size_t i = 0; i < label_keys_.size(); ++i) {
     auto value = id->pod_labels.find(label_keys_[i]);
     out.push_back({label_names_[i], value == id->pod_labels.end() ? std::string() : value->second});
@@ -73,7 +80,9 @@ metrics::Labels PodLabeler::overflow_labels() const {
   metrics::Labels out{{"cgroup", metrics::kOverflowValue},
                       {"namespace", metrics::kOverflowValue},
                       {"pod", metrics::kOverflowValue},
-                      {"container", metrics::kOverflowValue}};
+                      {"container", metrics::kOverflowValue},
+                      {"pod_uid", metrics::kOverflowValue},
+                      {"container_id", metrics::kOverflowValue}};
   for (const auto& name : label_names_) out.push_back({name, metrics::kOverflowValue});
   return out;
 }

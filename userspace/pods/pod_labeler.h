@@ -14,13 +14,15 @@
 
 namespace seismo::pods {
 
-// The metrics seam for pods: {cgroup, namespace, pod, container} for every
-// cgroup. Labels are computed at each scrape from the cgroup path and the
-// PodStore, so a cgroup seen before its pod is known gets the pod's labels
-// as soon as the watch delivers it (never dropped meanwhile: it keeps its
-// path), and a deleted pod's cgroups vanish with the cgroup (nullopt).
-// Non-pod cgroups keep their path with empty pod labels. Same label names on
-// every series, so families stay consistent.
+// The metrics seam for pods: {cgroup, namespace, pod, container, pod_uid,
+// container_id} for every cgroup. pod_uid and container_id come from the
+// cgroup path alone (kubelet's naming), so they are there with or without an
+// API server and from a pod's first scrape; namespace/pod/container are
+// joined from the PodStore at each scrape, so a cgroup seen before its pod
+// is known gets them as soon as the watch delivers it (never dropped
+// meanwhile: it keeps its path and UID), and a deleted pod's cgroups vanish
+// with the cgroup (nullopt). Non-pod cgroups keep their path with the other
+// labels empty. Same label names on every series, so families stay consistent.
 //
 // Pod labels become metric labels only for the keys configured
 // (`--pod-label app`): each adds one label, `label_<key>` (kube-state-metrics'
@@ -41,7 +43,7 @@ class PodLabeler : public metrics::CgroupLabeler {
 
  private:
   struct Identity {
-    std::string path, namespace_name, pod, container;
+    std::string path, namespace_name, pod, container, pod_uid, container_id;
     std::map<std::string, std::string> pod_labels;
   };
   std::optional<Identity> identify(uint64_t cgroup_id);

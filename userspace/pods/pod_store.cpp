@@ -18,6 +18,17 @@ void PodStore::unindex_locked(const Pod& pod) {
   }
 }
 
+void PodStore::remember_deleted_locked(Pod pod) {
+  if (recently_deleted_.contains(pod.uid)) return;
+  if (deleted_order_.size() >= kRecentlyDeleted) {
+    recently_deleted_.erase(deleted_order_.front());
+    deleted_order_.pop_front();
+  }
+  deleted_order_.push_back(pod.uid);
+  auto uid = pod.uid;
+  recently_deleted_.emplace(std::move(uid), std::move(pod));
+}
+
 void PodStore::upsert(Pod pod) {
   {
     std::lock_guard lock(mu_);
@@ -41,6 +52,7 @@ bool PodStore::erase(const std::string& uid) {
     auto it = pods_.find(uid);
     if (it == pods_.end()) return false;
     unindex_locked(it->second);
+    remember_deleted_locked(std::move(it->second));
     pods_.erase(it);
     ++generation_;
   }
@@ -51,13 +63,16 @@ bool PodStore::erase(const std::string& uid) {
 void PodStore::replace_all(std::vector<Pod> pods) {
   {
     std::lock_guard lock(mu_);
-    pods_.clear();
+    std::unordered_map<std::string, Pod> old;
+    old.swap(pods_);
     container_to_uid_.clear();
     for (auto& p : pods) {
       auto uid = p.uid;
       auto [it, _] = pods_.insert_or_assign(uid, std::move(p));
       index_locked(it->second);
     }
+    for (auto& [uid, p] : old)
+      if (!pods_.contains(uid)) remember_deleted_locked(std::move(p));
     ++generation_;
   }
   if (listener_) listener_();
@@ -68,6 +83,13 @@ std::optional<Pod> PodStore::by_uid(const std::string& uid) const {
   auto it = pods_.find(uid);
   if (it == pods_.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<Pod> PodStore::by_uid_or_recent(const std::string& uid) const {
+  std::lock_guard lock(mu_);
+  if (auto it = pods_.find(uid); it != pods_.end()) return it->second;
+  if (auto it = recently_deleted_.find(uid); it != recently_deleted_.end()) return it->second;
+  return std::nullopt;
 }
 
 std::optional<ContainerOwner> PodStore::by_container_id(const std::string& container_id) const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,9 @@ struct ContainerOwner {
 // Lookups return copies so no reference outlives the lock.
 class PodStore {
  public:
+  // Deleted pods remembered for by_uid_or_recent (UIDs are never reused).
+  static constexpr std::size_t kRecentlyDeleted = 256;
+
   void upsert(Pod pod);
   // True when the pod was present.
   bool erase(const std::string& uid);
@@ -31,6 +35,10 @@ class PodStore {
   void replace_all(std::vector<Pod> pods);
 
   [[nodiscard]] std::optional<Pod> by_uid(const std::string& uid) const;
+  // A live pod, or one deleted (or gone in a relist) among the last
+  // kRecentlyDeleted: trace events a pod emitted just before its deletion
+  // reached us still name it. Metrics and faults use by_uid (live only).
+  [[nodiscard]] std::optional<Pod> by_uid_or_recent(const std::string& uid) const;
   [[nodiscard]] std::optional<ContainerOwner> by_container_id(const std::string& container_id) const;
   // All pods sorted by namespace/name.
   [[nodiscard]] std::vector<Pod> snapshot() const;
@@ -44,10 +52,13 @@ class PodStore {
  private:
   void index_locked(const Pod& pod);
   void unindex_locked(const Pod& pod);
+  void remember_deleted_locked(Pod pod);
 
   mutable std::mutex mu_;
   std::unordered_map<std::string, Pod> pods_;
   std::unordered_map<std::string, std::string> container_to_uid_;
+  std::unordered_map<std::string, Pod> recently_deleted_;  // at most kRecentlyDeleted
+  std::deque<std::string> deleted_order_;                  // their UIDs, oldest first
   uint64_t generation_ = 0;
   std::function<void()> listener_;
 };

@@ -33,9 +33,11 @@ std::vector<prometheus::MetricFamily> PodWatchCollector::Collect() const {
                                      MetricType::Counter);
   events.metric.push_back(metrics::counter_metric({}, d(c.events)));
   auto errors = metrics::make_family("seismo_pods_watch_errors_total",
-                                     "Failed requests, and objects skipped as malformed or oversized",
+                                     "Failed requests, watches cut as stalled, and objects skipped as malformed "
+                                     "or oversized",
                                      MetricType::Counter);
   errors.metric.push_back(metrics::counter_metric({{"reason", "request"}}, d(c.errors)));
+  errors.metric.push_back(metrics::counter_metric({{"reason", "stalled"}}, d(c.stalled)));
   errors.metric.push_back(metrics::counter_metric({{"reason", "malformed"}}, d(c.malformed)));
   errors.metric.push_back(metrics::counter_metric({{"reason", "oversized"}}, d(c.oversized)));
   return {std::move(known), std::move(synced), std::move(requests), std::move(relists), std::move(events),

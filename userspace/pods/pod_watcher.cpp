@@ -1,5 +1,6 @@
 #include "pods/pod_watcher.h"
 
+#include <cerrno>
 #include <random>
 
 #include <fmt/format.h>
@@ -27,6 +28,7 @@ Result<std::unique_ptr<PodWatcher>> PodWatcher::create(KubeClient client, PodSto
                                   options.node_name));
   }
   if (options.max_object_bytes == 0) return fail_plain("pod watcher: max_object_bytes must be positive");
+  if (options.watch_idle_timeout.count() < 0) return fail_plain("pod watcher: watch_idle_timeout must not be negative");
   if (!options.jitter) {
     auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
     options.jitter = [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); };
@@ -187,7 +189,13 @@ PodWatcher::WatchEnd PodWatcher::watch(bool& progressed) {
     ++counters_.oversized;
     log::warn("watch pods: skipping an event of {} bytes (limit {})", bytes, options_.max_object_bytes);
   };
-  auto resp = client_.stream(path, sink, stop_);
+  auto resp = client_.stream(path, sink, stop_, options_.watch_idle_timeout);
+  if (!resp && resp.error().code == ETIMEDOUT && !stop_) {
+    log::warn("watch pods: {}; relisting", resp.error().message());
+    std::lock_guard lock(counters_mu_);
+    ++counters_.stalled;
+    return WatchEnd::stalled;
+  }
   if (!resp) {
     if (!stop_) {
       log::warn("watch pods: {}", resp.error().message());
@@ -226,10 +234,10 @@ void PodWatcher::run() {
     bool progressed = false;
     WatchEnd end = watch(progressed);
     if (stop_) break;
-    // 410 Gone: our resourceVersion is too old. Any other ERROR event
-    // leaves our state unknown. Both relist; a dropped or closed stream
-    // resumes from the last resourceVersion seen.
-    need_list = end == WatchEnd::gone || end == WatchEnd::error_event;
+    // 410 Gone: our resourceVersion is too old. Any other ERROR event, or
+    // a stream that stalled, leaves our state unknown. These relist; a
+    // dropped or closed stream resumes from the last resourceVersion seen.
+    need_list = end == WatchEnd::gone || end == WatchEnd::error_event || end == WatchEnd::stalled;
     if (progressed) backoff_.reset();
     wait(backoff_.next());
   }

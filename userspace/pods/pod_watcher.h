@@ -27,6 +27,12 @@ struct PodWatcherOptions {
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{30'000};
   unsigned watch_timeout_seconds = 300;  // server closes the watch; we resume from resourceVersion
+  // A watch that carries no byte this long (plus libcurl's ~5 s speed
+  // window) is stalled: it is cut and the watcher relists. The API server's watch cache sends a bookmark to every
+  // watcher that asks (allowWatchBookmarks) once a minute, so 150 s is 2.5
+  // missed bookmarks; a server that sends none (watch cache off) costs one
+  // relist per idle 150 s. Whole seconds (libcurl's low-speed limit); 0: off.
+  std::chrono::seconds watch_idle_timeout{150};
   Backoff::Jitter jitter;                // default: std::mt19937 seeded from random_device
   // Waits between attempts. Default: an interruptible wait that stop() ends.
   std::function<void(std::chrono::milliseconds)> sleep;
@@ -39,6 +45,7 @@ struct PodWatcherCounters {
   uint64_t watches = 0;
   uint64_t events = 0;     // ADDED/MODIFIED/DELETED/BOOKMARK applied
   uint64_t errors = 0;     // failed requests, non-200 statuses, ERROR events
+  uint64_t stalled = 0;    // watches cut after watch_idle_timeout without a byte (then relisted)
   uint64_t malformed = 0;  // lines or objects that failed validation, skipped
   uint64_t oversized = 0;  // objects above max_object_bytes, skipped
 };
@@ -66,8 +73,8 @@ class PodWatcher {
   PodWatcher(KubeClient client, PodStore& store, PodWatcherOptions options);
   void run();
   Result<void> list();
-  // closed/failed resume from resourceVersion; gone and error_event relist.
-  enum class WatchEnd { closed, gone, error_event, failed };
+  // closed/failed resume from resourceVersion; gone, error_event and stalled relist.
+  enum class WatchEnd { closed, gone, error_event, failed, stalled };
   WatchEnd watch(bool& progressed);
   bool handle_line(std::string_view line, WatchEnd& end, bool& progressed);
   void wait(std::chrono::milliseconds d);
