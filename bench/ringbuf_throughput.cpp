@@ -113,8 +113,6 @@ int main(int argc, char** argv) {
       uint64_t batch = kBatch;
       bpf_map_update_elem(bpf_map__fd(skel->maps.bench_ctl), &k, &batch, BPF_ANY);
 
-      cgroup::CgroupResolver resolver("/nonexistent");  // the json variant's lookups miss fast
-      std::mutex resolver_mutex;
       std::atomic<clockid_t> consumer_clock{0};
       auto reader = bpf::RingReader::create(
           bpf_map__fd(skel->maps.bench_events),
