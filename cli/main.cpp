@@ -63,6 +63,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // CLI11 reports a missing subcommand before words it did not know, so
+    // `seismo fault explode` would only say a subcommand is required.
+    if (auto extra = app.remaining(true); !extra.empty() && e.get_name() == "RequiredError") {
+      std::cerr << "seismo: unknown subcommand or argument '" << extra.front() << "'\n"
+                << "Run with --help for more information.\n";
+      return e.get_exit_code();
+    }
     return app.exit(e);
   } catch (const CommandFailed& f) {
     std::cerr << "seismo: " << f.message << "\n";

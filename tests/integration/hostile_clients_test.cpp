@@ -165,7 +165,7 @@ TEST_F(HostileClients, StatusStaysPromptWhileFaultsChurn) {
     }
   });
   std::chrono::milliseconds worst{0};
-  for (int i = 0; i < 20; ++i) {
+  for (int i = 0; i < 6; ++i) {
     auto start = std::chrono::steady_clock::now();
     EXPECT_TRUE(call("status").ok);
     worst = std::max(worst, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));

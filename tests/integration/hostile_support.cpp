@@ -234,8 +234,18 @@ std::unique_ptr<HostileWorld> HostileTest::world_;
 
 HostileWorld& HostileTest::world() { return *world_; }
 
+namespace {
+class WorldShutdown : public ::testing::Environment {
+ public:
+  void TearDown() override { HostileTest::shut_down_world(); }
+};
+[[maybe_unused]] ::testing::Environment* const g_world_shutdown = ::testing::AddGlobalTestEnvironment(new WorldShutdown);
+}  // namespace
+
 void HostileTest::start_world(const std::vector<std::string>& extra_args) {
   if (::geteuid() != 0) return;
+  if (world_ && world_->extra_args == extra_args) return;
+  shut_down_world();
   world_ = std::make_unique<HostileWorld>();
   if (auto r = world_->start(extra_args); !r) {
     ADD_FAILURE() << "start seismod: " << r.error().message();
@@ -243,7 +253,7 @@ void HostileTest::start_world(const std::vector<std::string>& extra_args) {
   }
 }
 
-void HostileTest::TearDownTestSuite() {
+void HostileTest::shut_down_world() {
   if (!world_) return;
   if (world_->running()) {
     auto rc = world_->daemon().stop();
@@ -308,11 +318,16 @@ void HostileTest::check_invariants() {
   if (!left.empty()) (void)call("fault.clear");
   std::string a_now = a_state();
   EXPECT_EQ(a_now, a_before()) << "tc state of " << a_dev() << " changed";
-  if (a_now != a_before()) {
-    // Put the device back so one defect does not fail every later case.
+  if (!left.empty() || a_now != a_before()) {
+    // One defect must not fail every later case: a fresh seismod (whose
+    // records may be stale now) on a device put back to its first state.
+    world_->daemon().kill_hard();
+    world_->forget_daemon();
     a().exec({"tc", "qdisc", "del", "dev", a_dev(), "clsact"});
     a().exec({"tc", "qdisc", "del", "dev", a_dev(), "root"});
+    std::filesystem::remove(lab().fs().state_file());
     rebaseline();
+    if (auto r = world_->start(world_->extra_args); !r) ADD_FAILURE() << "restart seismod: " << r.error().message();
   }
 }
 

@@ -119,11 +119,15 @@ class HostileWorld {
 };
 
 class HostileTest : public ::testing::Test {
+ public:
+  static void shut_down_world();
+
  protected:
+  // Suites of one binary share the world (one seismod start, which costs
+  // seconds on a loaded machine); it is shut down and checked at exit.
   static void SetUpTestSuite() { start_world({}); }
-  static void TearDownTestSuite();
   // A suite whose seismod needs flags of its own calls this from its
-  // SetUpTestSuite.
+  // SetUpTestSuite (the world restarts when the flags differ).
   static void start_world(const std::vector<std::string>& extra_args);
   void SetUp() override;
   void TearDown() override;

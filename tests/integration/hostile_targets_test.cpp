@@ -196,7 +196,7 @@ TEST_F(HostileTargets, HostNetworkGuardComparesWithTheNodesNetns) {
   auto fs = TempBpffs::create();
   ASSERT_TRUE(fs) << fs.error().message();
   auto d = SeismodProcess::start({"--bpffs", fs->bpffs(), "--fault-state", fs->state_file(), "--probes", "exec"},
-                                 std::chrono::seconds(20), {"ip", "netns", "exec", pod->name()});
+                                 std::chrono::seconds(20), {"nsenter", "--net=" + pod->path()});
   ASSERT_TRUE(d) << d.error().message();
   auto node_lo = [] {
     return run_command({"tc", "qdisc", "show", "dev", "lo"}).output +

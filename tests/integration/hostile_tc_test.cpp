@@ -120,7 +120,10 @@ TEST_F(HostileTc, ForeignClsactIsKept) {
 }
 
 TEST_F(HostileTc, ForeignFilterBeforeTheFaultIsKept) {
-  if (!add_foreign_filter("7")) GTEST_SKIP() << "neither matchall nor u32 classifiers in this kernel";
+  if (!add_foreign_filter("7")) {
+    restore_device();
+    GTEST_SKIP() << "neither matchall nor u32 classifiers in this kernel";
+  }
   rebaseline();
   add_fault("beside-filter");
   EXPECT_TRUE(call("fault.rm", {{"name", "beside-filter"}}).ok);
@@ -135,6 +138,7 @@ TEST_F(HostileTc, ForeignFilterAddedUnderTheFaultIsKept) {
   std::string with_foreign = a_state();
   if (with_foreign.find("matchall") == std::string::npos) {
     EXPECT_TRUE(call("fault.rm", {{"name", "under-foreign"}}).ok);
+    restore_device();
     GTEST_SKIP() << "no matchall classifier in this kernel";
   }
   EXPECT_TRUE(call("fault.rm", {{"name", "under-foreign"}}).ok);

@@ -18,7 +18,7 @@ std::string unique_socket_path(const std::string& tag);
 // Stopped with SIGTERM (then SIGKILL) on destruction.
 class SeismodProcess {
  public:
-  // `wrapper` runs seismod through another program (e.g. `ip netns exec NS`).
+  // `wrapper` runs seismod through another program (e.g. `nsenter --net=PATH`).
   static Result<SeismodProcess> start(std::vector<std::string> extra_args = {},
                                       std::chrono::seconds ready_timeout = std::chrono::seconds(20),
                                       std::vector<std::string> wrapper = {});
