@@ -187,7 +187,7 @@ TEST_F(HostileTargets, NonUtf8DeviceNamesInAnErrorMessage) {
 
 TEST_F(HostileTargets, HostNetworkGuardComparesWithTheNodesNetns) {
   // The DaemonSet runs seismod in its own netns (hostNetwork: false) with
-  // hostPID: pid 1's netns is the node's, and faulting it needs
+  // hostPID: the netns of pid 1 (and of every host process) is the node's, and faulting it needs
   // host_network. The filter (TEST-NET-1 only, on lo) keeps the node safe
   // if the guard fails.
   auto pod = TestNetns::create();
@@ -203,7 +203,9 @@ TEST_F(HostileTargets, HostNetworkGuardComparesWithTheNodesNetns) {
            run_command({"tc", "filter", "show", "dev", "lo", "egress"}).output;
   };
   std::string before = node_lo();
-  json spec = loss_on({{"pid", 1}, {"interface", "lo"}}, "node-net", "30s");
+  // This test's own pid stands for any process of the node's network (pid 1
+  // in the DaemonSet; here /proc/1/ns/net cannot be opened, even by root).
+  json spec = loss_on({{"pid", ::getpid()}, {"interface", "lo"}}, "node-net", "30s");
   spec["filter"] = {{"cidrs", {"192.0.2.1/32"}}};
   Reply r = call_once(d->socket(), "fault.add", spec);
   EXPECT_TRUE(refused(r, "permission_denied", "host_network"));
