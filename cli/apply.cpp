@@ -1,15 +1,35 @@
 // seismo apply -f spec.yaml: applies the faults of a YAML or JSON document,
 // all or none. The text goes to seismod as is; one parser (the daemon's)
 // knows the schema.
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
+#include "api/protocol.h"
 #include "context.h"
 #include "output.h"
 
 namespace seismo::cli {
+namespace {
+
+// Reads at most one request's worth: `-f /dev/zero` (or a huge file) is
+// refused instead of read until memory runs out.
+std::string read_document(std::istream& in, const std::string& name) {
+  std::string text;
+  char chunk[65536];
+  while (in.read(chunk, sizeof(chunk)) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > api::kMaxMessageBytes)
+      throw CommandFailed{name + ": larger than the " + std::to_string(api::kMaxMessageBytes) +
+                          " byte limit of a request"};
+  }
+  if (in.bad()) throw CommandFailed{"cannot read " + name + ": " + std::strerror(errno)};
+  return text;
+}
+
+}  // namespace
 
 void add_apply_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("apply", "Apply the faults of a YAML or JSON file (docs/faults.md), all or none");
@@ -18,13 +38,13 @@ void add_apply_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, file] {
     std::string text;
     if (*file == "-") {
-      text.assign(std::istreambuf_iterator<char>(std::cin), {});
+      text = read_document(std::cin, "stdin");
     } else {
-      std::ifstream in(*file);
-      if (!in) throw CommandFailed{"cannot read " + *file};
-      std::stringstream buf;
-      buf << in.rdbuf();
-      text = buf.str();
+      std::error_code ec;
+      if (std::filesystem::is_directory(*file, ec)) throw CommandFailed{"cannot read " + *file + ": it is a directory"};
+      std::ifstream in(*file, std::ios::binary);
+      if (!in) throw CommandFailed{"cannot read " + *file + ": " + std::strerror(errno)};
+      text = read_document(in, *file);
     }
     auto r = ctx.call("fault.apply", {{"document", text}});
     if (!r) throw CommandFailed{r.error().message()};

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // No configuration to reload, and the default action would end seismod
+  // without removing its faults (a closing terminal sends it, too).
+  signal(SIGHUP, SIG_IGN);
 
   try {
     auto d = daemon::Daemon::create(parsed.config);

@@ -51,7 +51,8 @@ int wait_with_timeout(pid_t pid, std::chrono::milliseconds timeout) {
   return -1;
 }
 
-pid_t spawn(const std::vector<std::string>& args, const std::string& log_path, uid_t as_uid) {
+pid_t spawn(const std::vector<std::string>& args, const std::string& log_path, uid_t as_uid,
+            const std::vector<std::string>& wrapper = {}) {
   pid_t pid = ::fork();
   if (pid != 0) return pid;
   int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -59,6 +60,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log_path, u
   ::dup2(fd, 2);
   if (as_uid != 0 && (::setgid(as_uid) != 0 || ::setuid(as_uid) != 0)) _exit(125);
   std::vector<char*> argv;
+  for (const auto& w : wrapper) argv.push_back(const_cast<char*>(w.c_str()));
   // SEISMO_TEST_SEISMOD runs the tests against another build (e.g. the
   // previous release, to check that a new test fails there).
   const char* other = std::getenv("SEISMO_TEST_SEISMOD");  // NOLINT(concurrency-mt-unsafe): forked child
@@ -66,7 +68,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log_path, u
   argv.push_back(binary.data());
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  ::execv(argv[0], argv.data());
+  ::execvp(argv[0], argv.data());
   _exit(127);
 }
 
@@ -78,14 +80,15 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
-Result<SeismodProcess> SeismodProcess::start(std::vector<std::string> extra_args, std::chrono::seconds ready_timeout) {
+Result<SeismodProcess> SeismodProcess::start(std::vector<std::string> extra_args, std::chrono::seconds ready_timeout,
+                                             std::vector<std::string> wrapper) {
   SeismodProcess p;
   p.port_ = free_port();
   p.socket_ = unique_socket_path("sock");
   p.log_path_ = p.socket_ + ".log";
   std::vector<std::string> args = {"--metrics-address", "127.0.0.1:" + std::to_string(p.port_), "--socket", p.socket_};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  p.pid_ = spawn(args, p.log_path_, 0);
+  p.pid_ = spawn(args, p.log_path_, 0, wrapper);
   if (p.pid_ < 0) return fail_errno(errno, "fork seismod");
   auto deadline = std::chrono::steady_clock::now() + ready_timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -120,6 +123,18 @@ Result<int> SeismodProcess::stop(std::chrono::seconds timeout) {
     kill_hard();
     return fail_plain("seismod did not stop within the timeout after SIGTERM");
   }
+  pid_ = -1;
+  return code;
+}
+
+void SeismodProcess::signal(int sig) const {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+Result<int> SeismodProcess::wait(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return fail_plain("seismod not running");
+  int code = wait_with_timeout(pid_, timeout);
+  if (code < 0) return fail_plain("seismod still running");
   pid_ = -1;
   return code;
 }

@@ -18,8 +18,10 @@ std::string unique_socket_path(const std::string& tag);
 // Stopped with SIGTERM (then SIGKILL) on destruction.
 class SeismodProcess {
  public:
+  // `wrapper` runs seismod through another program (e.g. `nsenter --net=PATH`).
   static Result<SeismodProcess> start(std::vector<std::string> extra_args = {},
-                                      std::chrono::seconds ready_timeout = std::chrono::seconds(20));
+                                      std::chrono::seconds ready_timeout = std::chrono::seconds(20),
+                                      std::vector<std::string> wrapper = {});
   SeismodProcess(SeismodProcess&& o) noexcept;
   SeismodProcess& operator=(SeismodProcess&&) = delete;
   ~SeismodProcess();
@@ -30,6 +32,11 @@ class SeismodProcess {
   [[nodiscard]] std::string log() const;
   // SIGTERM and wait; returns the exit status (or 128+signal).
   Result<int> stop(std::chrono::seconds timeout = std::chrono::seconds(15));
+  // Sends `sig` and returns at once.
+  void signal(int sig) const;
+  // Waits for seismod to exit by itself: its exit status (or 128+signal),
+  // or an error while it still runs at the timeout.
+  Result<int> wait(std::chrono::milliseconds timeout);
   void kill_hard();
 
  private:
