@@ -1,6 +1,11 @@
 #include "image/podman_store.h"
 
+#include <signal.h>
+#include <sys/mount.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdlib>
 #include <filesystem>
@@ -17,13 +22,28 @@ bool on_path(const std::string& tool) {
 
 }  // namespace
 
-Result<PodmanStore> PodmanStore::create() {
-  for (const char* tool : {"podman", "runc", "conmon"}) {
-    if (!on_path(tool) && !std::filesystem::exists(std::string("/usr/bin/") + tool) &&
-        !std::filesystem::exists(std::string("/usr/libexec/podman/") + tool))
-      return fail_plain(fmt::format("{} is not installed", tool));
+// A store whose test process died (killed at its timeout) still holds
+// containers and mounted layers: reset and remove it.
+void PodmanStore::sweep_stale() {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/var/tmp", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    const pid_t pid = std::atoi(name.c_str() + std::strlen(kPrefix));
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    for (const auto& c : std::filesystem::directory_iterator(e.path(), ec)) {
+      ::umount2((c.path() / "bpffs").c_str(), MNT_DETACH);  // a container's private bpffs
+    }
+    PodmanStore stale(e.path().string());  // its destructor resets and removes it
   }
-  std::string tmpl = fmt::format("/var/tmp/seismo-image-{}-XXXXXX", ::getpid());
+}
+
+Result<PodmanStore> PodmanStore::create() {
+  for (const char* tool : {"podman", "runc", "timeout"}) {
+    if (!on_path(tool)) return fail_plain(fmt::format("{} is not installed (or not on PATH)", tool));
+  }
+  sweep_stale();
+  std::string tmpl = fmt::format("/var/tmp/{}{}-XXXXXX", kPrefix, ::getpid());
   if (::mkdtemp(tmpl.data()) == nullptr) return fail_errno(errno, "create " + tmpl);
   PodmanStore store(tmpl);
   std::ofstream conf(tmpl + "/containers.conf");

@@ -31,6 +31,8 @@ class PodmanStore {
   [[nodiscard]] const std::string& dir() const { return dir_; }
 
  private:
+  static constexpr const char* kPrefix = "seismo-image-";
+  static void sweep_stale();
   explicit PodmanStore(std::string dir) : dir_(std::move(dir)) {}
   std::string dir_;
 };
