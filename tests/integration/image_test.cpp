@@ -13,11 +13,15 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cctype>
+#include <functional>
 #include <memory>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "image/container_args.h"
 #include "image/daemonset_spec.h"
 #include "image/podman_store.h"
 #include "image/seismod_container.h"
@@ -239,6 +243,52 @@ TEST_F(ImageTest, EveryPrivilegeTheManifestKeepsIsNeeded) {
                                    << " everything still works: the manifest asks for more than it needs";
     EXPECT_TRUE(target_->reachable()) << "a fault outlived its container (without " << removal.name << ")";
   }
+}
+
+}  // namespace
+}  // namespace seismo::testing
+
+namespace seismo::testing {
+namespace {
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+// The manifest -> podman mapping itself (no podman needed): what the image
+// test runs is what the kubelet would, setting by setting.
+TEST(DaemonSetToPodman, EverySecuritySettingIsPassed) {
+  auto spec = DaemonSetSpec::load(std::string(SEISMO_SOURCE_DIR) + "/manifests/daemonset.yaml");
+  ASSERT_TRUE(spec) << spec.error().message();
+  ContainerPlan plan{"c", "img", "node-a", "/run/netns/x", {{"/run/seismo", "/tmp/run"}}, {"--extra"}};
+  auto args = podman_run_args(*spec, plan);
+  ASSERT_TRUE(args) << args.error().message();
+  EXPECT_TRUE(has(*args, "--cap-drop=all"));
+  for (const auto& c : spec->cap_add) EXPECT_TRUE(has(*args, "--cap-add=" + [&] {
+    std::string l = c;
+    for (auto& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return l;
+  }())) << c;
+  EXPECT_EQ(has(*args, "--security-opt=no-new-privileges"), !spec->allow_privilege_escalation);
+  EXPECT_EQ(has(*args, "--security-opt=seccomp=unconfined"), spec->seccomp.empty() || spec->seccomp == "Unconfined");
+  EXPECT_EQ(has(*args, "--read-only"), spec->read_only_root);
+  EXPECT_EQ(has(*args, "--pid=host"), spec->host_pid);
+  EXPECT_TRUE(has(*args, "--network=ns:/run/netns/x"));
+  EXPECT_TRUE(has(*args, "--volume=/tmp/run:/run/seismo:rw")) << "hostPath override";
+  EXPECT_TRUE(has(*args, "--volume=/sys/fs/cgroup:/sys/fs/cgroup:ro"));
+  EXPECT_TRUE(has(*args, "--env=NODE_NAME=node-a"));
+  EXPECT_TRUE(has(*args, "--node-name=node-a")) << "$(NODE_NAME) expanded";
+  EXPECT_EQ(args->back(), "--extra");
+  EXPECT_TRUE(has(*args, "--memory=" + std::to_string(memory_quantity_bytes(spec->memory_limit))));
+
+  DaemonSetSpec odd = *spec;
+  odd.seccomp = "Localhost";
+  EXPECT_FALSE(podman_run_args(odd, plan)) << "an unmapped profile must not be silently dropped";
+}
+
+TEST(DaemonSetToPodman, KubeletVarsAndQuantities) {
+  EXPECT_EQ(expand_kubelet_vars("--a=$(X)/$(Y)$(", {{"X", "1"}}), "--a=1/$(Y)$(");
+  EXPECT_EQ(memory_quantity_bytes("128Mi"), 128ULL << 20);
+  EXPECT_EQ(memory_quantity_bytes("1G"), 1000000000ULL);
+  EXPECT_EQ(memory_quantity_bytes("12Qi"), 0ULL);
 }
 
 }  // namespace
