@@ -198,6 +198,16 @@ TEST_F(ImageTest, DaemonSetSettingsRunProbesMetricsAndFaults) {
     EXPECT_EQ(probe.status, 0) << "kubelet probe " << path << ": " << probe.output;
   }
 
+  // `seismo doctor` in the container (as `kubectl exec` would run it) finds
+  // the capabilities the manifest grants sufficient.
+  auto doctor = c->exec({"seismo", "-o", "json", "doctor"});
+  // The JSON array, then (stderr, same pipe) a summary line when a check fails.
+  auto findings = nlohmann::json::parse(doctor.output.substr(0, doctor.output.rfind(']') + 1), nullptr, false);
+  ASSERT_TRUE(findings.is_array()) << doctor.output;
+  for (const auto& f : findings) {
+    if (f.value("area", "") == "capabilities") EXPECT_EQ(f.value("verdict", ""), "ok") << f.dump();
+  }
+
   Outcome out;
   try_fault(*c, out);
   ASSERT_TRUE(out.fault) << out.detail << "\n" << c->logs();

@@ -149,6 +149,12 @@ CommandOutput SeismodContainer::cli(const std::vector<std::string>& args) const 
   return run_command(argv);
 }
 
+CommandOutput SeismodContainer::exec(const std::vector<std::string>& argv) const {
+  std::vector<std::string> args = {"exec", name_};
+  args.insert(args.end(), argv.begin(), argv.end());
+  return podman_->run(args, std::chrono::seconds(120));
+}
+
 CommandOutput SeismodContainer::http_get(const std::string& path) const {
   return pod_netns_.exec({"curl", "--silent", "--show-error", "--fail", "--max-time", "30",
                           fmt::format("http://127.0.0.1:{}{}", metrics_port_, path)});

@@ -34,6 +34,9 @@ class SeismodContainer {
   Result<nlohmann::json> wait_status(std::chrono::seconds timeout);
   // The seismo CLI on the host, through the mounted socket.
   [[nodiscard]] CommandOutput cli(const std::vector<std::string>& args) const;
+  // A command inside the container (podman exec: the container's
+  // capabilities and security options).
+  [[nodiscard]] CommandOutput exec(const std::vector<std::string>& argv) const;
   // GET http://127.0.0.1:<metrics port><path> inside the pod's netns.
   [[nodiscard]] CommandOutput http_get(const std::string& path) const;
   // podman stop with the given grace period; the container's exit code.
