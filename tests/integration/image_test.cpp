@@ -153,6 +153,8 @@ class ImageTest : public ::testing::Test {
     Outcome out;
     auto c = start(spec);
     if (!c) {
+      // podman itself failing is no measurement of the removed setting.
+      ADD_FAILURE() << "podman could not run the container: " << c.error().message();
       out.detail = c.error().message();
       return out;
     }
