@@ -233,19 +233,25 @@ std::vector<Finding> run_checks() {
   out.push_back(make("kernel", "BTF", has_btf(),
                      has_btf() ? "/sys/kernel/btf/vmlinux present" : "/sys/kernel/btf/vmlinux missing",
                      "use a kernel built with CONFIG_DEBUG_INFO_BTF=y", "CO-RE: every seismo BPF program"));
+  // The kernel's bpf_capable() and perfmon_capable() accept CAP_SYS_ADMIN
+  // in place of CAP_BPF and CAP_PERFMON (the DaemonSet grants only that).
+  constexpr int kSysAdmin = 21;
   struct {
     int cap;
     const char* name;
     const char* needed_for;
+    bool sys_admin_suffices;
   } const caps[] = {
-      {39, "CAP_BPF", "loading BPF programs and maps"},
-      {38, "CAP_PERFMON", "tracing programs"},
-      {12, "CAP_NET_ADMIN", "tc programs and qdiscs (faults)"},
-      {21, "CAP_SYS_ADMIN", "bpffs, namespaces, some program types"},
+      {39, "CAP_BPF", "loading BPF programs and maps", true},
+      {38, "CAP_PERFMON", "tracing programs", true},
+      {12, "CAP_NET_ADMIN", "tc programs and qdiscs (faults)", false},
+      {kSysAdmin, "CAP_SYS_ADMIN", "bpffs, namespaces, some program types", false},
   };
   for (const auto& c : caps) {
-    bool ok = has_capability(c.cap);
-    out.push_back(make("capabilities", c.name, ok, ok ? "effective" : "not effective",
+    const bool own = has_capability(c.cap);
+    const bool via_sys_admin = !own && c.sys_admin_suffices && has_capability(kSysAdmin);
+    out.push_back(make("capabilities", c.name, own || via_sys_admin,
+                       own ? "effective" : via_sys_admin ? "granted through CAP_SYS_ADMIN" : "not effective",
                        "run as root or grant the capability (DaemonSet securityContext.capabilities.add)",
                        c.needed_for));
   }
