@@ -53,19 +53,23 @@ FaultCycle::Counters FaultCycle::counters() const {
 }
 
 bool FaultCycle::add(const std::string& name) {
+  const auto t0 = Clock::now();
   auto out = testing::run_command({options_.cli, "--socket", options_.socket, "fault", "add", "loss",
                                    fmt::format("{}%", options_.loss_percent), "--netns", lab_.a().name(), "-i",
                                    lab_.veth().a_name(), "--direction", "both", "--duration", "60s", "--name", name,
                                    "-o", "json"});
   std::lock_guard lock(mu_);
+  counters_.add_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   ++(out.status == 0 ? counters_.adds : counters_.add_failures);
   if (out.status != 0) counters_.last_error = fmt::format("fault add {}: exit {}: {}", name, out.status, out.output);
   return out.status == 0;
 }
 
 bool FaultCycle::remove(const std::string& name) {
+  const auto t0 = Clock::now();
   auto out = testing::run_command({options_.cli, "--socket", options_.socket, "fault", "rm", name});
   std::lock_guard lock(mu_);
+  counters_.remove_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   ++(out.status == 0 ? counters_.removes : counters_.remove_failures);
   if (out.status != 0) counters_.last_error = fmt::format("fault rm {}: exit {}: {}", name, out.status, out.output);
   return out.status == 0;

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/unique_fd.h"
 #include "netns_fixture.h"
@@ -30,6 +31,7 @@ class FaultCycle {
     uint64_t adds = 0, removes = 0, add_failures = 0, remove_failures = 0;
     uint64_t sent_faulted = 0, received_faulted = 0;  // while a fault was active
     uint64_t sent_clear = 0, received_clear = 0;      // after it was removed
+    std::vector<double> add_ms, remove_ms;  // each CLI command, start to exit
     std::string last_error;
   };
 

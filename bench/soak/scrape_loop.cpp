@@ -1,6 +1,11 @@
 #include "scrape_loop.h"
 
 #include <httplib.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -22,9 +27,42 @@ ScrapeLoop::Counters ScrapeLoop::counters() const {
 
 ScrapeLoop::Window ScrapeLoop::take_window() {
   std::lock_guard lock(mu_);
-  Window w = window_.value_or(Window{counters_.series, counters_.own_series});
+  Window w = window_.value_or(Window{counters_.series, counters_.own_series, counters_.stale_series});
   window_.reset();
   return w;
+}
+
+void ScrapeLoop::count(const std::string& body, size_t& series, size_t& own, size_t& stale, double& collect_ms) {
+  static constexpr std::string_view kCollect = "seismo_scrape_duration_seconds ";
+  static constexpr std::string_view kCgroup = "cgroup=\"";
+  std::unordered_map<std::string_view, size_t> per_cgroup;
+  for (size_t pos = 0; pos < body.size();) {
+    size_t nl = body.find('\n', pos);
+    if (nl == std::string::npos) nl = body.size();
+    const std::string_view line(body.data() + pos, nl - pos);
+    pos = nl + 1;
+    if (line.empty() || line.front() == '#') continue;
+    ++series;
+    if (line.substr(0, kCollect.size()) == kCollect) collect_ms = std::atof(std::string(line.substr(kCollect.size())).c_str()) * 1e3;
+    for (const auto& m : options_.own_markers)
+      if (line.find(m) != std::string_view::npos) {
+        ++own;
+        break;
+      }
+    if (auto at = line.find(kCgroup); at != std::string_view::npos) {
+      const auto start = at + kCgroup.size();
+      ++per_cgroup[line.substr(start, line.find('"', start) - start)];
+    }
+  }
+  std::set<std::string> missing;
+  for (const auto& [cgroup, n] : per_cgroup) {
+    if (cgroup == "__overflow__") continue;
+    std::string path(cgroup);
+    if (::access((options_.cgroup_mount + path).c_str(), F_OK) == 0) continue;
+    if (missing_.count(path)) stale += n;
+    missing.insert(std::move(path));
+  }
+  missing_ = std::move(missing);
 }
 
 void ScrapeLoop::scrape_once() {
@@ -40,27 +78,17 @@ void ScrapeLoop::scrape_once() {
     counters_.last_error = res ? fmt::format("HTTP {}", res->status) : httplib::to_string(res.error());
     return;
   }
-  size_t series = 0, own = 0;
-  const std::string& body = res->body;
-  for (size_t pos = 0; pos < body.size();) {
-    size_t nl = body.find('\n', pos);
-    if (nl == std::string::npos) nl = body.size();
-    const std::string_view line(body.data() + pos, nl - pos);
-    if (!line.empty() && line.front() != '#') {
-      ++series;
-      for (const auto& m : options_.own_markers)
-        if (line.find(m) != std::string_view::npos) {
-          ++own;
-          break;
-        }
-    }
-    pos = nl + 1;
-  }
+  size_t series = 0, own = 0, stale = 0;
+  double collect_ms = -1;
+  count(res->body, series, own, stale, collect_ms);
   std::lock_guard lock(mu_);
+  counters_.stale_series = stale;
+  if (collect_ms >= 0) counters_.collect_ms.push_back(collect_ms);
   ++counters_.scrapes;
   counters_.series = series;
   counters_.own_series = own;
-  if (!window_) window_ = Window{series, own};
+  if (!window_) window_ = Window{series, own, stale};
+  window_->stale_series_floor = std::min(window_->stale_series_floor, stale);
   window_->series_floor = std::min(window_->series_floor, series);
   window_->own_series_floor = std::min(window_->own_series_floor, own);
   counters_.max_ms = std::max(counters_.max_ms, ms);

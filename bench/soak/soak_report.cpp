@@ -30,6 +30,8 @@ constexpr Quantity kQuantities[] = {
     {"tc objects", &SoakSample::tc_objects, 1, ""},
     {"series (all)", &SoakSample::series, 1, ""},
     {"series (soak)", &SoakSample::own_series, 1, ""},
+    {"series stale", &SoakSample::stale_series, 1, ""},
+    {"budget used", &SoakSample::series_used, 1, ""},
     {"pods known", &SoakSample::pods_known, 1, ""},
     {"dying cgroups", &SoakSample::dying_cgroups, 1, ""},
 };
@@ -37,15 +39,15 @@ constexpr Quantity kQuantities[] = {
 }  // namespace
 
 void print_header() {
-  fmt::print("{:>6} {:>8} {:>8} {:>5} {:>5} {:>6} {:>5} {:>6} {:>4} {:>7} {:>6} {:>5} {:>6} {:>6}\n", "t s", "RSS MiB", "peak",
-             "fds", "thr", "progs", "maps", "links", "tc", "series", "soak", "pods", "dying", "cpu%");
+  fmt::print("{:>6} {:>8} {:>8} {:>5} {:>5} {:>6} {:>5} {:>6} {:>4} {:>7} {:>6} {:>5} {:>6} {:>5} {:>6} {:>6}\n", "t s", "RSS MiB", "peak",
+             "fds", "thr", "progs", "maps", "links", "tc", "series", "soak", "stale", "used", "pods", "dying", "cpu%");
 }
 
 void print_row(const SoakSample& s) {
   fmt::print("{:>6.0f} {:>8.2f} {:>8.2f} {:>5.0f} {:>5.0f} {:>6.0f} {:>5.0f} {:>6.0f} {:>4.0f} {:>7.0f} {:>6.0f} {:>5.0f} "
-             "{:>6.0f} {:>6.1f}\n",
+             "{:>6.0f} {:>5.0f} {:>6.0f} {:>6.1f}\n",
              s.seconds, s.rss_mib, s.rss_peak_mib, s.fds, s.threads, s.bpf_progs, s.bpf_maps, s.bpf_links, s.tc_objects, s.series,
-             s.own_series, s.pods_known, s.dying_cgroups, s.cpu_percent);
+             s.own_series, s.stale_series, s.series_used, s.pods_known, s.dying_cgroups, s.cpu_percent);
   std::fflush(stdout);
 }
 

@@ -18,6 +18,8 @@ struct SoakSample {
   double bpf_progs = 0, bpf_maps = 0, bpf_links = 0;
   double tc_objects = 0;
   double series = 0, own_series = 0;
+  double stale_series = 0;  // series whose cgroup directory is gone
+  double series_used = 0;   // seismod's series budget in use (status)
   double pods_known = 0;
   double dying_cgroups = 0;
   double cpu_percent = 0;  // seismod's, since the previous sample

@@ -83,7 +83,7 @@ struct Workload {
   TraceClients traces;
 
   Workload(const Lab& lab, const SoakOptions& o, uint16_t port)
-      : scrapes({port, ms(o.scrape_every_s), {fmt::format("namespace=\"{}\"", lab.pod_namespace), lab.tree_name()}}),
+      : scrapes({port, ms(o.scrape_every_s), {fmt::format("namespace=\"{}\"", lab.pod_namespace), lab.tree_name()}, lab.tree.mount()}),
         churn(lab.tree, *lab.api, {o.pods_per_second, ms(o.pod_lifetime_s), 2, lab.pod_namespace, lab.node}),
         faults(lab.net, {SEISMO_CLI_PATH, lab.socket, fmt::format("soak-{}", ::getpid()), ms(o.fault_period_s), 20, 100}),
         traces({SEISMO_CLI_PATH, lab.socket, o.trace_clients, std::chrono::milliseconds(1500),
@@ -113,9 +113,14 @@ void print_workload(const Workload& w, double seconds) {
              "{:.1f}% ({}/{}), after removal {:.1f}% ({}/{})\n",
              f.adds, f.removes, f.add_failures, f.remove_failures, pct(f.received_faulted, f.sent_faulted),
              f.received_faulted, f.sent_faulted, pct(f.received_clear, f.sent_clear), f.received_clear, f.sent_clear);
+  const auto add_ms = spread(f.add_ms), rm_ms = spread(f.remove_ms);
+  fmt::print("    `seismo fault add` ms median {:.0f}, max {:.0f}; `fault rm` median {:.0f}, max {:.0f}\n",
+             add_ms.median, add_ms.max, rm_ms.median, rm_ms.max);
   if (!f.last_error.empty()) fmt::print("    last fault error: {}\n", f.last_error);
-  fmt::print("  scrapes: {} ok, {} failed; client-side ms median {:.1f}, max {:.1f}\n", s.scrapes, s.failures,
-             sp.median, sp.max);
+  const auto collect = spread(s.collect_ms);
+  fmt::print("  scrapes: {} ok, {} failed; client-side ms median {:.1f}, max {:.1f}; seismod's collect ms median "
+             "{:.1f}, max {:.1f}\n",
+             s.scrapes, s.failures, sp.median, sp.max, collect.median, collect.max);
   if (!s.last_error.empty()) fmt::print("    last scrape error: {}\n", s.last_error);
   fmt::print("  trace clients: {} started, {} ended by SIGINT, {} by SIGKILL, {} by --count; {} bad exits; {} "
              "events read\n",

@@ -15,7 +15,8 @@ namespace {
 void keep_lower(SoakSample& floor, const SoakSample& s) {
   for (double SoakSample::*field : {&SoakSample::rss_mib, &SoakSample::fds, &SoakSample::threads,
                                     &SoakSample::bpf_progs, &SoakSample::bpf_maps, &SoakSample::bpf_links,
-                                    &SoakSample::tc_objects, &SoakSample::pods_known, &SoakSample::dying_cgroups})
+                                    &SoakSample::tc_objects, &SoakSample::pods_known, &SoakSample::series_used,
+                                    &SoakSample::dying_cgroups})
     floor.*field = std::min(floor.*field, s.*field);
 }
 
@@ -35,6 +36,7 @@ Result<void> Sampler::poll() {
   s.tc_objects = static_cast<double>(lab_.tc_objects());
   const auto st = daemon_status(lab_.socket);
   s.pods_known = st.contains("pods") ? st["pods"].value("known", -1.0) : -1.0;
+  s.series_used = st.contains("series") ? st["series"].value("used", -1.0) : -1.0;
   s.dying_cgroups = static_cast<double>(cgroup_counts(lab_.pods_dir()).dying);
   rss_peak_mib_ = std::max(rss_peak_mib_, s.rss_mib);
   if (!floor_)
@@ -54,6 +56,7 @@ Result<SoakSample> Sampler::take() {
   const auto w = scrapes_.take_window();
   s.series = static_cast<double>(w.series_floor);
   s.own_series = static_cast<double>(w.own_series_floor);
+  s.stale_series = static_cast<double>(w.stale_series_floor);
   const double cpu = cpu_seconds(pid_);
   const double dt = std::chrono::duration<double>(now - last_time_).count();
   s.cpu_percent = last_cpu_ >= 0 && dt > 0 ? (cpu - last_cpu_) / dt * 100 : 0;
