@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
   app.add_option("--trace-clients", o.trace_clients, "Most trace clients at once")->capture_default_str();
   app.add_option("--stop-timeout", o.stop_timeout_s, "Seconds seismod may take to exit after SIGTERM")
       ->capture_default_str();
+  app.add_option("--stop-signal", o.stop_signal, "TERM, or KILL to check that leftovers are detected")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"TERM", "KILL"}));
   app.add_flag("--fail-on-growth", o.fail_on_growth, "Exit 1 when a quantity grows after the warm-up");
   app.add_option("--seismod-arg", o.seismod_args, "Extra seismod argument (repeatable)");
   CLI11_PARSE(app, argc, argv);

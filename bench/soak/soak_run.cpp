@@ -208,9 +208,9 @@ std::vector<Check> shut_down(Lab& lab, OwnedChild& seismod, Workload& w, Sampler
   const size_t clients = w.traces.counters().alive;
   if (auto s = sampler.take(); !s) fmt::print("last sample failed: {}\n", s.error().message());
   const auto t0 = Clock::now();
-  auto code = seismod.stop(SIGTERM, ms(o.stop_timeout_s));
+  auto code = seismod.stop(o.stop_signal == "KILL" ? SIGKILL : SIGTERM, ms(o.stop_timeout_s));
   const double took = std::chrono::duration<double>(Clock::now() - t0).count();
-  checks.push_back({"seismod exited 0 after SIGTERM", code && *code == 0,
+  checks.push_back({"seismod exited 0 after SIG" + o.stop_signal, code && *code == 0,
                     code ? fmt::format("status {} after {:.2f} s (bound {:.0f} s)", *code, took, o.stop_timeout_s)
                          : fmt::format("{} (SIGKILLed)", code.error().message())});
   const size_t stuck = w.traces.wait_all_exit(std::chrono::seconds(5));

@@ -18,6 +18,10 @@ struct SoakOptions {
   double stop_timeout_s = 10;
   size_t trace_clients = 4;
   bool fail_on_growth = false;
+  // How seismod is stopped at the end: "TERM" (what the kubelet sends
+  // first), or "KILL" to see what a daemon that cannot clean up leaves
+  // (the check that the leftover checks catch leftovers).
+  std::string stop_signal = "TERM";
   std::vector<std::string> seismod_args;
 };
 
