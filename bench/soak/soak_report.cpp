@@ -16,24 +16,23 @@ struct Quantity {
   // client would add over minutes of churn, and above allocator jitter; for
   // counts one object is the least a leak can add.
   double floor;
-  const char* unit;
 };
 
 constexpr Quantity kQuantities[] = {
-    {"RSS MiB", &SoakSample::rss_mib, 1.0, "MiB"},
-    {"RSS peak MiB", &SoakSample::rss_peak_mib, 1.0, "MiB"},
-    {"fds", &SoakSample::fds, 1, ""},
-    {"threads", &SoakSample::threads, 1, ""},
-    {"BPF progs", &SoakSample::bpf_progs, 1, ""},
-    {"BPF maps", &SoakSample::bpf_maps, 1, ""},
-    {"BPF links", &SoakSample::bpf_links, 1, ""},
-    {"tc objects", &SoakSample::tc_objects, 1, ""},
-    {"series (all)", &SoakSample::series, 1, ""},
-    {"series (soak)", &SoakSample::own_series, 1, ""},
-    {"series stale", &SoakSample::stale_series, 1, ""},
-    {"budget used", &SoakSample::series_used, 1, ""},
-    {"pods known", &SoakSample::pods_known, 1, ""},
-    {"dying cgroups", &SoakSample::dying_cgroups, 1, ""},
+    {"RSS MiB", &SoakSample::rss_mib, 1.0},
+    {"RSS peak MiB", &SoakSample::rss_peak_mib, 1.0},
+    {"fds", &SoakSample::fds, 1},
+    {"threads", &SoakSample::threads, 1},
+    {"BPF progs", &SoakSample::bpf_progs, 1},
+    {"BPF maps", &SoakSample::bpf_maps, 1},
+    {"BPF links", &SoakSample::bpf_links, 1},
+    {"tc objects", &SoakSample::tc_objects, 1},
+    {"series (all)", &SoakSample::series, 1},
+    {"series (soak)", &SoakSample::own_series, 1},
+    {"series stale", &SoakSample::stale_series, 1},
+    {"budget used", &SoakSample::series_used, 1},
+    {"pods known", &SoakSample::pods_known, 1},
+    {"dying cgroups", &SoakSample::dying_cgroups, 1},
 };
 
 }  // namespace
