@@ -12,8 +12,9 @@
 // BPF objects seismod ever held, tc state, pins, the state file, cgroups.
 //
 // Exit status: 0 when nothing is left behind and the run held up (seismod
-// alive throughout, exited 0 in time, faults took effect), 1 otherwise, 77
-// when not root; with --fail-on-growth also 1 when a quantity grew.
+// alive throughout, exited 0 in time, faults took effect), 1 otherwise, 130
+// when interrupted (Ctrl-C: the same shutdown and checks, cut short), 77 when
+// not root; with --fail-on-growth also 1 when a quantity grew.
 #include <signal.h>
 #include <unistd.h>
 

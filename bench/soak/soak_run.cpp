@@ -296,7 +296,8 @@ int run_soak(const SoakOptions& o, const volatile std::sig_atomic_t& interrupted
   if (!ok) fmt::print("\nseismod log (tail):\n{}\n", tail_of((*lab)->log(), 3000));
   if (!grew.empty()) fmt::print("\ngrowth after the warm-up: {}\n", fmt::join(grew, ", "));
   if (interrupted) fmt::print("\ninterrupted after {:.0f} s\n", ran);
-  return ok && !(o.fail_on_growth && !grew.empty()) ? 0 : 1;
+  if (!ok || (o.fail_on_growth && !grew.empty())) return 1;
+  return interrupted ? 130 : 0;  // clean, but not the run that was asked for
 }
 
 }  // namespace seismo::bench
