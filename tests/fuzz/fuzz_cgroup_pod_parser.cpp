@@ -9,7 +9,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto path = fuzz::as_text(data, size);
   auto pod = pods::parse_pod_cgroup(path);
   if (!pod) {
-    fuzz::check(pod.error().message().starts_with("not a pod cgroup"), "errors start with 'not a pod cgroup'");
+    // "not a pod cgroup: ..." for other cgroups; "pod cgroup '...': field
+    // ..." for a kubelet path with a malformed uid or container id.
+    const auto& m = pod.error().message();
+    fuzz::check(m.starts_with("not a pod cgroup: ") || m.starts_with("pod cgroup '"), "error says what: " + m);
     return 0;
   }
   auto uid = pods::normalise_pod_uid(pod->pod_uid);
