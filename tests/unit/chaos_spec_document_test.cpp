@@ -85,3 +85,18 @@ TEST(SpecDocument, DeepNestingIsRefused) {
   for (int i = 0; i < 40; ++i) deep += std::string(static_cast<size_t>(i) * 2, ' ') + "k:\n";
   EXPECT_FALSE(parse_spec_document(deep));
 }
+
+// Found by fuzz_spec_document: YAML carries any bytes, JSON text must be
+// UTF-8, and the error message quoted the bad value with json::dump(),
+// which threw type_error 316 out of parse_fault_spec instead of an error
+// naming the field.
+TEST(SpecDocument, InvalidUtf8ValueIsAFieldErrorNotAnException) {
+  auto items = parse_spec_document("target: {pid: 4\x9c\x9c}\naction: loss\nloss: {percent: 10}\nduration: 30s\n");
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 1u);
+  seismo::Result<FaultSpec> spec = seismo::fail_plain("not parsed");
+  ASSERT_NO_THROW(spec = parse_fault_spec(items->front()));
+  ASSERT_FALSE(spec);
+  EXPECT_EQ(spec.error().code, EINVAL);
+  EXPECT_NE(spec.error().message().find("target.pid"), std::string::npos) << spec.error().message();
+}

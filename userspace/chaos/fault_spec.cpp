@@ -19,8 +19,10 @@ Unexpected invalid(std::string_view field, std::string_view why) {
   return fail_errno(EINVAL, fmt::format("{}: {}", field, why));
 }
 
+// A value quoted in an error. YAML strings may hold bytes that are not
+// UTF-8; replace them rather than throw from dump().
 std::string show(const json& v) {
-  std::string s = v.dump();
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
   return s.size() > 40 ? s.substr(0, 40) + "…" : s;
 }
 
