@@ -1,3 +1,7 @@
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "chaos/fault_spec.h"
@@ -99,4 +103,32 @@ TEST(SpecDocument, InvalidUtf8ValueIsAFieldErrorNotAnException) {
   ASSERT_FALSE(spec);
   EXPECT_EQ(spec.error().code, EINVAL);
   EXPECT_NE(spec.error().message().find("target.pid"), std::string::npos) << spec.error().message();
+}
+
+// Found by fuzz_spec_document (a timeout): yaml-cpp 0.7's LoadAll never
+// returns on a stray ',' at block level, growing memory until the daemon is
+// killed. The parse runs in a child so a hang fails the test (10 s is
+// ~10^4 times the parse's cost) instead of eating the machine.
+TEST(SpecDocument, StrayCommaIsAnErrorNotAHang) {
+  for (const char* text : {",", ",a", "---\n,", "# c\n,{\"a\": 1}", "name: a\n---\n,"}) {
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto r = parse_spec_document(text);
+      _exit(!r && r.error().code == EINVAL && r.error().message().find("line") != std::string::npos ? 0 : 1);
+    }
+    int status = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 1000 && done == 0; ++i) {
+      done = waitpid(child, &status, WNOHANG);
+      if (done == 0) usleep(10'000);
+    }
+    if (done == 0) {
+      kill(child, SIGKILL);
+      waitpid(child, &status, 0);
+      ADD_FAILURE() << "parse_spec_document hung on '" << text << "'";
+      continue;
+    }
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "not an EINVAL with a position: '" << text << "'";
+  }
 }
