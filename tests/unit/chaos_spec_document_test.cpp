@@ -132,3 +132,14 @@ TEST(SpecDocument, StrayCommaIsAnErrorNotAHang) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "not an EINVAL with a position: '" << text << "'";
   }
 }
+
+// Found by fuzz_spec_document: "[]" in YAML was "holds no fault", in JSON
+// an empty, accepted list (fault.apply of nothing).
+TEST(SpecDocument, EmptyJsonListHoldsNoFault) {
+  for (const char* text : {"[]", "{\"faults\": []}", " [ ] "}) {
+    auto r = parse_spec_document(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.error().code, EINVAL);
+    EXPECT_NE(r.error().message().find("no fault"), std::string::npos) << r.error().message();
+  }
+}

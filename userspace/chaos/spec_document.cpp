@@ -135,6 +135,7 @@ Result<std::vector<json>> parse_spec_document(std::string_view text) {
       return fail_errno(EINVAL, "malformed JSON");
     }
     if (auto r = append_faults(doc, out); !r) return fail(std::move(r).error());
+    if (out.empty()) return fail_errno(EINVAL, "fault document holds no fault");
     return out;
   }
   try {
