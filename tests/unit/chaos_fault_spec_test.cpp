@@ -189,6 +189,17 @@ TEST(FaultSpec, NameAndModeRules) {
   expect_field_error(with(good_loss(), "/value"_json_pointer, 3), "value");
 }
 
+// Found by fuzz_endpoint_selection: "nan" passed the (0, 100] check (every
+// comparison with NaN is false) and selection_count cast NaN to size_t (UB).
+TEST(FaultSpec, ModeValueNotANumberOrInfinite) {
+  json pct = with(good_loss(), "/mode"_json_pointer, "fixed-percent");
+  json fixed = with(good_loss(), "/mode"_json_pointer, "fixed");
+  for (const char* v : {"nan", "nan%", "-nan", "NAN%", "inf", "inf%", "-inf%"}) {
+    expect_field_error(with(pct, "/value"_json_pointer, v), "value");
+    expect_field_error(with(fixed, "/value"_json_pointer, v), "value");
+  }
+}
+
 TEST(FaultSpec, NotAnObject) {
   expect_field_error(json::array(), "fault");
   expect_field_error("loss 10%", "fault");

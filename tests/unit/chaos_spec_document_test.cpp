@@ -1,3 +1,7 @@
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
@@ -145,4 +149,58 @@ TEST(SpecDocument, DeepJsonNestingIsRefused) {
   EXPECT_NE(r.error().message().find("deeper than 16 levels"), std::string::npos) << r.error().message();
   // Nesting within the limit is still only a schema matter.
   EXPECT_TRUE(parse_spec_document(R"({"name":"x","target":[[[[1]]]]})"));
+}
+
+// Found by fuzz_spec_document: YAML carries any bytes, JSON text must be
+// UTF-8, and the error message quoted the bad value with json::dump(),
+// which threw type_error 316 out of parse_fault_spec instead of an error
+// naming the field.
+TEST(SpecDocument, InvalidUtf8ValueIsAFieldErrorNotAnException) {
+  auto items = parse_spec_document("target: {pid: 4\x9c\x9c}\naction: loss\nloss: {percent: 10}\nduration: 30s\n");
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 1u);
+  seismo::Result<FaultSpec> spec = seismo::fail_plain("not parsed");
+  ASSERT_NO_THROW(spec = parse_fault_spec(items->front()));
+  ASSERT_FALSE(spec);
+  EXPECT_EQ(spec.error().code, EINVAL);
+  EXPECT_NE(spec.error().message().find("target.pid"), std::string::npos) << spec.error().message();
+}
+
+// Found by fuzz_spec_document (a timeout): yaml-cpp 0.7's LoadAll never
+// returns on a stray ',' at block level, growing memory until the daemon is
+// killed. The parse runs in a child so a hang fails the test (10 s is
+// ~10^4 times the parse's cost) instead of eating the machine.
+TEST(SpecDocument, StrayCommaIsAnErrorNotAHang) {
+  for (const char* text : {",", ",a", "---\n,", "# c\n,{\"a\": 1}", "name: a\n---\n,"}) {
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto r = parse_spec_document(text);
+      _exit(!r && r.error().code == EINVAL && r.error().message().find("line") != std::string::npos ? 0 : 1);
+    }
+    int status = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 1000 && done == 0; ++i) {
+      done = waitpid(child, &status, WNOHANG);
+      if (done == 0) usleep(10'000);
+    }
+    if (done == 0) {
+      kill(child, SIGKILL);
+      waitpid(child, &status, 0);
+      ADD_FAILURE() << "parse_spec_document hung on '" << text << "'";
+      continue;
+    }
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "not an EINVAL with a position: '" << text << "'";
+  }
+}
+
+// Found by fuzz_spec_document: "[]" in YAML was "holds no fault", in JSON
+// an empty, accepted list (fault.apply of nothing).
+TEST(SpecDocument, EmptyJsonListHoldsNoFault) {
+  for (const char* text : {"[]", "{\"faults\": []}", " [ ] "}) {
+    auto r = parse_spec_document(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.error().code, EINVAL);
+    EXPECT_NE(r.error().message().find("no fault"), std::string::npos) << r.error().message();
+  }
 }

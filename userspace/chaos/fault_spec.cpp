@@ -86,7 +86,8 @@ Result<std::string> string_field(const json& doc, std::string_view key, std::str
   return it->get<std::string>();
 }
 
-// A number, or a string holding one with an optional '%' ("10", "10%").
+// A finite number, or a string holding one with an optional '%' ("10",
+// "10%"). from_chars reads "nan" and "inf", which range checks let through.
 Result<double> number_value(const json& v, std::string_view field, bool allow_percent_sign) {
   if (v.is_number()) return v.get<double>();
   if (v.is_string()) {
@@ -94,7 +95,7 @@ Result<double> number_value(const json& v, std::string_view field, bool allow_pe
     if (allow_percent_sign && !s.empty() && s.back() == '%') s.pop_back();
     double d = 0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-    if (!s.empty() && ec == std::errc() && ptr == s.data() + s.size()) return d;
+    if (!s.empty() && ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(d)) return d;
   }
   return invalid(field, fmt::format("{} is not a number", show(v)));
 }

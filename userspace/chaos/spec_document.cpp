@@ -1,9 +1,11 @@
 #include "chaos/spec_document.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <charconv>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -70,6 +72,40 @@ Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget) {
   return json(nullptr);
 }
 
+// yaml-cpp 0.7's LoadAll loops for ever, growing memory, when a document
+// does not consume its first token (a ',' at block level, e.g. ",a"): it
+// keeps returning empty documents that start at the same place. Walk the
+// documents once with a handler that only notes where each starts, and
+// refuse the text when one starts where the previous one did.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  YAML::Mark start = YAML::Mark::null_mark();
+};
+
+Result<void> check_documents_advance(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  int previous = -1;
+  while (parser.HandleNextDocument(starts)) {
+    if (starts.start.pos == previous)
+      return fail_errno(EINVAL, fmt::format("malformed YAML: line {}, column {}: unexpected token outside a flow "
+                                            "collection (a stray ',')",
+                                            starts.start.line + 1, starts.start.column + 1));
+    previous = starts.start.pos;
+  }
+  return {};
+}
+
 Result<void> append_faults(const json& doc, std::vector<json>& out) {
   if (doc.is_null()) return {};
   if (doc.is_array()) {
@@ -101,11 +137,14 @@ Result<std::vector<json>> parse_spec_document(std::string_view text) {
     if (!doc && doc.error().code == EBADMSG) return fail_errno(EINVAL, "malformed JSON: " + doc.error().message());
     if (!doc) return fail(std::move(doc).error());
     if (auto r = append_faults(*doc, out); !r) return fail(std::move(r).error());
+    if (out.empty()) return fail_errno(EINVAL, "fault document holds no fault");
     return out;
   }
   size_t budget = kMaxSpecDocumentNodes;
   try {
-    for (const auto& node : YAML::LoadAll(std::string(text))) {
+    std::string yaml(text);
+    if (auto r = check_documents_advance(yaml); !r) return fail(std::move(r).error());
+    for (const auto& node : YAML::LoadAll(yaml)) {
       auto doc = yaml_to_json(node, 0, budget);
       if (!doc) return fail(std::move(doc).error());
       if (auto r = append_faults(*doc, out); !r) return fail(std::move(r).error());

@@ -31,51 +31,21 @@ struct Transfer {
   bool too_big = false;
   bool sink_ended = false;
   LineSink* sink = nullptr;
-  std::string line;
-  bool discarding = false;
-  std::size_t discarded = 0;
+  LineSplitter* lines = nullptr;
   long idle_timeout_seconds = 0;  // 0: no low-speed limit
   CURL* curl = nullptr;
 };
-
-bool feed_lines(Transfer& t, const char* data, std::size_t n) {
-  std::string_view in(data, n);
-  while (!in.empty()) {
-    auto nl = in.find('\n');
-    auto chunk = in.substr(0, nl);
-    if (t.discarding) {
-      t.discarded += chunk.size();
-    } else if (t.line.size() + chunk.size() > t.sink->max_line) {
-      t.discarding = true;
-      t.discarded = t.line.size() + chunk.size();
-      t.line.clear();
-    } else {
-      t.line.append(chunk);
-    }
-    if (nl == std::string_view::npos) break;
-    in.remove_prefix(nl + 1);
-    if (t.discarding) {
-      if (t.sink->on_oversized) t.sink->on_oversized(t.discarded);
-      t.discarding = false;
-      t.discarded = 0;
-    } else if (!t.line.empty()) {
-      bool more = t.sink->on_line(t.line);
-      t.line.clear();
-      if (!more) {
-        t.sink_ended = true;
-        return false;
-      }
-    }
-  }
-  return true;
-}
 
 extern "C" std::size_t on_write(char* data, std::size_t size, std::size_t nmemb, void* user) noexcept {
   auto& t = *static_cast<Transfer*>(user);
   std::size_t n = size * nmemb;
   try {
     if (t.status == 0) curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &t.status);
-    if (t.sink != nullptr && t.status == 200) return feed_lines(t, data, n) ? n : 0;
+    if (t.sink != nullptr && t.status == 200) {
+      if (t.lines->feed(std::string_view(data, n))) return n;
+      t.sink_ended = true;
+      return 0;
+    }
     std::size_t limit = t.sink != nullptr ? kMaxErrorBody : t.max_body;
     if (t.body.size() + n > limit) {
       t.too_big = true;
@@ -212,9 +182,11 @@ Result<HttpResponse> KubeClient::stream(std::string_view path_and_query, LineSin
   t.stop = &stop;
   t.sink = &sink;
   t.idle_timeout_seconds = static_cast<long>(idle_timeout.count());
+  LineSplitter lines(sink);
+  t.lines = &lines;
   auto r = perform(config_, path_and_query, t);
   // A final line without a newline (server closed cleanly) still counts.
-  if (r && r->status == 200 && !t.line.empty() && !t.discarding) (void)sink.on_line(t.line);
+  if (r && r->status == 200) lines.finish();
   return r;
 }
 

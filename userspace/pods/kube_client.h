@@ -3,27 +3,18 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <string>
 #include <string_view>
 
 #include "common/result.h"
 #include "pods/kube_config.h"
+#include "pods/line_splitter.h"
 
 namespace seismo::pods {
 
 struct HttpResponse {
   long status = 0;
   std::string body;
-};
-
-// Callbacks for a streamed (watch) response. on_line returns false to end
-// the stream early; lines longer than max_line are dropped whole and
-// reported through on_oversized.
-struct LineSink {
-  std::size_t max_line = 0;
-  std::function<bool(std::string_view line)> on_line;
-  std::function<void(std::size_t bytes)> on_oversized;
 };
 
 // A GET-only client for the Kubernetes API over libcurl. One easy handle per

@@ -147,6 +147,14 @@ Result<KubeConfig> kubeconfig_from_file(const std::string& path, std::string_vie
   }
 }
 
+Result<KubeConfig> kubeconfig_from_text(std::string_view text, const std::string& path, std::string_view context) {
+  try {
+    return parse_kubeconfig(YAML::Load(std::string(text)), path, context);
+  } catch (const YAML::Exception& e) {
+    return fail_plain(fmt::format("kubeconfig '{}': {}", path, e.what()));
+  }
+}
+
 namespace {
 Result<KubeConfig> parse_kubeconfig(const YAML::Node& root, const std::string& path, std::string_view context) {
   auto wrap = [&](const Error& e) { return fail(e.wrap(fmt::format("kubeconfig '{}'", path))); };

@@ -39,6 +39,10 @@ using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
 // token/tokenFile and client certificates; exec and auth-provider plugins
 // are rejected with an error naming the field.
 [[nodiscard]] Result<KubeConfig> kubeconfig_from_file(const std::string& path, std::string_view context = {});
+// The same from the file's text; relative file names resolve against
+// `path`'s directory, which is also named in errors.
+[[nodiscard]] Result<KubeConfig> kubeconfig_from_text(std::string_view text, const std::string& path,
+                                                      std::string_view context = {});
 
 [[nodiscard]] Result<std::string> base64_decode(std::string_view in);
 

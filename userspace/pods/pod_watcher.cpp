@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "pods/pod_json.h"
+#include "pods/watch_event.h"
 
 namespace seismo::pods {
 namespace {
@@ -130,41 +131,26 @@ bool PodWatcher::handle_line(std::string_view line, WatchEnd& end, bool& progres
     log::warn("watch pods: skipping event: {}", why);
     return true;
   };
-  auto ev = nlohmann::json::parse(line, nullptr, false);
-  if (ev.is_discarded() || !ev.is_object()) return bad("not a JSON object");
-  auto type = ev.find("type");
-  auto object = ev.find("object");
-  if (type == ev.end() || !type->is_string()) return bad("field 'type': missing or not a string");
-  if (object == ev.end() || !object->is_object()) return bad("field 'object': missing or not an object");
-  const auto& t = type->get_ref<const std::string&>();
-  if (t == "ERROR") {
-    auto code = object->find("code");
-    bool gone = code != object->end() && code->is_number_integer() && code->get<long>() == kHttpGone;
-    end = gone ? WatchEnd::gone : WatchEnd::error_event;
-    if (!gone) {
-      std::lock_guard lock(counters_mu_);
-      ++counters_.errors;
-    }
-    return false;
-  }
-  if (t == "BOOKMARK") {
-    auto meta = object->find("metadata");
-    if (meta == object->end() || !meta->is_object() || !meta->contains("resourceVersion") ||
-        !(*meta)["resourceVersion"].is_string()) {
-      return bad("BOOKMARK: field 'object.metadata.resourceVersion': missing or not a string");
-    }
-    resource_version_ = (*meta)["resourceVersion"].get<std::string>();
-  } else if (t == "ADDED" || t == "MODIFIED" || t == "DELETED") {
-    auto pod = pod_from_json(*object);
-    if (!pod) return bad(fmt::format("{}: {}", t, pod.error().message()));
-    resource_version_ = pod->resource_version;
-    if (t == "DELETED") {
-      store_.erase(pod->uid);
-    } else {
-      store_.upsert(std::move(*pod));
-    }
-  } else {
-    return bad(fmt::format("field 'type': unknown event type '{}'", t));
+  auto ev = decode_watch_event(line);
+  if (!ev) return bad(ev.error().message());
+  switch (ev->type) {
+    case WatchEvent::Type::error:
+      end = ev->gone ? WatchEnd::gone : WatchEnd::error_event;
+      if (!ev->gone) {
+        std::lock_guard lock(counters_mu_);
+        ++counters_.errors;
+      }
+      return false;
+    case WatchEvent::Type::bookmark: resource_version_ = std::move(ev->resource_version); break;
+    case WatchEvent::Type::deleted:
+      resource_version_ = std::move(ev->resource_version);
+      store_.erase(ev->pod->uid);
+      break;
+    case WatchEvent::Type::added:
+    case WatchEvent::Type::modified:
+      resource_version_ = std::move(ev->resource_version);
+      store_.upsert(std::move(*ev->pod));
+      break;
   }
   progressed = true;
   std::lock_guard lock(counters_mu_);
