@@ -146,3 +146,19 @@ TEST(SpecDocument, DeepJsonNestingIsRefused) {
   // Nesting within the limit is still only a schema matter.
   EXPECT_TRUE(parse_spec_document(R"({"name":"x","target":[[[[1]]]]})"));
 }
+
+// yaml-cpp refuses these itself (its recursion guard) with "bad file"; the
+// error must name our nesting limit instead.
+TEST(SpecDocument, VeryDeepYamlNamesTheNestingLimit) {
+  std::string block = "faults:\n";
+  for (int i = 0; i < 2000; ++i) block += "- ";
+  block += "x\n";
+  for (const std::string& doc : {"faults: " + std::string(30000, '[') + std::string(30000, ']'), block}) {
+    auto r = parse_spec_document(doc);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, EINVAL);
+    EXPECT_NE(r.error().message().find(fmt::format("nests deeper than {} levels", kMaxSpecDocumentDepth)),
+              std::string::npos)
+        << r.error().message();
+  }
+}

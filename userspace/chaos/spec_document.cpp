@@ -1,5 +1,6 @@
 #include "chaos/spec_document.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -110,6 +111,11 @@ Result<std::vector<json>> parse_spec_document(std::string_view text) {
       if (!doc) return fail(std::move(doc).error());
       if (auto r = append_faults(*doc, out); !r) return fail(std::move(r).error());
     }
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own guard (its parser recurses; it stops at a fixed depth
+    // far beyond ours, before the stack runs out): the same limit, named.
+    return fail_errno(EINVAL, fmt::format("line {}, column {}: document nests deeper than {} levels",
+                                          e.mark.line + 1, e.mark.column + 1, kMaxSpecDocumentDepth));
   } catch (const YAML::Exception& e) {
     return fail_errno(EINVAL, fmt::format("malformed YAML: line {}, column {}: {}", e.mark.line + 1,
                                           e.mark.column + 1, e.msg));
