@@ -162,3 +162,24 @@ TEST(SpecDocument, VeryDeepYamlNamesTheNestingLimit) {
         << r.error().message();
   }
 }
+
+// Before: the last of two equal keys won silently, in YAML and in JSON.
+TEST(SpecDocument, DuplicateKeyIsRefusedNamingItsPath) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"name: a\nname: b\n", "duplicate key 'name'"},
+      {"faults:\n  - name: a\n    loss: {percent: 10, percent: 20}\n", "faults[0].loss: duplicate key 'percent'"},
+      {R"({"name":"a","name":"b"})", "duplicate key 'name'"},
+      {R"({"faults":[{"name":"a"},{"name":"b","loss":{"percent":1,"percent":2}}]})",
+       "faults[1].loss: duplicate key 'percent'"},
+      {R"([{"x":[1,{"k":1}],"y":{"k":1,"k":2}}])", "[0].y: duplicate key 'k'"},
+  };
+  for (const auto& [doc, want] : cases) {
+    auto r = parse_spec_document(doc);
+    ASSERT_FALSE(r) << doc;
+    EXPECT_EQ(r.error().code, EINVAL) << doc;
+    EXPECT_NE(r.error().message().find(want), std::string::npos) << doc << " -> " << r.error().message();
+  }
+  // Equal keys in different objects are fine.
+  EXPECT_TRUE(parse_spec_document(R"([{"name":"a","loss":{"name":1}},{"name":"b"}])"));
+  EXPECT_TRUE(parse_spec_document("- name: a\n- name: b\n"));
+}

@@ -35,7 +35,8 @@ json scalar_to_json(const YAML::Node& node) {
 
 // `budget`: values still allowed. An alias repeats its anchor's whole
 // subtree, so a few hundred bytes of nested aliases name millions of values.
-Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget) {
+// `path` names the node in errors ("faults[0].loss").
+Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget, const std::string& path) {
   if (depth > kMaxSpecDocumentDepth)
     return fail_errno(EINVAL, fmt::format("document nests deeper than {} levels", kMaxSpecDocumentDepth));
   if (budget == 0)
@@ -50,7 +51,7 @@ Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget) {
     case YAML::NodeType::Sequence: {
       json out = json::array();
       for (const auto& item : node) {
-        auto v = yaml_to_json(item, depth + 1, budget);
+        auto v = yaml_to_json(item, depth + 1, budget, fmt::format("{}[{}]", path, out.size()));
         if (!v) return v;
         out.push_back(std::move(*v));
       }
@@ -61,9 +62,12 @@ Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget) {
       for (const auto& kv : node) {
         if (!kv.first.IsScalar())
           return fail_errno(EINVAL, fmt::format("line {}: a key must be a plain string", kv.first.Mark().line + 1));
-        auto v = yaml_to_json(kv.second, depth + 1, budget);
+        const std::string& key = kv.first.Scalar();
+        if (out.contains(key))  // yaml-cpp keeps both; a reader would take either
+          return fail_errno(EINVAL, fmt::format("{}duplicate key '{}'", path.empty() ? "" : path + ": ", key));
+        auto v = yaml_to_json(kv.second, depth + 1, budget, path.empty() ? key : path + "." + key);
         if (!v) return v;
-        out[kv.first.Scalar()] = std::move(*v);
+        out[key] = std::move(*v);
       }
       return out;
     }
@@ -107,7 +111,7 @@ Result<std::vector<json>> parse_spec_document(std::string_view text) {
   size_t budget = kMaxSpecDocumentNodes;
   try {
     for (const auto& node : YAML::LoadAll(std::string(text))) {
-      auto doc = yaml_to_json(node, 0, budget);
+      auto doc = yaml_to_json(node, 0, budget, "");
       if (!doc) return fail(std::move(doc).error());
       if (auto r = append_faults(*doc, out); !r) return fail(std::move(r).error());
     }
