@@ -183,3 +183,10 @@ TEST(SpecDocument, DuplicateKeyIsRefusedNamingItsPath) {
   EXPECT_TRUE(parse_spec_document(R"([{"name":"a","loss":{"name":1}},{"name":"b"}])"));
   EXPECT_TRUE(parse_spec_document("- name: a\n- name: b\n"));
 }
+
+TEST(SpecDocument, TooDeepJsonNamesWhere) {
+  auto r = parse_spec_document(R"({"name":)" + std::string(30000, '[') + std::string(30000, ']') + "}");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("fault document nests deeper than 16 levels (at name[0]"), std::string::npos)
+      << r.error().message();
+}

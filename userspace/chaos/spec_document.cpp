@@ -38,7 +38,8 @@ json scalar_to_json(const YAML::Node& node) {
 // `path` names the node in errors ("faults[0].loss").
 Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget, const std::string& path) {
   if (depth > kMaxSpecDocumentDepth)
-    return fail_errno(EINVAL, fmt::format("document nests deeper than {} levels", kMaxSpecDocumentDepth));
+    return fail_errno(EINVAL, fmt::format("fault document nests deeper than {} levels (at {})", kMaxSpecDocumentDepth,
+                                          path));
   if (budget == 0)
     return fail_errno(EINVAL, fmt::format("document expands to more than {} values (YAML aliases repeat what their "
                                           "anchor names); that is the limit",
@@ -102,7 +103,7 @@ Result<std::vector<json>> parse_spec_document(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return fail_errno(EINVAL, "fault document is empty");
   if (text[first] == '{' || text[first] == '[') {
-    auto doc = parse_bounded_json(text, kMaxSpecDocumentDepth, "document");
+    auto doc = parse_bounded_json(text, kMaxSpecDocumentDepth, "fault document");
     if (!doc && doc.error().code == EBADMSG) return fail_errno(EINVAL, "malformed JSON: " + doc.error().message());
     if (!doc) return fail(std::move(doc).error());
     if (auto r = append_faults(*doc, out); !r) return fail(std::move(r).error());
@@ -118,7 +119,7 @@ Result<std::vector<json>> parse_spec_document(std::string_view text) {
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp's own guard (its parser recurses; it stops at a fixed depth
     // far beyond ours, before the stack runs out): the same limit, named.
-    return fail_errno(EINVAL, fmt::format("line {}, column {}: document nests deeper than {} levels",
+    return fail_errno(EINVAL, fmt::format("line {}, column {}: fault document nests deeper than {} levels",
                                           e.mark.line + 1, e.mark.column + 1, kMaxSpecDocumentDepth));
   } catch (const YAML::Exception& e) {
     return fail_errno(EINVAL, fmt::format("malformed YAML: line {}, column {}: {}", e.mark.line + 1,

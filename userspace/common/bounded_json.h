@@ -50,6 +50,7 @@ inline Result<nlohmann::json> parse_bounded_json(std::string_view text, int max_
   using nlohmann::json;
   using Event = json::parse_event_t;
   bool too_deep = false;
+  std::string deep_path;  // where, once too deep
   std::string duplicate;  // the error, once a key repeats
   // depth: how many containers enclose the event; a container starting at
   // depth max_depth would be level max_depth + 1. End events of discarded
@@ -59,15 +60,16 @@ inline Result<nlohmann::json> parse_bounded_json(std::string_view text, int max_
     if (too_deep || !duplicate.empty()) return false;  // discarded; the parse runs on (iteratively) to the end
     const auto d = static_cast<size_t>(depth);
     const bool starts = event == Event::object_start || event == Event::array_start;
-    if (starts && depth >= max_depth) {
-      too_deep = true;
-      return false;
-    }
     if ((starts || event == Event::value) && d > 0 && d <= frames.size() && !frames[d - 1].object)
       ++frames[d - 1].count;
     if (starts) {
       frames.resize(d);
       frames.push_back({event == Event::object_start, {}, {}, 0});
+      if (depth >= max_depth) {
+        too_deep = true;
+        deep_path = bounded_json_detail::path_of(frames);
+        return false;
+      }
     } else if (event == Event::key && d > 0 && d <= frames.size()) {
       frames.resize(d);
       auto& frame = frames.back();
@@ -86,7 +88,9 @@ inline Result<nlohmann::json> parse_bounded_json(std::string_view text, int max_
   } catch (const json::parse_error& e) {
     return fail_errno(EBADMSG, e.what());
   }
-  if (too_deep) return fail_errno(EINVAL, fmt::format("{} nests deeper than {} levels", what, max_depth));
+  if (too_deep)
+    return fail_errno(EINVAL, fmt::format("{} nests deeper than {} levels{}", what, max_depth,
+                                          deep_path.empty() ? "" : " (at " + deep_path + ")"));
   if (!duplicate.empty()) return fail_errno(EINVAL, duplicate);
   return doc;
 }
