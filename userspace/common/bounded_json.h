@@ -85,7 +85,7 @@ inline Result<nlohmann::json> parse_bounded_json(std::string_view text, int max_
   json doc;
   try {
     doc = json::parse(text, limit, /*allow_exceptions=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     return fail_errno(EBADMSG, e.what());
   }
   if (too_deep)
