@@ -31,8 +31,9 @@ std::string nested(const std::string& open, const std::string& close, size_t dep
 }
 
 // Deep enough to overflow a recursive walk of the value (8 MiB stack, a few
-// hundred bytes a frame), small enough for the 1 MiB message limit.
-constexpr size_t kDeep = 400000;
+// hundred bytes a frame), small enough (200 KB) for the 256 KiB request
+// limit, so the nesting limit refuses it and names where.
+constexpr size_t kDeep = 100000;
 
 std::vector<FrameCase> frame_cases() {
   const std::string status_prefix = R"({"v":1,"id":7,"method":"status")";
@@ -68,7 +69,7 @@ std::vector<FrameCase> frame_cases() {
        R"({"v":1,"id":1,"method":"fault.add","params":{"name":)" + nested("[", "]", kDeep) + "}}\n",
        "invalid_request", "name"},
       {"DeepObjectInTarget",
-       R"({"v":1,"id":1,"method":"fault.add","params":{"target":{"netns":)" + nested("{\"a\":", "}", 90000, "1") + "}}}\n",
+       R"({"v":1,"id":1,"method":"fault.add","params":{"target":{"netns":)" + nested("{\"a\":", "}", 30000, "1") + "}}}\n",
        "invalid_request", "target.netns"},
       {"DeepArrayAsLimit", R"({"v":1,"id":1,"method":"top","params":{"limit":)" + nested("[", "]", kDeep) + "}}\n",
        "invalid_request", "limit"},

@@ -320,3 +320,16 @@ TEST(FaultSpec, ErrorAboutBytesThatAreNotUtf8DoesNotThrow) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("loss.percent"), std::string::npos) << r.error().message();
 }
+
+// fault.rm checks its name with this, the same rule fault.add applies.
+TEST(FaultSpec, FaultNameCheckBoundsLengthAndCharacters) {
+  EXPECT_TRUE(check_fault_name("web-loss.1_a"));
+  auto huge = check_fault_name(std::string(500000, 'z'));
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().code, EINVAL);
+  EXPECT_EQ(huge.error().message().rfind(fmt::format("name: longer than {} characters", kMaxNameLength), 0), 0u)
+      << huge.error().message();
+  EXPECT_FALSE(check_fault_name("Web"));
+  EXPECT_FALSE(check_fault_name("-web"));
+  EXPECT_FALSE(check_fault_name("a/b"));
+}

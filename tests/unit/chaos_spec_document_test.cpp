@@ -204,3 +204,47 @@ TEST(SpecDocument, EmptyJsonListHoldsNoFault) {
     EXPECT_NE(r.error().message().find("no fault"), std::string::npos) << r.error().message();
   }
 }
+
+// yaml-cpp refuses these itself (its recursion guard) with "bad file"; the
+// error must name our nesting limit instead.
+TEST(SpecDocument, VeryDeepYamlNamesTheNestingLimit) {
+  std::string block = "faults:\n";
+  for (int i = 0; i < 2000; ++i) block += "- ";
+  block += "x\n";
+  for (const std::string& doc : {"faults: " + std::string(30000, '[') + std::string(30000, ']'), block}) {
+    auto r = parse_spec_document(doc);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, EINVAL);
+    EXPECT_NE(r.error().message().find(fmt::format("nests deeper than {} levels", kMaxSpecDocumentDepth)),
+              std::string::npos)
+        << r.error().message();
+  }
+}
+
+// Before: the last of two equal keys won silently, in YAML and in JSON.
+TEST(SpecDocument, DuplicateKeyIsRefusedNamingItsPath) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"name: a\nname: b\n", "duplicate key 'name'"},
+      {"faults:\n  - name: a\n    loss: {percent: 10, percent: 20}\n", "faults[0].loss: duplicate key 'percent'"},
+      {R"({"name":"a","name":"b"})", "duplicate key 'name'"},
+      {R"({"faults":[{"name":"a"},{"name":"b","loss":{"percent":1,"percent":2}}]})",
+       "faults[1].loss: duplicate key 'percent'"},
+      {R"([{"x":[1,{"k":1}],"y":{"k":1,"k":2}}])", "[0].y: duplicate key 'k'"},
+  };
+  for (const auto& [doc, want] : cases) {
+    auto r = parse_spec_document(doc);
+    ASSERT_FALSE(r) << doc;
+    EXPECT_EQ(r.error().code, EINVAL) << doc;
+    EXPECT_NE(r.error().message().find(want), std::string::npos) << doc << " -> " << r.error().message();
+  }
+  // Equal keys in different objects are fine.
+  EXPECT_TRUE(parse_spec_document(R"([{"name":"a","loss":{"name":1}},{"name":"b"}])"));
+  EXPECT_TRUE(parse_spec_document("- name: a\n- name: b\n"));
+}
+
+TEST(SpecDocument, TooDeepJsonNamesWhere) {
+  auto r = parse_spec_document(R"({"name":)" + std::string(30000, '[') + std::string(30000, ']') + "}");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("fault document nests deeper than 16 levels (at name[0]"), std::string::npos)
+      << r.error().message();
+}

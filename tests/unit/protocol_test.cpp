@@ -40,7 +40,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Malformed{R"({"v":1})", "'method'"}, Malformed{R"({"v":1,"method":""})", "'method'"},
                       Malformed{R"({"v":1,"method":7})", "'method'"}, Malformed{R"({"v":1,"method":"x","id":-1})", "'id'"},
                       Malformed{R"({"v":1,"method":"x","params":[1]})", "'params'"},
-                      Malformed{"\xff\xfe", "not valid JSON"}));
+                      Malformed{"\xff\xfe", "not valid JSON"},
+                      // nlohmann throws out_of_range (not parse_error) for these; it used to
+                      // escape and stop the control loop
+                      Malformed{R"({"v":1e400,"method":"x"})", "not valid JSON"},
+                      Malformed{R"({"v":1,"v":1,"method":"x"})", "duplicate key 'v'"}));
 
 TEST(Protocol, OversizedRequestIsRejected) {
   std::string big = R"({"v":1,"method":"x","params":{"pad":")" + std::string(kMaxMessageBytes, 'a') + "\"}}";

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "chaos/fault_spec.h"
 #include "chaos/spec_document.h"
 
 namespace seismo::chaos {
@@ -34,6 +35,7 @@ void register_fault_routes(api::Router& router, FaultEngine& engine) {
     auto name = params.find("name");
     if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty())
       return fail_errno(EINVAL, "field 'name': missing or not a string");
+    if (auto r = check_fault_name(name->get_ref<const std::string&>()); !r) return fail(std::move(r).error());
     if (auto r = engine.remove(name->get<std::string>()); !r) return fail(std::move(r).error());
     return json{{"removed", *name}};
   });

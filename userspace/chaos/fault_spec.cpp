@@ -130,18 +130,6 @@ Result<uint64_t> duration_field(const json& doc, std::string_view key, std::stri
   return parse_duration_ns(it->get<std::string>(), field);
 }
 
-Result<void> check_name(const std::string& name) {
-  if (name.size() > kMaxNameLength)
-    return invalid("name", fmt::format("longer than {} characters", kMaxNameLength));
-  auto ok_char = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'; };
-  for (char c : name)
-    if (!ok_char(c))
-      return invalid("name", fmt::format("'{}' may only hold a-z, 0-9, '-', '.', '_'", name));
-  if (!name.empty() && !std::isalnum(static_cast<unsigned char>(name.front())))
-    return invalid("name", fmt::format("'{}' must start with a letter or digit", name));
-  return {};
-}
-
 Result<TargetSpec> parse_target(const json& t) {
   if (auto r = only_keys(t, "target", {"netns", "pid", "cgroup", "interface", "host_network"}); !r)
     return fail(std::move(r).error());
@@ -312,6 +300,18 @@ Result<FilterSpec> parse_filter(const json& f) {
 
 }  // namespace
 
+Result<void> check_fault_name(const std::string& name) {
+  if (name.size() > kMaxNameLength)
+    return invalid("name", fmt::format("longer than {} characters", kMaxNameLength));
+  auto ok_char = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'; };
+  for (char c : name)
+    if (!ok_char(c))
+      return invalid("name", fmt::format("'{}' may only hold a-z, 0-9, '-', '.', '_'", name));
+  if (!name.empty() && !std::isalnum(static_cast<unsigned char>(name.front())))
+    return invalid("name", fmt::format("'{}' must start with a letter or digit", name));
+  return {};
+}
+
 const char* direction_name(Direction d) {
   switch (d) {
     case Direction::egress: return "egress";
@@ -343,7 +343,7 @@ Result<FaultSpec> parse_fault_spec(const json& doc) {
 
   auto name = string_field(doc, "name", "name", false);
   if (!name) return fail(std::move(name).error());
-  if (auto r = check_name(*name); !r) return fail(std::move(r).error());
+  if (auto r = check_fault_name(*name); !r) return fail(std::move(r).error());
   spec.name = *name;
 
   auto selector = object_field(doc, "selector", "selector", false);

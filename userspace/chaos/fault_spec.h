@@ -97,6 +97,10 @@ struct FaultSpec {
 // EINVAL and names the field: "loss.percent: 120 is outside 0 to 100".
 // A missing name is left empty (the engine generates one).
 Result<FaultSpec> parse_fault_spec(const nlohmann::json& doc);
+// A fault name as fault.add takes it (a-z, 0-9, '-', '.', '_'; at most
+// kMaxNameLength); the error is EINVAL and names the field "name". Every
+// method that takes a fault name checks it with this.
+Result<void> check_fault_name(const std::string& name);
 // The canonical form, accepted back by parse_fault_spec.
 nlohmann::json to_json(const FaultSpec& spec);
 

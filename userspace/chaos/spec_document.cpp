@@ -1,5 +1,6 @@
 #include "chaos/spec_document.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -36,9 +37,11 @@ json scalar_to_json(const YAML::Node& node) {
 
 // `budget`: values still allowed. An alias repeats its anchor's whole
 // subtree, so a few hundred bytes of nested aliases name millions of values.
-Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget) {
+// `path` names the node in errors ("faults[0].loss").
+Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget, const std::string& path) {
   if (depth > kMaxSpecDocumentDepth)
-    return fail_errno(EINVAL, fmt::format("document nests deeper than {} levels", kMaxSpecDocumentDepth));
+    return fail_errno(EINVAL, fmt::format("fault document nests deeper than {} levels (at {})", kMaxSpecDocumentDepth,
+                                          path));
   if (budget == 0)
     return fail_errno(EINVAL, fmt::format("document expands to more than {} values (YAML aliases repeat what their "
                                           "anchor names); that is the limit",
@@ -51,7 +54,7 @@ Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget) {
     case YAML::NodeType::Sequence: {
       json out = json::array();
       for (const auto& item : node) {
-        auto v = yaml_to_json(item, depth + 1, budget);
+        auto v = yaml_to_json(item, depth + 1, budget, fmt::format("{}[{}]", path, out.size()));
         if (!v) return v;
         out.push_back(std::move(*v));
       }
@@ -62,9 +65,12 @@ Result<json> yaml_to_json(const YAML::Node& node, int depth, size_t& budget) {
       for (const auto& kv : node) {
         if (!kv.first.IsScalar())
           return fail_errno(EINVAL, fmt::format("line {}: a key must be a plain string", kv.first.Mark().line + 1));
-        auto v = yaml_to_json(kv.second, depth + 1, budget);
+        const std::string& key = kv.first.Scalar();
+        if (out.contains(key))  // yaml-cpp keeps both; a reader would take either
+          return fail_errno(EINVAL, fmt::format("{}duplicate key '{}'", path.empty() ? "" : path + ": ", key));
+        auto v = yaml_to_json(kv.second, depth + 1, budget, path.empty() ? key : path + "." + key);
         if (!v) return v;
-        out[kv.first.Scalar()] = std::move(*v);
+        out[key] = std::move(*v);
       }
       return out;
     }
@@ -133,7 +139,7 @@ Result<std::vector<json>> parse_spec_document(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return fail_errno(EINVAL, "fault document is empty");
   if (text[first] == '{' || text[first] == '[') {
-    auto doc = parse_bounded_json(text, kMaxSpecDocumentDepth, "document");
+    auto doc = parse_bounded_json(text, kMaxSpecDocumentDepth, "fault document");
     if (!doc && doc.error().code == EBADMSG) return fail_errno(EINVAL, "malformed JSON: " + doc.error().message());
     if (!doc) return fail(std::move(doc).error());
     if (auto r = append_faults(*doc, out); !r) return fail(std::move(r).error());
@@ -145,10 +151,15 @@ Result<std::vector<json>> parse_spec_document(std::string_view text) {
     std::string yaml(text);
     if (auto r = check_documents_advance(yaml); !r) return fail(std::move(r).error());
     for (const auto& node : YAML::LoadAll(yaml)) {
-      auto doc = yaml_to_json(node, 0, budget);
+      auto doc = yaml_to_json(node, 0, budget, "");
       if (!doc) return fail(std::move(doc).error());
       if (auto r = append_faults(*doc, out); !r) return fail(std::move(r).error());
     }
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own guard (its parser recurses; it stops at a fixed depth
+    // far beyond ours, before the stack runs out): the same limit, named.
+    return fail_errno(EINVAL, fmt::format("line {}, column {}: fault document nests deeper than {} levels",
+                                          e.mark.line + 1, e.mark.column + 1, kMaxSpecDocumentDepth));
   } catch (const YAML::Exception& e) {
     return fail_errno(EINVAL, fmt::format("malformed YAML: line {}, column {}: {}", e.mark.line + 1,
                                           e.mark.column + 1, e.msg));
