@@ -32,8 +32,11 @@ Result<std::string> base_tarball(const ImageSources& s) {
   std::error_code ec;
   fs::create_directories(s.cache_dir, ec);
   const fs::path tar = fs::path(s.cache_dir) / "base-bookworm.tar";
+  if (fs::exists(tar) && !fs::is_regular_file(tar)) fs::remove_all(tar, ec);  // an earlier run's directory
   if (fs::exists(tar) && fresh(tar)) return tar.string();
-  const std::string partial = tar.string() + fmt::format(".{}", ::getpid());
+  // mmdebstrap picks its output format from the name: it must end in .tar,
+  // or it writes a directory tree instead of a tarball.
+  const std::string partial = (fs::path(s.cache_dir) / fmt::format("base-bookworm.partial-{}.tar", ::getpid())).string();
   auto r = run_command({"timeout", "1200", "mmdebstrap", "--quiet", "--variant=minbase", "bookworm", partial});
   if (r.status != 0) {
     fs::remove(partial, ec);
