@@ -37,6 +37,9 @@ _Static_assert(sizeof(struct fault_flow_key) == 8, "fault_flow_key layout");
 const volatile __u32 cfg_attach_id = 0;
 const volatile __u32 cfg_l2_len = 14;   /* 0 on L3 devices (no MAC header) */
 const volatile __u32 cfg_peer_is_src = 0; /* the hook sees traffic towards the target */
+/* Which seismod loaded this program (a hash of its pin directory): a restart
+ * that lost both its pins and its state file still recognises its filters. */
+const volatile __u64 cfg_instance = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

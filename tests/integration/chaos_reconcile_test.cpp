@@ -175,6 +175,46 @@ TEST_F(ChaosReconcileTest, LostStateFileStillRemovesTheFilter) {
   EXPECT_EQ(received(), 200u);
 }
 
+// Pins and state file both lost (a bpffs unmounted or cleared while seismod
+// was down): the dead daemon's programs are on maps nobody can open by path.
+// Before: nothing was found (no pins, no record) and the filter dropped
+// every packet until its expiry. Programs carry their daemon's instance tag.
+TEST_F(ChaosReconcileTest, LostStateFileAndPinsStillRemoveTheFilter) {
+  auto holder = Holder::start(*fs_, loss_spec("stranded", "60s"));
+  ASSERT_TRUE(holder) << holder.error().message();
+  EXPECT_EQ(received(), 0u);
+  holder->kill();
+  std::filesystem::remove(fs_->state_file());
+  std::filesystem::remove_all(fs_->bpffs() + "/seismo");
+  ASSERT_TRUE(fs_->pins().empty());
+  start_engine();
+  const auto& report = engine_->reconcile_report();
+  EXPECT_EQ(report.filters_removed, 1u);
+  EXPECT_EQ(report.orphan_programs, 0u);
+  EXPECT_TRUE(report.errors.empty()) << report.to_json().dump();
+  EXPECT_EQ(lab_->a_state(), lab_->a_before) << "the stranded filter (or its clsact) is still there";
+  EXPECT_EQ(received(), 200u);
+}
+
+// The same tag on maps a live process holds is another daemon's running
+// fault (same pin path, another bpffs): never removed on a guess. Once that
+// process is gone, the next start removes it.
+TEST_F(ChaosReconcileTest, TaggedFilterOfALiveDaemonIsLeftAloneUntilItDies) {
+  auto holder = Holder::start(*fs_, loss_spec("alive", "60s"));
+  ASSERT_TRUE(holder) << holder.error().message();
+  std::filesystem::remove(fs_->state_file());
+  std::filesystem::remove_all(fs_->bpffs() + "/seismo");
+  start_engine();
+  EXPECT_EQ(engine_->reconcile_report().filters_removed, 0u);
+  EXPECT_EQ(received(), 0u) << "a live daemon's fault was removed";
+  engine_.reset();
+  holder->kill();
+  std::filesystem::remove(fs_->state_file());
+  start_engine();
+  EXPECT_EQ(engine_->reconcile_report().filters_removed, 1u);
+  EXPECT_EQ(received(), 200u);
+}
+
 TEST_F(ChaosReconcileTest, CorruptStateFileStillRemovesTheFilter) {
   auto holder = Holder::start(*fs_, loss_spec("corrupted", "60s"));
   ASSERT_TRUE(holder) << holder.error().message();

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "chaos.skel.h"
+#include "chaos/stranded_programs.h"
 
 namespace seismo::chaos {
 
@@ -34,6 +35,7 @@ Result<std::unique_ptr<ChaosObject>> ChaosObject::load(const std::string& pin_di
     skel->rodata->cfg_attach_id = config->attach_id;
     skel->rodata->cfg_l2_len = config->l2_len;
     skel->rodata->cfg_peer_is_src = config->peer_is_src ? 1 : 0;
+    skel->rodata->cfg_instance = instance_tag(pin_dir);
   }
   bpf_program__set_autoload(skel->progs.tc_fault_egress, wanted == skel->progs.tc_fault_egress);
   bpf_program__set_autoload(skel->progs.tc_fault_ingress, wanted == skel->progs.tc_fault_ingress);

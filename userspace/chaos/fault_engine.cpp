@@ -1,4 +1,5 @@
 #include "chaos/fault_engine.h"
+#include "chaos/stranded_programs.h"
 #include "chaos/monotonic_clock.h"
 
 #include <time.h>
@@ -104,10 +105,13 @@ Result<void> FaultEngine::start() {
   }
   // An idle engine holds no kernel state: maps are created with the first
   // fault and unpinned after the last. Only a previous daemon's leftovers
-  // (a state file or pins) make start-up touch the kernel.
+  // (a state file, pins, or programs tagged as ours) make start-up touch
+  // the kernel.
   std::error_code ec;
   const bool pins = is_bpffs(config_.bpffs) && !std::filesystem::is_empty(pin_dir_, ec) && !ec;
-  if (config_.reconcile && (pins || !previous.faults.empty() || !previous.devices.empty())) {
+  const bool leftovers = pins || !previous.faults.empty() || !previous.devices.empty() ||
+                         !find_stranded_programs(pin_dir_, 0).programs.empty();
+  if (config_.reconcile && leftovers) {
     if (auto r = ensure_maps_locked(); !r) return r;
     reconcile_locked(previous);
     release_maps_if_idle_locked();

@@ -8,6 +8,7 @@
 
 #include "chaos/fault_engine.h"
 #include "chaos/monotonic_clock.h"
+#include "chaos/stranded_programs.h"
 #include "common/log.h"
 #include "net/link_info.h"
 #include "net/netns_census.h"
@@ -138,6 +139,11 @@ void FaultEngine::sweep_orphans_locked(const std::set<uint32_t>& recorded_progra
   std::set<uint32_t> orphans;
   for (uint32_t id : maps_->program_ids())
     if (!recorded_programs.count(id)) orphans.insert(id);
+  // A previous daemon whose pins were lost too left programs on maps we
+  // cannot open by path: they carry our instance tag (chaos_object.cpp).
+  auto stranded = find_stranded_programs(pin_dir_, maps_->cfg_map_id());
+  if (!stranded.error.empty()) report_.errors.push_back(stranded.error);
+  orphans.insert(stranded.programs.begin(), stranded.programs.end());
   if (orphans.empty()) return;
   // A filter is ours when it carries our tag and runs a program that uses
   // our pinned maps: another seismod (another bpffs) is never touched.

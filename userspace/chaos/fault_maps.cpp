@@ -97,11 +97,17 @@ std::vector<uint64_t> FaultMaps::losses() const {
   return totals;
 }
 
-std::vector<uint32_t> FaultMaps::program_ids() const {
-  std::vector<uint32_t> out;
+uint32_t FaultMaps::cfg_map_id() const {
   bpf_map_info map_info{};
   uint32_t map_len = sizeof(map_info);
-  if (bpf_map_get_info_by_fd(anchor_->map_fd(ChaosMap::cfg), &map_info, &map_len) != 0) return out;
+  if (bpf_map_get_info_by_fd(anchor_->map_fd(ChaosMap::cfg), &map_info, &map_len) != 0) return 0;
+  return map_info.id;
+}
+
+std::vector<uint32_t> FaultMaps::program_ids() const {
+  std::vector<uint32_t> out;
+  const uint32_t cfg_id = cfg_map_id();
+  if (cfg_id == 0) return out;
   for (uint32_t id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
     int fd = bpf_prog_get_fd_by_id(id);
     if (fd < 0) continue;
@@ -112,7 +118,7 @@ std::vector<uint32_t> FaultMaps::program_ids() const {
     uint32_t len = sizeof(info);
     if (bpf_prog_get_info_by_fd(fd, &info, &len) == 0) {
       const uint32_t n = std::min<uint32_t>(info.nr_map_ids, static_cast<uint32_t>(map_ids.size()));
-      if (std::find(map_ids.begin(), map_ids.begin() + n, map_info.id) != map_ids.begin() + n) out.push_back(id);
+      if (std::find(map_ids.begin(), map_ids.begin() + n, cfg_id) != map_ids.begin() + n) out.push_back(id);
     }
     ::close(fd);
   }

@@ -30,6 +30,8 @@ class FaultMaps : public FaultCounterSource {
   // Ids of the loaded programs that use these maps (every attachment's
   // program instance, whoever attached it).
   [[nodiscard]] std::vector<uint32_t> program_ids() const;
+  // The kernel id of the fault_cfg map (0 when it cannot be read).
+  [[nodiscard]] uint32_t cfg_map_id() const;
 
   [[nodiscard]] const std::string& pin_dir() const { return pin_dir_; }
   // Removes the pins (clean shutdown, nothing left to reconcile).
