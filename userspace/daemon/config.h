@@ -31,7 +31,7 @@ struct Config {
   std::string node_name;
   std::string kubeconfig;
   // Pod label keys exported as `label_<key>` metric labels (bounded; see
-  // pods::PodLabeler). Validated at parse time.
+  // metrics::PodLabeler). Validated at parse time.
   std::vector<std::string> pod_labels;
   log::Level log_level = log::Level::info;
 };

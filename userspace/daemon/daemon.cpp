@@ -11,13 +11,13 @@
 #include "bpf/libbpf_ptr.h"
 #include "cgroup/mountinfo.h"
 #include "chaos/fault_collector.h"
-#include "chaos/fault_routes.h"
+#include "daemon/fault_routes.h"
 #include "chaos/namespace_resolver.h"
 #include "common/log.h"
 #include "daemon/control_methods.h"
 #include "doctor/doctor.h"
 #include "metrics/attribution_hold_collector.h"
-#include "metrics/build_info.h"
+#include "common/version.h"
 #include "daemon/trace_events.h"
 #include "metrics/exec_signal.h"
 #include "metrics/net_signal.h"
@@ -29,9 +29,9 @@
 #include "pods/kube_client.h"
 #include "pods/kube_config.h"
 #include "pods/pod_attribution.h"
-#include "pods/pod_labeler.h"
-#include "pods/pod_target_resolver.h"
-#include "pods/pod_watch_collector.h"
+#include "metrics/pod_labeler.h"
+#include "chaos/pod_target_resolver.h"
+#include "metrics/pod_watch_collector.h"
 
 namespace seismo::daemon {
 
@@ -133,7 +133,7 @@ Result<void> Daemon::start() {
     log::warn("--pod-label ignored: no Kubernetes API configured to read pod labels from");
     pod_label_keys.clear();
   }
-  auto labeler = std::make_unique<pods::PodLabeler>(*resolver_, pod_store_, std::move(pod_label_keys));
+  auto labeler = std::make_unique<metrics::PodLabeler>(*resolver_, pod_store_, std::move(pod_label_keys));
   scraper_ = std::make_shared<metrics::Scraper>(std::move(labeler), config_.series_limit, std::move(self));
   if (syscalls_) scraper_->add_signal(std::make_shared<metrics::SyscallSignal>(*syscalls_, full));
   if (exec_) scraper_->add_signal(std::make_shared<metrics::ExecSignal>(*exec_));
@@ -150,7 +150,7 @@ Result<void> Daemon::start() {
     if (pods_enabled()) {
       auto ns = own_netns_->duplicate();
       if (!ns) return fail(std::move(ns).error());
-      auto pod_resolver = std::make_unique<pods::PodTargetResolver>(
+      auto pod_resolver = std::make_unique<chaos::PodTargetResolver>(
           pod_store_, cgroup_root_, std::move(*ns), [this] { return pod_watcher_->synced(); }, std::move(resolver));
       pod_resolver_ = pod_resolver.get();
       resolver = std::move(pod_resolver);
@@ -159,7 +159,7 @@ Result<void> Daemon::start() {
     if (engine) {
       faults_ = std::move(*engine);
       if (pod_resolver_) {
-        pod_faults_ = std::make_unique<pods::PodFaultTracker>(*faults_, pod_store_, *pod_resolver_,
+        pod_faults_ = std::make_unique<chaos::PodFaultFollower>(*faults_, pod_store_, *pod_resolver_,
                                                               [this] { return pod_watcher_->synced(); });
         pod_faults_->start();
       }
@@ -177,7 +177,7 @@ Result<void> Daemon::start() {
   if (!ms) return fail(std::move(ms).error());
   metrics_server_ = std::move(*ms);
   if (faults_) metrics_server_->add(chaos::FaultCollector::for_engine(*faults_));
-  if (pod_watcher_) metrics_server_->add(pods::PodWatchCollector::for_watcher(*pod_watcher_, pod_store_));
+  if (pod_watcher_) metrics_server_->add(metrics::PodWatchCollector::for_watcher(*pod_watcher_, pod_store_));
   if (traces_->hold_counters())
     metrics_server_->add(metrics::AttributionHoldCollector::create([this] { return *traces_->hold_counters(); }));
   log::info("metrics on http://{}/metrics", addr->to_civetweb());
@@ -296,7 +296,7 @@ void Daemon::register_methods() {
     return pods_listing(pod_store_, pod_watcher_->synced(), cgroup_root_, *own_netns_, faults_.get(), params);
   });
   if (faults_) {
-    chaos::register_fault_routes(router_, *faults_);
+    register_fault_routes(router_, *faults_);
   } else {
     for (const char* method : {"fault.add", "fault.apply", "fault.ls", "fault.rm", "fault.clear"})
       router_.add(method, api::Access::read, [this](const nlohmann::json&, const api::Peer&) -> Result<nlohmann::json> {
@@ -322,7 +322,7 @@ nlohmann::json Daemon::status() const {
   nlohmann::json losses = nlohmann::json::object();
   for (const auto& l : scraper_->losses()) losses[l.stage] = l.count;
   const auto samples = faults_ ? faults_->samples() : std::vector<chaos::FaultSample>{};
-  return {{"version", metrics::build_version()},
+  return {{"version", build_version()},
           {"pid", ::getpid()},
           {"uptime_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
           {"metrics_address", config_.metrics_address},
@@ -354,7 +354,7 @@ Result<void> Daemon::run() {
   sigaddset(&set, SIGINT);
   UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
   if (!sfd) return fail_errno(errno, "signalfd");
-  log::info("seismod {} ready", metrics::build_version());
+  log::info("seismod {} ready", build_version());
   for (;;) {
     signalfd_siginfo si{};
     ssize_t n = ::read(sfd.get(), &si, sizeof(si));

@@ -14,7 +14,7 @@
 #include "metrics/scraper.h"
 #include "net/netns.h"
 #include "pods/pod_attribution.h"
-#include "pods/pod_fault_tracker.h"
+#include "chaos/pod_fault_follower.h"
 #include "pods/pod_store.h"
 #include "pods/pod_watcher.h"
 #include "probes/exec.h"
@@ -62,8 +62,8 @@ class Daemon {
   pods::PodStore pod_store_;
   std::unique_ptr<pods::PodWatcher> pod_watcher_;
   std::string pods_reason_;  // why pods are off, when they are
-  pods::PodTargetResolver* pod_resolver_ = nullptr;  // owned by faults_
-  std::unique_ptr<pods::PodFaultTracker> pod_faults_;
+  chaos::PodTargetResolver* pod_resolver_ = nullptr;  // owned by faults_
+  std::unique_ptr<chaos::PodFaultFollower> pod_faults_;
   std::optional<net::Netns> own_netns_;
   events::EventHub hub_;
   std::unique_ptr<cgroup::CgroupResolver> resolver_;
