@@ -38,7 +38,7 @@ ParseOutcome parse_args(int argc, char** argv) {
   app.add_option("--probes", c.probes, "Probe families to load (comma-separated)")
       ->delimiter(',')
       ->capture_default_str()
-      ->check(CLI::IsMember({"syscalls", "exec", "net", "tcp", "sched", "oom"}));
+      ->check(CLI::IsMember(probe_names()));
   app.add_option("--net-cgroup", c.net_cgroup,
                  "cgroup2 directory the network programs attach to (default: the cgroup2 root, which sees every "
                  "socket)");
