@@ -5,7 +5,7 @@
 #include <string>
 
 #include "context.h"
-#include "metrics/build_info.h"
+#include "common/version.h"
 #include "utf8.h"
 
 namespace seismo::cli {
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   using namespace seismo::cli;
   Context ctx;
   CLI::App app{"seismo: control seismod and inspect this node (eBPF metrics, traces, network faults)"};
-  app.set_version_flag("--version", "seismo " + seismo::metrics::build_version());
+  app.set_version_flag("--version", "seismo " + seismo::build_version());
   app.require_subcommand(1);
   // Global options work after the subcommand too (`seismo doctor -o json`);
   // subcommands created below inherit this.

@@ -1,6 +1,6 @@
 // A fake cgroupfs (directories in /tmp; inode numbers are the cgroup ids)
 // named the way kubelet names them, plus a PodStore.
-#include "pods/pod_labeler.h"
+#include "metrics/pod_labeler.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -8,6 +8,7 @@
 #include <filesystem>
 
 using namespace seismo::pods;
+using namespace seismo::metrics;
 namespace fs = std::filesystem;
 
 namespace {

@@ -1,9 +1,10 @@
 // The pod watch's counters as Prometheus families.
 #include <gtest/gtest.h>
 
-#include "pods/pod_watch_collector.h"
+#include "metrics/pod_watch_collector.h"
 
 using namespace seismo::pods;
+using namespace seismo::metrics;
 
 namespace {
 double value_of(const std::vector<prometheus::MetricFamily>& families, const std::string& name,

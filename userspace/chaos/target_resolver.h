@@ -22,7 +22,7 @@ struct Endpoint {
 };
 
 // Turns a fault's target into endpoints. The fault engine knows nothing of
-// how: NamespaceResolver does namespaces and cgroups; pods::PodTargetResolver
+// how: NamespaceResolver does namespaces and cgroups; PodTargetResolver
 // does pod selectors and is chained in front of it.
 class TargetResolver {
  public:

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "metrics/build_info.h"
-#include "pods/pod_labeler.h"
+#include "common/version.h"
+#include "metrics/pod_labeler.h"
 
 namespace seismo::daemon {
 
@@ -14,7 +14,7 @@ ParseOutcome parse_args(int argc, char** argv) {
   ParseOutcome out;
   Config& c = out.config;
   CLI::App app{"seismod: eBPF observability and network fault injection for Kubernetes nodes"};
-  app.set_version_flag("--version", "seismod " + metrics::build_version());
+  app.set_version_flag("--version", "seismod " + build_version());
   app.add_option("--metrics-address", c.metrics_address, "HOST:PORT serving /metrics and /healthz; bind one address (e.g. 127.0.0.1 or the pod IP) to restrict who "
                  "can reach it")->capture_default_str();
   app.add_option("--socket", c.socket_path, "Control socket path")->capture_default_str();
@@ -38,7 +38,7 @@ ParseOutcome parse_args(int argc, char** argv) {
   app.add_option("--probes", c.probes, "Probe families to load (comma-separated)")
       ->delimiter(',')
       ->capture_default_str()
-      ->check(CLI::IsMember({"syscalls", "exec", "net", "tcp", "sched", "oom"}));
+      ->check(CLI::IsMember(probe_names()));
   app.add_option("--net-cgroup", c.net_cgroup,
                  "cgroup2 directory the network programs attach to (default: the cgroup2 root, which sees every "
                  "socket)");
@@ -72,7 +72,7 @@ ParseOutcome parse_args(int argc, char** argv) {
     out.exit_code = 2;
     return out;
   }
-  if (auto names = pods::pod_label_metric_names(c.pod_labels); !names) {
+  if (auto names = metrics::pod_label_metric_names(c.pod_labels); !names) {
     std::cerr << "seismod: " << names.error().message() << " (see --help)\n";
     out.exit_code = 2;
     return out;

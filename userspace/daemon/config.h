@@ -10,6 +10,9 @@
 
 namespace seismo::daemon {
 
+// Every probe family's name, in the probe table's order (daemon/probe_table.cpp).
+std::vector<std::string> probe_names();
+
 struct Config {
   std::string metrics_address = "127.0.0.1:9477";
   std::string socket_path = "/run/seismo/seismod.sock";
@@ -20,7 +23,7 @@ struct Config {
   std::string hook_flavour = "auto";  // "auto", "tp_btf" or "raw_tp"
   std::string cgroup_root;  // empty: the cgroup2 mount from /proc/self/mountinfo
   // Probe families to load; one that cannot load is reported and skipped.
-  std::vector<std::string> probes = {"syscalls", "exec", "net", "tcp", "sched", "oom"};
+  std::vector<std::string> probes = probe_names();
   std::string net_cgroup;   // cgroup the cgroup_skb programs attach to; empty: the cgroup2 root
   bool faults = true;                               // network fault engine (docs/faults.md)
   std::string bpffs = "/sys/fs/bpf";                // mounted when missing; pins under seismo/chaos
@@ -31,7 +34,7 @@ struct Config {
   std::string node_name;
   std::string kubeconfig;
   // Pod label keys exported as `label_<key>` metric labels (bounded; see
-  // pods::PodLabeler). Validated at parse time.
+  // metrics::PodLabeler). Validated at parse time.
   std::vector<std::string> pod_labels;
   log::Level log_level = log::Level::info;
 };

@@ -11,27 +11,22 @@
 #include "bpf/libbpf_ptr.h"
 #include "cgroup/mountinfo.h"
 #include "chaos/fault_collector.h"
-#include "chaos/fault_routes.h"
 #include "chaos/namespace_resolver.h"
+#include "chaos/pod_target_resolver.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "daemon/control_methods.h"
+#include "daemon/fault_routes.h"
+#include "daemon/pods_listing.h"
+#include "daemon/probe_table.h"
+#include "daemon/trace_events.h"
 #include "doctor/doctor.h"
 #include "metrics/attribution_hold_collector.h"
-#include "metrics/build_info.h"
-#include "daemon/trace_events.h"
-#include "metrics/exec_signal.h"
-#include "metrics/net_signal.h"
-#include "metrics/oom_signal.h"
-#include "metrics/sched_signal.h"
-#include "metrics/syscall_signal.h"
-#include "metrics/tcp_signal.h"
-#include "daemon/pods_listing.h"
+#include "metrics/pod_labeler.h"
+#include "metrics/pod_watch_collector.h"
 #include "pods/kube_client.h"
 #include "pods/kube_config.h"
 #include "pods/pod_attribution.h"
-#include "pods/pod_labeler.h"
-#include "pods/pod_target_resolver.h"
-#include "pods/pod_watch_collector.h"
 
 namespace seismo::daemon {
 
@@ -65,7 +60,17 @@ Result<void> Daemon::start() {
   auto addr = metrics::parse_listen_address(config_.metrics_address);
   if (!addr) return fail(std::move(addr).error());
   if (auto r = check_preconditions(); !r) return r;
+  if (auto r = start_identity(); !r) return r;
+  if (auto r = start_probes(); !r) return r;
+  start_scraper();
+  if (auto r = start_faults(); !r) return r;
+  if (auto r = start_metrics_server(*addr); !r) return r;
+  if (auto r = start_control_socket(); !r) return r;
+  start_pod_watch();
+  return {};
+}
 
+Result<void> Daemon::start_identity() {
   cgroup_root_ = config_.cgroup_root;
   if (cgroup_root_.empty()) {
     auto cg2 = cgroup::find_mount("cgroup2");
@@ -79,48 +84,42 @@ Result<void> Daemon::start() {
   own_netns_ = std::move(*own);
   if (auto r = configure_pods(); !r) return r;
   traces_ = std::make_unique<TracePublisher>(hub_, cgroup_root_, pods_enabled() ? &pod_store_ : nullptr);
+  return {};
+}
 
+Result<void> Daemon::start_probes() {
   bpf::route_libbpf_log();
-  const bool full = config_.syscall_mode == "full";
   std::optional<probes::HookFlavour> flavour;
   if (config_.hook_flavour == "tp_btf") flavour = probes::HookFlavour::tp_btf;
   if (config_.hook_flavour == "raw_tp") flavour = probes::HookFlavour::raw_tp;
   struct stat root_st {};
   if (::stat(cgroup_root_.c_str(), &root_st) != 0) return fail_errno(errno, "stat cgroup2 root " + cgroup_root_);
-  const uint64_t root_cgroup_id = root_st.st_ino;
-  const std::string net_cgroup = config_.net_cgroup.empty() ? cgroup_root_ : config_.net_cgroup;
+  const ProbeContext ctx{config_,
+                         flavour,
+                         config_.syscall_mode == "full",
+                         root_st.st_ino,
+                         config_.net_cgroup.empty() ? cgroup_root_ : config_.net_cgroup,
+                         *traces_};
+  for (const auto& entry : probe_table()) {
+    if (std::find(config_.probes.begin(), config_.probes.end(), entry.name) == config_.probes.end()) {
+      log::info("{} probe not loaded (not in --probes)", entry.name);
+      continue;
+    }
+    auto probe = entry.start(ctx);
+    if (!probe) {
+      // Skipped with its reason; the other probes keep working.
+      log::error("{}", probe.error().message());
+      failed_probes_.push_back({entry.name, false, "", probe.error().message()});
+      continue;
+    }
+    log::info("{} probe attached ({})", entry.name, probe->status().hook);
+    probes_.push_back(std::move(*probe));
+  }
+  if (probes_.empty()) return fail_plain("no probe could be attached (reasons above; run `seismo doctor`)");
+  return {};
+}
 
-  start_probe("syscalls", syscalls_, [&] { return probes::SyscallsProbe::create({config_.map_entries, !full, flavour, std::nullopt}); });
-  start_probe("exec", exec_, [&] {
-    return probes::ExecProbe::create({config_.map_entries, flavour}, [this](const probes::ExecEvent& ev) {
-      publish_exec_event(*traces_, ev);
-    });
-  });
-  start_probe("net", net_, [&] { return probes::NetProbe::create({config_.map_entries, net_cgroup}); });
-  start_probe("tcp", tcp_, [&] {
-    probes::TcpProbeConfig tc;
-    tc.max_entries = config_.map_entries;
-    tc.root_cgroup_id = root_cgroup_id;
-    tc.only_flavour = flavour;
-    return probes::TcpProbe::create(tc, [this](const probes::TcpEvent& ev) {
-      publish_tcp_event(*traces_, ev);
-    });
-  });
-  start_probe("sched", sched_, [&] {
-    probes::SchedProbeConfig sc;
-    sc.max_entries = config_.map_entries;
-    sc.only_flavour = flavour;
-    return probes::SchedProbe::create(sc);
-  });
-  start_probe("oom", oom_, [&] {
-    return probes::OomProbe::create({config_.map_entries, flavour}, [this](const probes::OomEvent& ev) {
-      log::warn("OOM kill: pid {} ({}) in cgroup id {}", ev.pid, ev.comm, ev.cgroup_id);
-      publish_oom_event(*traces_, ev);
-    });
-  });
-  if (!syscalls_ && !exec_ && !net_ && !tcp_ && !sched_ && !oom_)
-    return fail_plain("no probe could be attached (reasons above; run `seismo doctor`)");
-
+void Daemon::start_scraper() {
   metrics::SelfFigures self;
   self.probes = [this] { return probe_statuses(); };
   self.extra_losses = [this] {
@@ -133,55 +132,58 @@ Result<void> Daemon::start() {
     log::warn("--pod-label ignored: no Kubernetes API configured to read pod labels from");
     pod_label_keys.clear();
   }
-  auto labeler = std::make_unique<pods::PodLabeler>(*resolver_, pod_store_, std::move(pod_label_keys));
+  auto labeler = std::make_unique<metrics::PodLabeler>(*resolver_, pod_store_, std::move(pod_label_keys));
   scraper_ = std::make_shared<metrics::Scraper>(std::move(labeler), config_.series_limit, std::move(self));
-  if (syscalls_) scraper_->add_signal(std::make_shared<metrics::SyscallSignal>(*syscalls_, full));
-  if (exec_) scraper_->add_signal(std::make_shared<metrics::ExecSignal>(*exec_));
-  if (net_) scraper_->add_signal(std::make_shared<metrics::NetSignal>(*net_));
-  if (tcp_) scraper_->add_signal(std::make_shared<metrics::TcpSignal>(*tcp_));
-  if (sched_) scraper_->add_signal(std::make_shared<metrics::SchedSignal>(*sched_));
-  if (oom_) scraper_->add_signal(std::make_shared<metrics::OomSignal>(*oom_));
+  for (const auto& probe : probes_) scraper_->add_signal(probe.signal());
+}
 
-  if (config_.faults) {
-    chaos::FaultEngineConfig fc;
-    fc.bpffs = config_.bpffs;
-    fc.state_file = config_.fault_state;
-    std::unique_ptr<chaos::TargetResolver> resolver = std::make_unique<chaos::NamespaceResolver>(cgroup_root_);
-    if (pods_enabled()) {
-      auto ns = own_netns_->duplicate();
-      if (!ns) return fail(std::move(ns).error());
-      auto pod_resolver = std::make_unique<pods::PodTargetResolver>(
-          pod_store_, cgroup_root_, std::move(*ns), [this] { return pod_watcher_->synced(); }, std::move(resolver));
-      pod_resolver_ = pod_resolver.get();
-      resolver = std::move(pod_resolver);
-    }
-    auto engine = chaos::FaultEngine::create(fc, std::move(resolver));
-    if (engine) {
-      faults_ = std::move(*engine);
-      if (pod_resolver_) {
-        pod_faults_ = std::make_unique<pods::PodFaultTracker>(*faults_, pod_store_, *pod_resolver_,
-                                                              [this] { return pod_watcher_->synced(); });
-        pod_faults_->start();
-      }
-      log::info("fault engine ready (pins under {}; fq {})", faults_->pin_dir(),
-                faults_->fq_available() ? "available" : "missing: delay faults refused");
-    } else {
-      faults_reason_ = engine.error().message();
-      log::error("{}", faults_reason_);
-    }
-  } else {
+Result<void> Daemon::start_faults() {
+  if (!config_.faults) {
     faults_reason_ = "disabled (--faults=false)";
+    return {};
   }
+  chaos::FaultEngineConfig fc;
+  fc.bpffs = config_.bpffs;
+  fc.state_file = config_.fault_state;
+  std::unique_ptr<chaos::TargetResolver> resolver = std::make_unique<chaos::NamespaceResolver>(cgroup_root_);
+  if (pods_enabled()) {
+    auto ns = own_netns_->duplicate();
+    if (!ns) return fail(std::move(ns).error());
+    auto pod_resolver = std::make_unique<chaos::PodTargetResolver>(
+        pod_store_, cgroup_root_, std::move(*ns), [this] { return pod_watcher_->synced(); }, std::move(resolver));
+    pod_resolver_ = pod_resolver.get();
+    resolver = std::move(pod_resolver);
+  }
+  auto engine = chaos::FaultEngine::create(fc, std::move(resolver));
+  if (!engine) {
+    faults_reason_ = engine.error().message();
+    log::error("{}", faults_reason_);
+    return {};
+  }
+  faults_ = std::move(*engine);
+  if (pod_resolver_) {
+    pod_faults_ = std::make_unique<chaos::PodFaultFollower>(*faults_, pod_store_, *pod_resolver_,
+                                                            [this] { return pod_watcher_->synced(); });
+    pod_faults_->start();
+  }
+  log::info("fault engine ready (pins under {}; fq {})", faults_->pin_dir(),
+            faults_->fq_available() ? "available" : "missing: delay faults refused");
+  return {};
+}
 
-  auto ms = metrics::MetricsServer::create(*addr, scraper_);
+Result<void> Daemon::start_metrics_server(const metrics::ListenAddress& addr) {
+  auto ms = metrics::MetricsServer::create(addr, scraper_);
   if (!ms) return fail(std::move(ms).error());
   metrics_server_ = std::move(*ms);
   if (faults_) metrics_server_->add(chaos::FaultCollector::for_engine(*faults_));
-  if (pod_watcher_) metrics_server_->add(pods::PodWatchCollector::for_watcher(*pod_watcher_, pod_store_));
+  if (pod_watcher_) metrics_server_->add(metrics::PodWatchCollector::for_watcher(*pod_watcher_, pod_store_));
   if (traces_->hold_counters())
     metrics_server_->add(metrics::AttributionHoldCollector::create([this] { return *traces_->hold_counters(); }));
-  log::info("metrics on http://{}/metrics", addr->to_civetweb());
+  log::info("metrics on http://{}/metrics", addr.to_civetweb());
+  return {};
+}
 
+Result<void> Daemon::start_control_socket() {
   register_methods();
   api::ServerConfig sc;  // limits and deadlines: docs/deploy.md, "Control socket"
   sc.path = config_.socket_path;
@@ -194,15 +196,17 @@ Result<void> Daemon::start() {
   if (!server) return fail(std::move(server).error());
   server_ = std::move(*server);
   log::info("control socket {}", config_.socket_path);
-  if (pod_watcher_) {
-    pod_store_.on_change([this] {
-      traces_->pods_changed();
-      if (pod_faults_) pod_faults_->notify();
-    });
-    pod_watcher_->start();
-    log::info("watching pods on node {}", config_.node_name);
-  }
   return {};
+}
+
+void Daemon::start_pod_watch() {
+  if (!pod_watcher_) return;
+  pod_store_.on_change([this] {
+    traces_->pods_changed();
+    if (pod_faults_) pod_faults_->notify();
+  });
+  pod_watcher_->start();
+  log::info("watching pods on node {}", config_.node_name);
 }
 
 Result<void> Daemon::configure_pods() {
@@ -252,31 +256,9 @@ std::optional<pods::PodAttribution> Daemon::pod_of_cgroup(uint64_t cgroup_id) {
   return pod_of_path(*path);
 }
 
-template <class Probe, class Create>
-void Daemon::start_probe(const char* name, std::unique_ptr<Probe>& slot, Create&& create) {
-  if (std::find(config_.probes.begin(), config_.probes.end(), name) == config_.probes.end()) {
-    log::info("{} probe not loaded (not in --probes)", name);
-    return;
-  }
-  auto p = create();
-  if (!p) {
-    // Skipped with its reason; the other probes keep working.
-    log::error("{}", p.error().message());
-    failed_probes_.push_back({name, false, "", p.error().message()});
-    return;
-  }
-  slot = std::move(*p);
-  log::info("{} probe attached ({})", name, slot->status().hook);
-}
-
 std::vector<probes::ProbeStatus> Daemon::probe_statuses() const {
   std::vector<probes::ProbeStatus> all = failed_probes_;
-  if (syscalls_) all.push_back(syscalls_->status());
-  if (exec_) all.push_back(exec_->status());
-  if (net_) all.push_back(net_->status());
-  if (tcp_) all.push_back(tcp_->status());
-  if (sched_) all.push_back(sched_->status());
-  if (oom_) all.push_back(oom_->status());
+  for (const auto& probe : probes_) all.push_back(probe.status());
   return all;
 }
 
@@ -296,7 +278,7 @@ void Daemon::register_methods() {
     return pods_listing(pod_store_, pod_watcher_->synced(), cgroup_root_, *own_netns_, faults_.get(), params);
   });
   if (faults_) {
-    chaos::register_fault_routes(router_, *faults_);
+    register_fault_routes(router_, *faults_);
   } else {
     for (const char* method : {"fault.add", "fault.apply", "fault.ls", "fault.rm", "fault.clear"})
       router_.add(method, api::Access::read, [this](const nlohmann::json&, const api::Peer&) -> Result<nlohmann::json> {
@@ -321,8 +303,7 @@ nlohmann::json Daemon::status() const {
   auto stats = scraper_->stats();
   nlohmann::json losses = nlohmann::json::object();
   for (const auto& l : scraper_->losses()) losses[l.stage] = l.count;
-  const auto samples = faults_ ? faults_->samples() : std::vector<chaos::FaultSample>{};
-  return {{"version", metrics::build_version()},
+  return {{"version", build_version()},
           {"pid", ::getpid()},
           {"uptime_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
           {"metrics_address", config_.metrics_address},
@@ -337,14 +318,18 @@ nlohmann::json Daemon::status() const {
           {"losses", losses},
           {"pods", pods_status()},
           {"trace_hold", trace_hold_status()},
-          {"faults", faults_ ? nlohmann::json{{"running", true},
-                                              {"active", samples.size()},
-                                              {"broken", std::count_if(samples.begin(), samples.end(),
-                                                                       [](const auto& f) { return f.broken; })},
-                                              {"fq_available", faults_->fq_available()},
-                                              {"pin_dir", faults_->pin_dir()},
-                                              {"reconcile", faults_->reconcile_report().to_json()}}
-                             : nlohmann::json{{"running", false}, {"reason", faults_reason_}}}};
+          {"faults", faults_status()}};
+}
+
+nlohmann::json Daemon::faults_status() const {
+  if (!faults_) return {{"running", false}, {"reason", faults_reason_}};
+  const auto samples = faults_->samples();
+  return {{"running", true},
+          {"active", samples.size()},
+          {"broken", std::count_if(samples.begin(), samples.end(), [](const auto& f) { return f.broken; })},
+          {"fq_available", faults_->fq_available()},
+          {"pin_dir", faults_->pin_dir()},
+          {"reconcile", faults_->reconcile_report().to_json()}};
 }
 
 Result<void> Daemon::run() {
@@ -354,7 +339,7 @@ Result<void> Daemon::run() {
   sigaddset(&set, SIGINT);
   UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
   if (!sfd) return fail_errno(errno, "signalfd");
-  log::info("seismod {} ready", metrics::build_version());
+  log::info("seismod {} ready", build_version());
   for (;;) {
     signalfd_siginfo si{};
     ssize_t n = ::read(sfd.get(), &si, sizeof(si));
@@ -399,13 +384,9 @@ Daemon::~Daemon() {
   // Removes every fault and gives every device its qdiscs back.
   faults_.reset();
   log::debug("shutdown: faults removed");
+  // The signals (in the scraper) read the probes: they go first.
   scraper_.reset();
-  oom_.reset();
-  sched_.reset();
-  tcp_.reset();
-  net_.reset();
-  exec_.reset();
-  syscalls_.reset();
+  while (!probes_.empty()) probes_.pop_back();
   // No ring buffer thread is left to publish; what is still held goes out.
   traces_.reset();
   log::info("seismod stopped; all programs detached");

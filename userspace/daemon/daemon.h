@@ -14,15 +14,10 @@
 #include "metrics/scraper.h"
 #include "net/netns.h"
 #include "pods/pod_attribution.h"
-#include "pods/pod_fault_tracker.h"
+#include "chaos/pod_fault_follower.h"
 #include "pods/pod_store.h"
 #include "pods/pod_watcher.h"
-#include "probes/exec.h"
-#include "probes/net.h"
-#include "probes/oom.h"
-#include "probes/sched.h"
-#include "probes/syscalls.h"
-#include "probes/tcp.h"
+#include "daemon/running_probe.h"
 
 namespace seismo::daemon {
 
@@ -42,12 +37,19 @@ class Daemon {
  private:
   explicit Daemon(Config config) : config_(std::move(config)) {}
   Result<void> start();
-  void register_methods();
-  // Loads one probe family if --probes names it; a failure is recorded
+  // cgroup2, this netns, pods and trace identity: what the probes report into.
+  Result<void> start_identity();
+  // Every row of the probe table that --probes names; a failure is recorded
   // (status, doctor, seismo_probe_attached) and the daemon goes on.
-  template <class Probe, class Create>
-  void start_probe(const char* name, std::unique_ptr<Probe>& slot, Create&& create);
+  Result<void> start_probes();
+  void start_scraper();
+  Result<void> start_faults();
+  Result<void> start_metrics_server(const metrics::ListenAddress& addr);
+  Result<void> start_control_socket();
+  void start_pod_watch();
+  void register_methods();
   [[nodiscard]] std::vector<probes::ProbeStatus> probe_statuses() const;
+  [[nodiscard]] nlohmann::json faults_status() const;
   // Sets up the Kubernetes watch when an API server is configured.
   Result<void> configure_pods();
   [[nodiscard]] nlohmann::json pods_status() const;
@@ -62,20 +64,16 @@ class Daemon {
   pods::PodStore pod_store_;
   std::unique_ptr<pods::PodWatcher> pod_watcher_;
   std::string pods_reason_;  // why pods are off, when they are
-  pods::PodTargetResolver* pod_resolver_ = nullptr;  // owned by faults_
-  std::unique_ptr<pods::PodFaultTracker> pod_faults_;
+  chaos::PodTargetResolver* pod_resolver_ = nullptr;  // owned by faults_
+  std::unique_ptr<chaos::PodFaultFollower> pod_faults_;
   std::optional<net::Netns> own_netns_;
   events::EventHub hub_;
   std::unique_ptr<cgroup::CgroupResolver> resolver_;
   // Trace events' identity and the hold for pods not known yet; after hub_
   // (it publishes there), before the probes (their threads call it).
   std::unique_ptr<TracePublisher> traces_;
-  std::unique_ptr<probes::SyscallsProbe> syscalls_;
-  std::unique_ptr<probes::ExecProbe> exec_;
-  std::unique_ptr<probes::NetProbe> net_;
-  std::unique_ptr<probes::TcpProbe> tcp_;
-  std::unique_ptr<probes::SchedProbe> sched_;
-  std::unique_ptr<probes::OomProbe> oom_;
+  // The probe table's rows that attached, in table order; torn down in reverse.
+  std::vector<RunningProbe> probes_;
   std::vector<probes::ProbeStatus> failed_probes_;
   std::shared_ptr<metrics::Scraper> scraper_;
   std::unique_ptr<chaos::FaultEngine> faults_;

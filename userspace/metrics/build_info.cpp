@@ -6,8 +6,6 @@
 
 namespace seismo::metrics {
 
-std::string build_version() { return SEISMO_VERSION; }
-
 std::string libbpf_version_string() {
   return fmt::format("{}.{}", libbpf_major_version(), libbpf_minor_version());
 }

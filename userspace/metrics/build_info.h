@@ -4,7 +4,7 @@
 
 namespace seismo::metrics {
 
-std::string build_version();
+// "1.5": the libbpf this build links, a label of seismo_build_info.
 std::string libbpf_version_string();
 
 }  // namespace seismo::metrics

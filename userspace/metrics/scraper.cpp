@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "common/version.h"
 #include "metrics/build_info.h"
 
 namespace seismo::metrics {

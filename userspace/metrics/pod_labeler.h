@@ -12,7 +12,7 @@
 #include "metrics/cgroup_labeler.h"
 #include "pods/pod_store.h"
 
-namespace seismo::pods {
+namespace seismo::metrics {
 
 // The metrics seam for pods: {cgroup, namespace, pod, container, pod_uid,
 // container_id} for every cgroup. pod_uid and container_id come from the
@@ -28,16 +28,16 @@ namespace seismo::pods {
 // (`--pod-label app`): each adds one label, `label_<key>` (kube-state-metrics'
 // naming), empty where the pod lacks it. Bounded by kMaxPodLabelKeys: every
 // key multiplies nothing (a pod has one value) but widens every series.
-class PodLabeler : public metrics::CgroupLabeler {
+class PodLabeler : public CgroupLabeler {
  public:
   static constexpr size_t kMaxPodLabelKeys = 8;
 
   // `label_keys` must have passed pod_label_metric_names().
-  PodLabeler(cgroup::CgroupResolver& resolver, const PodStore& store, std::vector<std::string> label_keys = {});
+  PodLabeler(cgroup::CgroupResolver& resolver, const pods::PodStore& store, std::vector<std::string> label_keys = {});
 
   void begin_pass() override { resolver_.begin_pass(); }
-  std::optional<metrics::Labels> labels(uint64_t cgroup_id) override;
-  [[nodiscard]] metrics::Labels overflow_labels() const override;
+  std::optional<Labels> labels(uint64_t cgroup_id) override;
+  [[nodiscard]] Labels overflow_labels() const override;
   // "namespace/pod/container" for a known pod's container, else the path.
   std::optional<std::string> name(uint64_t cgroup_id) override;
 
@@ -49,7 +49,7 @@ class PodLabeler : public metrics::CgroupLabeler {
   std::optional<Identity> identify(uint64_t cgroup_id);
 
   cgroup::CgroupResolver& resolver_;
-  const PodStore& store_;
+  const pods::PodStore& store_;
   std::vector<std::string> label_keys_;
   std::vector<std::string> label_names_;  // metric label name per key
 };
@@ -59,4 +59,4 @@ class PodLabeler : public metrics::CgroupLabeler {
 // label key, two keys that map to one name, more than kMaxPodLabelKeys.
 [[nodiscard]] Result<std::vector<std::string>> pod_label_metric_names(const std::vector<std::string>& keys);
 
-}  // namespace seismo::pods
+}  // namespace seismo::metrics

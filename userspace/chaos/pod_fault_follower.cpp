@@ -1,23 +1,25 @@
-#include "pods/pod_fault_tracker.h"
+#include "chaos/pod_fault_follower.h"
 
 #include <algorithm>
 
 #include "common/log.h"
 
-namespace seismo::pods {
+namespace seismo::chaos {
 
-PodFaultTracker::PodFaultTracker(chaos::FaultEngine& engine, const PodStore& store, PodTargetResolver& resolver,
-                                 std::function<bool()> ready, std::chrono::milliseconds retry)
+using pods::Pod;
+
+PodFaultFollower::PodFaultFollower(FaultEngine& engine, const pods::PodStore& store, PodTargetResolver& resolver,
+                                   std::function<bool()> ready, std::chrono::milliseconds retry)
     : engine_(engine), store_(store), resolver_(resolver), ready_(std::move(ready)), retry_(retry) {}
 
-PodFaultTracker::~PodFaultTracker() { stop(); }
+PodFaultFollower::~PodFaultFollower() { stop(); }
 
-void PodFaultTracker::start() {
+void PodFaultFollower::start() {
   if (thread_.joinable()) return;
   thread_ = std::thread([this] { loop(); });
 }
 
-void PodFaultTracker::stop() {
+void PodFaultFollower::stop() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -26,7 +28,7 @@ void PodFaultTracker::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void PodFaultTracker::notify() {
+void PodFaultFollower::notify() {
   {
     std::lock_guard lock(mu_);
     dirty_ = true;
@@ -34,7 +36,7 @@ void PodFaultTracker::notify() {
   cv_.notify_all();
 }
 
-void PodFaultTracker::loop() {
+void PodFaultFollower::loop() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     cv_.wait_for(lock, retry_, [this] { return stop_ || dirty_; });
@@ -46,7 +48,7 @@ void PodFaultTracker::loop() {
   }
 }
 
-void PodFaultTracker::reconcile() {
+void PodFaultFollower::reconcile() {
   if (!ready_()) return;
   const auto members = engine_.members();
   if (members.empty()) {
@@ -58,7 +60,7 @@ void PodFaultTracker::reconcile() {
     return std::any_of(pods.begin(), pods.end(), [&](const Pod& p) { return p.uid == uid; });
   };
   for (const auto& m : members) {
-    if (m.spec.target.kind != chaos::TargetKind::pods) continue;
+    if (m.spec.target.kind != TargetKind::pods) continue;
     size_t left = m.owners.size();
     for (const auto& owner : m.owners) {
       if (alive(owner)) continue;
@@ -66,7 +68,7 @@ void PodFaultTracker::reconcile() {
       if (!r) log::warn("pod fault '{}': drop pod {}: {}", m.name, owner, r.error().message());
       else --left;
     }
-    if (m.spec.mode != chaos::SelectMode::all) {
+    if (m.spec.mode != SelectMode::all) {
       if (left == 0 && !m.owners.empty()) {
         if (auto r = engine_.remove(m.name); r) log::info("pod fault '{}' ended: all its pods are gone", m.name);
       }
@@ -94,4 +96,4 @@ void PodFaultTracker::reconcile() {
   }
 }
 
-}  // namespace seismo::pods
+}  // namespace seismo::chaos

@@ -1,4 +1,4 @@
-#include "pods/pod_labeler.h"
+#include "metrics/pod_labeler.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include "pods/cgroup_pod_parser.h"
 #include "pods/label_selector.h"
 
-namespace seismo::pods {
+namespace seismo::metrics {
 
 namespace {
 // kube-state-metrics' naming: "app.kubernetes.io/name" → "label_app_kubernetes_io_name".
@@ -28,7 +28,7 @@ Result<std::vector<std::string>> pod_label_metric_names(const std::vector<std::s
   std::vector<std::string> names;
   std::set<std::string> seen;
   for (const auto& key : keys) {
-    if (auto ok = validate_label_key(key); !ok)
+    if (auto ok = pods::validate_label_key(key); !ok)
       return fail(std::move(ok).error().wrap(fmt::format("--pod-label '{}'", key)));
     std::string name = metric_label_name(key);
     if (!seen.insert(name).second)
@@ -39,7 +39,8 @@ Result<std::vector<std::string>> pod_label_metric_names(const std::vector<std::s
   return names;
 }
 
-PodLabeler::PodLabeler(cgroup::CgroupResolver& resolver, const PodStore& store, std::vector<std::string> label_keys)
+PodLabeler::PodLabeler(cgroup::CgroupResolver& resolver, const pods::PodStore& store,
+                       std::vector<std::string> label_keys)
     : resolver_(resolver), store_(store), label_keys_(std::move(label_keys)) {
   for (const auto& key : label_keys_) label_names_.push_back(metric_label_name(key));
 }
@@ -48,7 +49,7 @@ std::optional<PodLabeler::Identity> PodLabeler::identify(uint64_t cgroup_id) {
   auto path = resolver_.lookup(cgroup_id);
   if (!path) return std::nullopt;
   Identity id{*path, {}, {}, {}, {}, {}, {}};
-  auto parsed = parse_pod_cgroup(*path);
+  auto parsed = pods::parse_pod_cgroup(*path);
   if (!parsed) return id;  // not a pod's: its path only
   id.pod_uid = parsed->pod_uid;
   id.container_id = parsed->container_id;
@@ -63,10 +64,10 @@ std::optional<PodLabeler::Identity> PodLabeler::identify(uint64_t cgroup_id) {
   return id;
 }
 
-std::optional<metrics::Labels> PodLabeler::labels(uint64_t cgroup_id) {
+std::optional<Labels> PodLabeler::labels(uint64_t cgroup_id) {
   auto id = identify(cgroup_id);
   if (!id) return std::nullopt;
-  metrics::Labels out{{"cgroup", id->path},      {"namespace", id->namespace_name}, {"pod", id->pod},
+  Labels out{{"cgroup", id->path},      {"namespace", id->namespace_name}, {"pod", id->pod},
                       {"container", id->container}, {"pod_uid", id->pod_uid},
                       {"container_id", id->container_id}};
   for (size_t i = 0; i < label_keys_.size(); ++i) {
@@ -76,14 +77,14 @@ std::optional<metrics::Labels> PodLabeler::labels(uint64_t cgroup_id) {
   return out;
 }
 
-metrics::Labels PodLabeler::overflow_labels() const {
-  metrics::Labels out{{"cgroup", metrics::kOverflowValue},
-                      {"namespace", metrics::kOverflowValue},
-                      {"pod", metrics::kOverflowValue},
-                      {"container", metrics::kOverflowValue},
-                      {"pod_uid", metrics::kOverflowValue},
-                      {"container_id", metrics::kOverflowValue}};
-  for (const auto& name : label_names_) out.push_back({name, metrics::kOverflowValue});
+Labels PodLabeler::overflow_labels() const {
+  Labels out{{"cgroup", kOverflowValue},
+                      {"namespace", kOverflowValue},
+                      {"pod", kOverflowValue},
+                      {"container", kOverflowValue},
+                      {"pod_uid", kOverflowValue},
+                      {"container_id", kOverflowValue}};
+  for (const auto& name : label_names_) out.push_back({name, kOverflowValue});
   return out;
 }
 
@@ -96,4 +97,4 @@ std::optional<std::string> PodLabeler::name(uint64_t cgroup_id) {
   return out;
 }
 
-}  // namespace seismo::pods
+}  // namespace seismo::metrics

@@ -3,7 +3,7 @@
 #include "api/router.h"
 #include "chaos/fault_engine.h"
 
-namespace seismo::chaos {
+namespace seismo::daemon {
 
 // Control methods (the engine must outlive the router's use):
 //   fault.add    admin  params: a fault spec            → the fault
@@ -11,6 +11,6 @@ namespace seismo::chaos {
 //   fault.ls     read   params: {}                     → {"faults": [...], "fq_available", "reconcile"}
 //   fault.rm     admin  params: {"name": "..."}        → {"removed": "..."}
 //   fault.clear  admin  params: {}                     → {"removed": N}
-void register_fault_routes(api::Router& router, FaultEngine& engine);
+void register_fault_routes(api::Router& router, chaos::FaultEngine& engine);
 
-}  // namespace seismo::chaos
+}  // namespace seismo::daemon

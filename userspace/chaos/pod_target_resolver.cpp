@@ -1,4 +1,4 @@
-#include "pods/pod_target_resolver.h"
+#include "chaos/pod_target_resolver.h"
 
 #include <cerrno>
 
@@ -7,31 +7,32 @@
 #include "common/log.h"
 #include "pods/pod_network.h"
 
-namespace seismo::pods {
+namespace seismo::chaos {
 
-Result<PodSelection> selection_of(const chaos::PodSelectorSpec& spec) {
-  PodSelection sel;
+using pods::Pod;
+
+Result<pods::PodSelection> selection_of(const PodSelectorSpec& spec) {
+  pods::PodSelection sel;
   sel.namespaces = spec.namespaces;
   sel.pods = spec.pods;
   if (!spec.label_selector.empty()) {
-    auto labels = LabelSelector::parse(spec.label_selector);
+    auto labels = pods::LabelSelector::parse(spec.label_selector);
     if (!labels) return fail(std::move(labels).error().wrap("selector.labelSelectors"));
     sel.labels = std::move(*labels);
   }
   return sel;
 }
 
-std::vector<chaos::Endpoint> PodTargetResolver::endpoints_for(const std::vector<Pod>& pods,
-                                                              const std::string& interface,
-                                                              std::vector<std::string>* skipped) {
-  std::vector<chaos::Endpoint> out;
+std::vector<Endpoint> PodTargetResolver::endpoints_for(const std::vector<Pod>& pods, const std::string& interface,
+                                                       std::vector<std::string>* skipped) {
+  std::vector<Endpoint> out;
   if (pods.empty()) return out;
-  const PodCgroupIndex cgroups = scan_pod_cgroups(cgroup_root_);
-  static const std::vector<PodCgroupDir> kNone;
+  const pods::PodCgroupIndex cgroups = pods::scan_pod_cgroups(cgroup_root_);
+  static const std::vector<pods::PodCgroupDir> kNone;
   for (const auto& pod : pods) {
     const std::string name = pod.namespace_name + "/" + pod.name;
     auto it = cgroups.find(pod.uid);
-    auto net = resolve_pod_network(cgroup_root_, it == cgroups.end() ? kNone : it->second, own_netns_, interface);
+    auto net = pods::resolve_pod_network(cgroup_root_, it == cgroups.end() ? kNone : it->second, own_netns_, interface);
     if (!net) {
       if (skipped) skipped->push_back(fmt::format("{}: {}", name, net.error().message()));
       continue;
@@ -41,8 +42,8 @@ std::vector<chaos::Endpoint> PodTargetResolver::endpoints_for(const std::vector<
   return out;
 }
 
-Result<std::vector<chaos::Endpoint>> PodTargetResolver::resolve(const chaos::TargetSpec& target) {
-  if (target.kind != chaos::TargetKind::pods) return next_->resolve(target);
+Result<std::vector<Endpoint>> PodTargetResolver::resolve(const TargetSpec& target) {
+  if (target.kind != TargetKind::pods) return next_->resolve(target);
   if (!ready_())
     return fail_errno(EAGAIN, "selector: this node's pods have not been listed from the Kubernetes API yet; retry");
   auto sel = selection_of(target.selector);
@@ -62,4 +63,4 @@ Result<std::vector<chaos::Endpoint>> PodTargetResolver::resolve(const chaos::Tar
   return eps;
 }
 
-}  // namespace seismo::pods
+}  // namespace seismo::chaos

@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "chaos/fault_engine.h"
+#include "chaos/pod_target_resolver.h"
 #include "pods/pod_store.h"
-#include "pods/pod_target_resolver.h"
 
-namespace seismo::pods {
+namespace seismo::chaos {
 
 // Keeps pod faults in step with this node's pods while they run: a pod that
 // is deleted is dropped from every fault (its tc programs detached, its
@@ -23,13 +23,13 @@ namespace seismo::pods {
 // ends. Woken by PodStore changes (the watcher's events); does nothing
 // until `ready` (a first list), so faults adopted at restart are not
 // dropped against an empty store.
-class PodFaultTracker {
+class PodFaultFollower {
  public:
-  PodFaultTracker(chaos::FaultEngine& engine, const PodStore& store, PodTargetResolver& resolver,
-                  std::function<bool()> ready, std::chrono::milliseconds retry = std::chrono::seconds(2));
-  ~PodFaultTracker();
-  PodFaultTracker(const PodFaultTracker&) = delete;
-  PodFaultTracker& operator=(const PodFaultTracker&) = delete;
+  PodFaultFollower(FaultEngine& engine, const pods::PodStore& store, PodTargetResolver& resolver,
+                   std::function<bool()> ready, std::chrono::milliseconds retry = std::chrono::seconds(2));
+  ~PodFaultFollower();
+  PodFaultFollower(const PodFaultFollower&) = delete;
+  PodFaultFollower& operator=(const PodFaultFollower&) = delete;
 
   void start();
   void stop();
@@ -41,8 +41,8 @@ class PodFaultTracker {
  private:
   void loop();
 
-  chaos::FaultEngine& engine_;
-  const PodStore& store_;
+  FaultEngine& engine_;
+  const pods::PodStore& store_;
   PodTargetResolver& resolver_;
   std::function<bool()> ready_;
   std::chrono::milliseconds retry_;
@@ -56,4 +56,4 @@ class PodFaultTracker {
   std::thread thread_;
 };
 
-}  // namespace seismo::pods
+}  // namespace seismo::chaos

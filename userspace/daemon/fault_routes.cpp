@@ -1,17 +1,17 @@
-#include "chaos/fault_routes.h"
+#include "daemon/fault_routes.h"
 
 #include <fmt/format.h>
 
 #include "chaos/fault_spec.h"
 #include "chaos/spec_document.h"
 
-namespace seismo::chaos {
+namespace seismo::daemon {
 
 using nlohmann::json;
 
-void register_fault_routes(api::Router& router, FaultEngine& engine) {
+void register_fault_routes(api::Router& router, chaos::FaultEngine& engine) {
   router.add("fault.add", api::Access::admin, [&engine](const json& params, const api::Peer&) -> Result<json> {
-    auto spec = parse_fault_spec(params);
+    auto spec = chaos::parse_fault_spec(params);
     if (!spec) return fail(std::move(spec).error());
     return engine.add(std::move(*spec));
   });
@@ -19,11 +19,11 @@ void register_fault_routes(api::Router& router, FaultEngine& engine) {
     auto doc = params.find("document");
     if (doc == params.end() || !doc->is_string())
       return fail_errno(EINVAL, "field 'document': missing or not a string (the YAML or JSON text)");
-    auto items = parse_spec_document(doc->get_ref<const std::string&>());
+    auto items = chaos::parse_spec_document(doc->get_ref<const std::string&>());
     if (!items) return fail(std::move(items).error());
-    std::vector<FaultSpec> specs;
+    std::vector<chaos::FaultSpec> specs;
     for (size_t i = 0; i < items->size(); ++i) {
-      auto spec = parse_fault_spec((*items)[i]);
+      auto spec = chaos::parse_fault_spec((*items)[i]);
       if (!spec) return fail(std::move(spec).error().wrap(fmt::format("faults[{}]", i)));
       specs.push_back(std::move(*spec));
     }
@@ -35,7 +35,7 @@ void register_fault_routes(api::Router& router, FaultEngine& engine) {
     auto name = params.find("name");
     if (name == params.end() || !name->is_string() || name->get_ref<const std::string&>().empty())
       return fail_errno(EINVAL, "field 'name': missing or not a string");
-    if (auto r = check_fault_name(name->get_ref<const std::string&>()); !r) return fail(std::move(r).error());
+    if (auto r = chaos::check_fault_name(name->get_ref<const std::string&>()); !r) return fail(std::move(r).error());
     if (auto r = engine.remove(name->get<std::string>()); !r) return fail(std::move(r).error());
     return json{{"removed", *name}};
   });
@@ -44,4 +44,4 @@ void register_fault_routes(api::Router& router, FaultEngine& engine) {
   });
 }
 
-}  // namespace seismo::chaos
+}  // namespace seismo::daemon

@@ -8,7 +8,7 @@
 
 #include "pods/pod_watcher.h"
 
-namespace seismo::pods {
+namespace seismo::metrics {
 
 // The pod watch as metrics, so its cost to the API server and what it had
 // to skip are visible: seismo_pods_known, seismo_pods_synced,
@@ -17,7 +17,7 @@ namespace seismo::pods {
 class PodWatchCollector : public prometheus::Collectable {
  public:
   struct Figures {
-    PodWatcherCounters counters;
+    pods::PodWatcherCounters counters;
     size_t known = 0;
     bool synced = false;
   };
@@ -25,7 +25,7 @@ class PodWatchCollector : public prometheus::Collectable {
 
   explicit PodWatchCollector(Source source) : source_(std::move(source)) {}
   // Reads a live watcher and store (both must outlive the collector).
-  static std::shared_ptr<PodWatchCollector> for_watcher(const PodWatcher& watcher, const PodStore& store);
+  static std::shared_ptr<PodWatchCollector> for_watcher(const pods::PodWatcher& watcher, const pods::PodStore& store);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -33,4 +33,4 @@ class PodWatchCollector : public prometheus::Collectable {
   Source source_;
 };
 
-}  // namespace seismo::pods
+}  // namespace seismo::metrics

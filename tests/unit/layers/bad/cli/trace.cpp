@@ -1,0 +1,3 @@
+#include <bpf/libbpf.h>
+
+#include "probes/syscalls.h"

@@ -1,0 +1,3 @@
+#include "pods/pod_store.h"
+
+#include "chaos/fault_engine.h"
