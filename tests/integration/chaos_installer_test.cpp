@@ -18,6 +18,7 @@
 
 #include "chaos/fault_engine.h"
 #include "chaos/fault_maps.h"
+#include "chaos_lab_fixture.h"
 #include "chaos_support.h"
 #include "netns_fixture.h"
 
@@ -75,24 +76,11 @@ std::string map_entries(const std::string& pin_dir) {
   return out;
 }
 
-class ChaosInstallerTest : public ::testing::Test {
+class ChaosInstallerTest : public FaultLabTest {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, tc, BPF)";
-    auto lab = FaultLab::create();
-    ASSERT_TRUE(lab) << lab.error().message();
-    lab_.emplace(std::move(*lab));
-    auto e = lab_->start_engine(counter_.gate());
-    ASSERT_TRUE(e) << e.error().message();
-    engine_ = std::move(*e);
-  }
-  void TearDown() override {
-    engine_.reset();
-    if (lab_) {
-      EXPECT_EQ(lab_->a_state(), lab_->a_before);
-      EXPECT_EQ(lab_->b_state(), lab_->b_before);
-      EXPECT_TRUE(lab_->fs().pins().empty());
-    }
+    FaultLabTest::SetUp();
+    if (lab_ready()) start_engine(counter_.gate());
   }
 
   // Delay (fq, veth peer) where the kernel has fq; loss both ways otherwise:
@@ -152,8 +140,6 @@ class ChaosInstallerTest : public ::testing::Test {
   }
 
   StepCounter counter_;
-  std::optional<FaultLab> lab_;
-  std::unique_ptr<FaultEngine> engine_;
 };
 
 }  // namespace
