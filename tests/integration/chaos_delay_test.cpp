@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "chaos/fault_engine.h"
+#include "chaos_lab_fixture.h"
 #include "chaos_support.h"
 #include "doctor/doctor.h"
 #include "netns_fixture.h"
@@ -26,30 +27,17 @@ using nlohmann::json;
 
 namespace {
 
-class ChaosDelayTest : public ::testing::Test {
+class ChaosDelayTest : public FaultLabTest {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, tc, BPF)";
     if (int e = doctor::probe_qdisc("fq"); e != 0)
       GTEST_SKIP() << "this kernel has no fq qdisc (CONFIG_NET_SCH_FQ; probe: " << std::strerror(e)
                    << "): delay faults are refused here, and run in the VM tier";
-    auto lab = FaultLab::create();
-    ASSERT_TRUE(lab) << lab.error().message();
-    lab_.emplace(std::move(*lab));
-    a_ = &lab_->a();
-    b_ = &lab_->b();
-    ab_ = &lab_->veth();
-    auto e = lab_->start_engine();
-    ASSERT_TRUE(e) << e.error().message();
-    engine_ = std::move(*e);
-    ASSERT_TRUE(engine_->fq_available());
-  }
-  void TearDown() override {
-    engine_.reset();
-    if (lab_) {
-      EXPECT_EQ(lab_->a_state(), lab_->a_before);
-      EXPECT_EQ(lab_->b_state(), lab_->b_before);
-    }
+    FaultLabTest::SetUp();
+    if (!lab_ready()) return;
+    start_engine();
+    ASSERT_TRUE(engine_ && engine_->fq_available());
   }
 
   json delay(const std::string& name, const std::string& latency, const std::string& jitter = "0s",
@@ -153,17 +141,6 @@ class ChaosDelayTest : public ::testing::Test {
     EXPECT_LE(with.percentile(50), p50_ref + std::max(2.0, 0.10 * ms)) << "median vs " << ref << " " << p50_ref;
     EXPECT_LE(with.percentile(90), p90_ref + std::max(5.0, 0.20 * ms)) << "p90 vs " << ref << " " << p90_ref;
   }
-
-  FaultCounters counters(const std::string& name) {
-    for (const auto& s : engine_->samples())
-      if (s.name == name) return s.counters;
-    return {};
-  }
-
-  std::optional<FaultLab> lab_;
-  const TestNetns *a_ = nullptr, *b_ = nullptr;
-  const VethPair* ab_ = nullptr;
-  std::unique_ptr<FaultEngine> engine_;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "chaos/chaos_object.h"
 #include "chaos/hooked_device.h"
+#include "chaos_lab_fixture.h"
 #include "chaos_support.h"
 #include "net/link_info.h"
 #include "net/netlink_socket.h"
@@ -26,16 +27,12 @@ using namespace seismo::testing;
 
 namespace {
 
-class ChaosNetlinkTest : public ::testing::Test {
+class ChaosNetlinkTest : public FaultLabTest {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, tc)";
-    auto pair = NetnsPair::create();
-    ASSERT_TRUE(pair) << pair.error().message();
-    pair_.emplace(std::move(*pair));
-    a_ = &pair_->a();
-    b_ = &pair_->b();
-    ab_ = &pair_->veth();
+    expect_restored_ = false;  // these tests leave qdiscs of their own
+    FaultLabTest::SetUp();
+    if (!lab_ready()) return;
     auto ns = net::Netns::open(a_->path());
     ASSERT_TRUE(ns);
     ns_.emplace(std::move(*ns));
@@ -47,9 +44,6 @@ class ChaosNetlinkTest : public ::testing::Test {
     link_ = *link;
   }
 
-  std::optional<NetnsPair> pair_;
-  const TestNetns *a_ = nullptr, *b_ = nullptr;
-  const VethPair* ab_ = nullptr;
   std::optional<net::Netns> ns_;
   std::optional<net::NetlinkSocket> sock_;
   net::LinkInfo link_;

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "chaos/fault_engine.h"
+#include "chaos_lab_fixture.h"
 #include "chaos_support.h"
 #include "netns_fixture.h"
 
@@ -62,37 +63,10 @@ class Holder {
   pid_t pid_;
 };
 
-class ChaosReconcileTest : public ::testing::Test {
+class ChaosReconcileTest : public FaultLabTest {
  protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, tc, BPF)";
-    auto lab = FaultLab::create();
-    ASSERT_TRUE(lab) << lab.error().message();
-    lab_.emplace(std::move(*lab));
-    a_ = &lab_->a();
-    ab_ = &lab_->veth();
-    fs_ = &lab_->fs();
-  }
-  void TearDown() override {
-    engine_.reset();
-    if (lab_) {
-      EXPECT_EQ(lab_->a_state(), lab_->a_before);
-      EXPECT_TRUE(fs_->pins().empty());
-    }
-  }
-
   json loss_spec(const std::string& name, const std::string& duration) {
-    return {{"name", name},
-            {"target", {{"netns", a_->name()}, {"interface", ab_->a_name()}}},
-            {"action", "loss"},
-            {"loss", {{"percent", 100}}},
-            {"duration", duration}};
-  }
-
-  void start_engine() {
-    auto e = lab_->start_engine();
-    ASSERT_TRUE(e) << e.error().message();
-    engine_ = std::move(*e);
+    return loss(name, 100, {{"duration", duration}});
   }
 
   uint64_t received(size_t n = 200) {
@@ -101,12 +75,6 @@ class ChaosReconcileTest : public ::testing::Test {
     EXPECT_EQ(run ? run->send_errors : 1, 0u);
     return run ? run->received : 0;
   }
-
-  std::optional<FaultLab> lab_;
-  const TestNetns* a_ = nullptr;
-  const VethPair* ab_ = nullptr;
-  const TempBpffs* fs_ = nullptr;
-  std::unique_ptr<FaultEngine> engine_;
 };
 
 }  // namespace

@@ -291,10 +291,12 @@ double Rtt::stddev() const {
   return std::sqrt(s / static_cast<double>(samples_ms.size()));
 }
 
-Result<std::unique_ptr<chaos::FaultEngine>> start_fault_engine(const std::string& bpffs, const std::string& state_file) {
+Result<std::unique_ptr<chaos::FaultEngine>> start_fault_engine(const std::string& bpffs, const std::string& state_file,
+                                                               chaos::InstallGate gate) {
   chaos::FaultEngineConfig config;
   config.bpffs = bpffs;
   config.state_file = state_file;
+  config.install_gate = std::move(gate);
   auto cg = cgroup::find_mount("cgroup2");
   return chaos::FaultEngine::create(config,
                                     std::make_unique<chaos::NamespaceResolver>(cg ? cg->mount_point : "/sys/fs/cgroup"));

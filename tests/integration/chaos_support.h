@@ -79,7 +79,9 @@ Result<Rtt> udp_rtt(const TestNetns& from, const TestNetns& to, const std::strin
 
 // A fault engine on a private bpffs and state file, resolving targets with
 // the namespace resolver (cgroup2 mount from mountinfo).
-Result<std::unique_ptr<chaos::FaultEngine>> start_fault_engine(const std::string& bpffs, const std::string& state_file);
+// `gate` fails chosen install steps (chaos_installer_test).
+Result<std::unique_ptr<chaos::FaultEngine>> start_fault_engine(const std::string& bpffs, const std::string& state_file,
+                                                               chaos::InstallGate gate = {});
 
 // `tc qdisc show dev X` + `tc filter show dev X ingress/egress` in a netns.
 std::string tc_state(const TestNetns& ns, const std::string& dev);
@@ -105,8 +107,8 @@ class FaultLab {
   std::string a_before;
   std::string b_before;
 
-  [[nodiscard]] Result<std::unique_ptr<chaos::FaultEngine>> start_engine() const {
-    return start_fault_engine(fs_.bpffs(), fs_.state_file());
+  [[nodiscard]] Result<std::unique_ptr<chaos::FaultEngine>> start_engine(chaos::InstallGate gate = {}) const {
+    return start_fault_engine(fs_.bpffs(), fs_.state_file(), std::move(gate));
   }
   // `count` datagrams a → b to `port`.
   [[nodiscard]] Result<UdpRun> udp(size_t count, uint16_t port, int cpu = -1) const {

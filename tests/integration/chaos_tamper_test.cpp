@@ -16,6 +16,7 @@
 #include "chaos/fault_collector.h"
 #include "chaos/fault_engine.h"
 #include "chaos/namespace_resolver.h"
+#include "chaos_lab_fixture.h"
 #include "chaos_support.h"
 #include "netns_fixture.h"
 
@@ -27,45 +28,15 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-class ChaosTamperTest : public ::testing::Test {
+class ChaosTamperTest : public FaultLabTest {
  protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, tc, BPF)";
-    auto lab = FaultLab::create();
-    ASSERT_TRUE(lab) << lab.error().message();
-    lab_.emplace(std::move(*lab));
-  }
-  void TearDown() override {
-    engine_.reset();
-    if (lab_) {
-      EXPECT_EQ(lab_->a_state(), lab_->a_before);
-      EXPECT_TRUE(lab_->fs().pins().empty());
-    }
-  }
-
-  FaultSpec loss_spec(const std::string& name) {
-    auto s = parse_fault_spec({{"name", name},
-                               {"target", {{"netns", lab_->a().name()}, {"interface", lab_->veth().a_name()}}},
-                               {"action", "loss"},
-                               {"loss", {{"percent", 100}}},
-                               {"duration", "60s"}});
-    EXPECT_TRUE(s) << s.error().message();
-    return s ? *s : FaultSpec{};
-  }
-  void start_engine() {
-    auto e = lab_->start_engine();
-    ASSERT_TRUE(e) << e.error().message();
-    engine_ = std::move(*e);
-  }
+  FaultSpec loss_spec(const std::string& name) { return spec(loss(name, 100)); }
   void tc(const std::vector<std::string>& args) {
     std::vector<std::string> argv{"tc"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto out = lab_->a().exec(argv);
     ASSERT_EQ(out.status, 0) << out.output;
   }
-
-  std::optional<FaultLab> lab_;
-  std::unique_ptr<FaultEngine> engine_;
 };
 
 }  // namespace

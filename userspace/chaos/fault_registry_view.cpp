@@ -1,10 +1,10 @@
-// What readers of the fault engine see, and the check of the kernel's tc
+// What readers of the fault registry see, and the check of the kernel's tc
 // state against it. Readers (fault ls, status, scrapes, the pod tracker)
 // take only view_mutex_, held for a pointer copy: an add that holds the
 // engine mutex across netlink and BPF loads never stalls them.
 #include <fmt/format.h>
 
-#include "chaos/fault_engine.h"
+#include "chaos/fault_registry.h"
 #include "chaos/monotonic_clock.h"
 #include "common/log.h"
 
@@ -12,32 +12,35 @@ namespace seismo::chaos {
 
 using nlohmann::json;
 
-std::vector<std::string> FaultEngine::problems_locked(const Fault& f) const {
+std::vector<std::string> FaultRegistry::problems(const RunningFault& f) const {
   std::vector<std::string> out;
   for (uint32_t id : f.at.attach_ids)
     if (auto it = broken_.find(id); it != broken_.end()) out.push_back(it->second);
   return out;
 }
 
-void FaultEngine::publish_locked() {
+void FaultRegistry::publish() {
   auto v = std::make_shared<View>();
   v->maps = maps_;
   for (const auto& [name, f] : faults_) {
     v->faults.emplace_back(name, f);
-    if (auto p = problems_locked(f); !p.empty()) v->problems[name] = std::move(p);
+    if (auto p = problems(f); !p.empty()) v->problems[name] = std::move(p);
   }
   std::lock_guard lock(view_mutex_);
   view_ = std::move(v);
 }
 
-std::shared_ptr<const FaultEngine::View> FaultEngine::view() const {
+std::shared_ptr<const FaultRegistry::View> FaultRegistry::view() const {
   std::lock_guard lock(view_mutex_);
   return view_ ? view_ : std::make_shared<const View>();
 }
 
-json FaultEngine::describe_locked(const Fault& f) const { return describe(f, maps_.get(), problems_locked(f)); }
+json FaultRegistry::describe(const std::string& name) const {
+  auto it = faults_.find(name);
+  return it == faults_.end() ? json() : describe(it->second, maps_.get(), problems(it->second));
+}
 
-json FaultEngine::describe(const Fault& f, const FaultMaps* maps, const std::vector<std::string>& problems) {
+json FaultRegistry::describe(const RunningFault& f, const FaultMaps* maps, const std::vector<std::string>& broken) {
   const uint64_t now = monotonic_now_ns();
   FaultCounters c = maps ? maps->counters(f.at.slot) : FaultCounters{};
   json counters = {{"passed", c.passed}, {"dropped", c.dropped}, {"delayed", c.delayed}};
@@ -51,8 +54,8 @@ json FaultEngine::describe(const Fault& f, const FaultMaps* maps, const std::vec
               {"expires_in_seconds",
                f.at.expires_mono_ns > now ? static_cast<double>(f.at.expires_mono_ns - now) / 1e9 : 0.0},
               {"counters", counters},
-              {"health", problems.empty() ? "ok" : "broken"}};
-  if (!problems.empty()) out["problems"] = problems;
+              {"health", broken.empty() ? "ok" : "broken"}};
+  if (!broken.empty()) out["problems"] = broken;
   if (f.spec.target.kind == TargetKind::pods) {
     // The chosen pods: what a pod fault hits right now.
     json pods = json::array();
@@ -62,11 +65,11 @@ json FaultEngine::describe(const Fault& f, const FaultMaps* maps, const std::vec
   return out;
 }
 
-json FaultEngine::list() {
+json FaultRegistry::list_faults() {
   {
     // Only when no change is in progress: ls must not wait for one.
     std::unique_lock lock(mutex_, std::try_to_lock);
-    if (lock.owns_lock() && !stopped_) verify_locked();
+    if (lock.owns_lock() && !stopped_) verify();
   }
   auto v = view();
   json faults = json::array();
@@ -74,11 +77,10 @@ json FaultEngine::list() {
     auto p = v->problems.find(name);
     faults.push_back(describe(f, v->maps.get(), p == v->problems.end() ? std::vector<std::string>{} : p->second));
   }
-  return {{"faults", faults}, {"fq_available", fq_available_}, {"pin_dir", pin_dir_},
-          {"reconcile", report_.to_json()}};
+  return faults;
 }
 
-std::vector<FaultMembers> FaultEngine::members() const {
+std::vector<FaultMembers> FaultRegistry::members() const {
   auto v = view();
   std::vector<FaultMembers> out;
   for (const auto& [name, f] : v->faults) {
@@ -89,7 +91,7 @@ std::vector<FaultMembers> FaultEngine::members() const {
   return out;
 }
 
-std::vector<FaultSample> FaultEngine::samples() const {
+std::vector<FaultSample> FaultRegistry::samples() const {
   auto v = view();
   std::vector<FaultSample> out;
   if (!v->maps) return out;
@@ -98,19 +100,14 @@ std::vector<FaultSample> FaultEngine::samples() const {
   return out;
 }
 
-std::vector<uint64_t> FaultEngine::kernel_losses() const {
+std::vector<uint64_t> FaultRegistry::kernel_losses() const {
   auto v = view();
   return v->maps ? v->maps->losses() : std::vector<uint64_t>{};
 }
 
-bool FaultEngine::kernel_state_loaded() const { return view()->maps != nullptr; }
+bool FaultRegistry::kernel_state_loaded() const { return view()->maps != nullptr; }
 
-void FaultEngine::check_kernel_state() {
-  std::lock_guard lock(mutex_);
-  if (!stopped_) verify_locked();
-}
-
-void FaultEngine::verify_locked() {
+void FaultRegistry::verify() {
   bool changed = false;
   for (const auto& [id, att] : attachments_) {
     if (broken_.count(id)) continue;
@@ -127,7 +124,7 @@ void FaultEngine::verify_locked() {
     broken_[id] = what;
     changed = true;
   }
-  if (changed) publish_locked();
+  if (changed) publish();
 }
 
 }  // namespace seismo::chaos

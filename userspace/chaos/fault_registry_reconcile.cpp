@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "chaos/fault_engine.h"
+#include "chaos/fault_registry.h"
 #include "chaos/monotonic_clock.h"
 #include "chaos/stranded_programs.h"
 #include "common/log.h"
@@ -17,7 +17,11 @@ namespace seismo::chaos {
 
 using nlohmann::json;
 
-void FaultEngine::reconcile_locked(const EngineState& state) {
+// Bound on the network namespaces a start-up sweep for unrecorded filters
+// searches (a node runs a few hundred pods at most).
+constexpr size_t kMaxSweptNamespaces = 4096;
+
+void FaultRegistry::reconcile(const EngineState& state, ReconcileReport& report) {
   const bool same_boot = !state.boot_id.empty() && state.boot_id == boot_id_;
   const uint64_t now = monotonic_now_ns();
   next_generation_ = std::max(next_generation_, state.next_generation);
@@ -31,23 +35,59 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
                       cfg->expires_ns == rec.placement.expires_mono_ns && rec.placement.expires_mono_ns > now &&
                       rec.placement.slot < SEISMO_FAULT_SLOTS && !faults_.count(name);
     if (!live) {
-      report_.expired_removed.push_back(name);
+      report.expired_removed.push_back(name);
       continue;
     }
-    Fault f;
+    RunningFault f;
     f.spec = std::move(*spec);
     f.at = rec.placement;
     faults_.emplace(name, std::move(f));
-    report_.adopted.push_back(name);
+    report.adopted.push_back(name);
   }
 
-  // Devices: keep attachments that carry an adopted fault; remove the rest
-  // and any seismo-tagged filter nobody recorded.
   std::set<uint32_t> seen_programs;
+  reconcile_devices(state, report, seen_programs);
+
+  // Faults whose devices are all gone apply nowhere: drop them too.
+  for (auto it = faults_.begin(); it != faults_.end();) {
+    std::erase_if(it->second.at.attach_ids, [&](uint32_t id) { return !attachments_.count(id); });
+    if (it->second.at.attach_ids.empty()) {
+      report.expired_removed.push_back(it->first);
+      std::erase(report.adopted, it->first);
+      it = faults_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  reconcile_maps(now, report);
+
+  // Programs of ours still loaded that no recorded device holds: attached
+  // to devices we have no record of (a lost or corrupt state file). Their
+  // faults are cleared above; find their filters and remove them.
+  sweep_orphans(seen_programs, report);
+  if (report.orphan_programs)
+    log::warn("fault reconciliation: {} seismo fault program(s) are still loaded but no filter of theirs was found "
+              "in the {} network namespace(s) seismod can reach; their faults are cleared so they pass all traffic. "
+              "`tc filter show` names them seismo-fault-N (pref 1)",
+              report.orphan_programs, report.namespaces_swept);
+  if (!report.adopted.empty() || !report.expired_removed.empty() || report.filters_removed ||
+      report.unknown_slots_cleared || report.devices_restored)
+    log::info("fault reconciliation: adopted {} ({}), removed {} ended ({}), {} filter(s) removed, {} unknown "
+              "slot(s), {} device(s) restored, {} gone",
+              report.adopted.size(), fmt::join(report.adopted, ", "), report.expired_removed.size(),
+              fmt::join(report.expired_removed, ", "), report.filters_removed, report.unknown_slots_cleared,
+              report.devices_restored, report.devices_gone);
+  for (const auto& e : report.errors) log::warn("fault reconciliation: {}", e);
+}
+
+// Devices: keep attachments that carry an adopted fault; remove the rest
+// and any seismo-tagged filter nobody recorded.
+void FaultRegistry::reconcile_devices(const EngineState& state, ReconcileReport& report,
+                                      std::set<uint32_t>& seen_programs) {
   for (const auto& rec : state.devices) {
     auto dev = HookedDevice::adopt(rec);
     if (!dev) {
-      ++report_.devices_gone;
+      ++report.devices_gone;
       continue;
     }
     std::set<uint32_t> kept;
@@ -63,12 +103,12 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
     // List first: a removed filter's program lingers in the kernel for a
     // moment, and must not be mistaken for an orphan below.
     auto tagged = (*dev)->tagged_filters();
-    if (!tagged) report_.errors.push_back(tagged.error().message());
+    if (!tagged) report.errors.push_back(tagged.error().message());
     std::set<uint32_t> detached;
     for (const auto& a : rec.attachments) {
       if (kept.count(a.attach_id)) continue;
-      if (auto r = (*dev)->detach(a.attach_id); !r) report_.errors.push_back(r.error().message());
-      else ++report_.filters_removed;
+      if (auto r = (*dev)->detach(a.attach_id); !r) report.errors.push_back(r.error().message());
+      else ++report.filters_removed;
       detached.insert(a.attach_id);
     }
     for (const auto& [hook, filter] : tagged ? *tagged : std::vector<std::pair<net::TcHook, net::TcFilter>>{}) {
@@ -76,81 +116,53 @@ void FaultEngine::reconcile_locked(const EngineState& state) {
       const bool ours = (filter.handle & 0xffff0000) == kFilterHandleBase;
       const uint32_t id = filter.handle & 0xffff;
       if (ours && (kept.count(id) || detached.count(id))) continue;
-      if (auto r = (*dev)->remove_filter(hook, filter); !r) report_.errors.push_back(r.error().message());
-      else ++report_.filters_removed;
+      if (auto r = (*dev)->remove_filter(hook, filter); !r) report.errors.push_back(r.error().message());
+      else ++report.filters_removed;
     }
     const DeviceKey key = rec.key;
     devices_.emplace(key, std::move(*dev));
-    if (kept.empty()) ++report_.devices_restored;
-    tidy_device_locked(key);
+    if (kept.empty()) ++report.devices_restored;
+    tidy_device(key);
   }
+}
 
-  // Faults whose devices are all gone apply nowhere: drop them too.
-  for (auto it = faults_.begin(); it != faults_.end();) {
-    std::erase_if(it->second.at.attach_ids, [&](uint32_t id) { return !attachments_.count(id); });
-    if (it->second.at.attach_ids.empty()) {
-      report_.expired_removed.push_back(it->first);
-      std::erase(report_.adopted, it->first);
-      it = faults_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-
-  // Kernel maps: exactly the adopted faults and attachments, nothing else.
+// Kernel maps: exactly the adopted faults and attachments, nothing else.
+void FaultRegistry::reconcile_maps(uint64_t now, ReconcileReport& report) {
   for (uint32_t slot = 0; slot < SEISMO_FAULT_SLOTS; ++slot) {
     bool owned = std::any_of(faults_.begin(), faults_.end(), [&](const auto& kv) { return kv.second.at.slot == slot; });
     if (owned) continue;
     auto cfg = maps_->read_cfg(slot);
     if (cfg && cfg->expires_ns != 0) {
-      if (cfg->expires_ns > now) ++report_.unknown_slots_cleared;
+      if (cfg->expires_ns > now) ++report.unknown_slots_cleared;
       (void)maps_->clear_cfg(slot);
     }
   }
   for (uint32_t id = 0; id < SEISMO_FAULT_ATTACH_SLOTS; ++id) {
     if (attachments_.count(id)) {
-      (void)write_attach_locked(id);
+      (void)write_attach(id);
       continue;
     }
     auto att = maps_->read_attach(id);
     if (att && att->count) (void)maps_->write_attach(id, fault_attach{});
   }
-
-  // Programs of ours still loaded that no recorded device holds: attached
-  // to devices we have no record of (a lost or corrupt state file). Their
-  // faults are cleared above; find their filters and remove them.
-  sweep_orphans_locked(seen_programs);
-  if (report_.orphan_programs)
-    log::warn("fault reconciliation: {} seismo fault program(s) are still loaded but no filter of theirs was found "
-              "in the {} network namespace(s) seismod can reach; their faults are cleared so they pass all traffic. "
-              "`tc filter show` names them seismo-fault-N (pref 1)",
-              report_.orphan_programs, report_.namespaces_swept);
-  if (!report_.adopted.empty() || !report_.expired_removed.empty() || report_.filters_removed ||
-      report_.unknown_slots_cleared || report_.devices_restored)
-    log::info("fault reconciliation: adopted {} ({}), removed {} ended ({}), {} filter(s) removed, {} unknown "
-              "slot(s), {} device(s) restored, {} gone",
-              report_.adopted.size(), fmt::join(report_.adopted, ", "), report_.expired_removed.size(),
-              fmt::join(report_.expired_removed, ", "), report_.filters_removed, report_.unknown_slots_cleared,
-              report_.devices_restored, report_.devices_gone);
-  for (const auto& e : report_.errors) log::warn("fault reconciliation: {}", e);
 }
 
-void FaultEngine::sweep_orphans_locked(const std::set<uint32_t>& recorded_programs) {
+void FaultRegistry::sweep_orphans(const std::set<uint32_t>& recorded_programs, ReconcileReport& report) {
   std::set<uint32_t> orphans;
   for (uint32_t id : maps_->program_ids())
     if (!recorded_programs.count(id)) orphans.insert(id);
   // A previous daemon whose pins were lost too left programs on maps we
   // cannot open by path: they carry our instance tag (chaos_object.cpp).
-  auto stranded = find_stranded_programs(pin_dir_, maps_->cfg_map_id());
-  if (!stranded.error.empty()) report_.errors.push_back(stranded.error);
+  auto stranded = find_stranded_programs(paths_.pin_dir, maps_->cfg_map_id());
+  if (!stranded.error.empty()) report.errors.push_back(stranded.error);
   orphans.insert(stranded.programs.begin(), stranded.programs.end());
   if (orphans.empty()) return;
   // A filter is ours when it carries our tag and runs a program that uses
   // our pinned maps: another seismod (another bpffs) is never touched.
-  auto census = net::reachable_namespaces({config_.node_netns_path}, kMaxSweptNamespaces);
-  report_.namespaces_swept = census.namespaces.size();
+  auto census = net::reachable_namespaces({paths_.node_netns_path}, kMaxSweptNamespaces);
+  report.namespaces_swept = census.namespaces.size();
   if (census.truncated)
-    report_.errors.push_back(fmt::format("orphan sweep stopped after {} network namespaces", kMaxSweptNamespaces));
+    report.errors.push_back(fmt::format("orphan sweep stopped after {} network namespaces", kMaxSweptNamespaces));
   std::set<uint32_t> found;
   for (const auto& ns : census.namespaces) {
     auto sock = net::NetlinkSocket::open_in(ns);
@@ -170,19 +182,19 @@ void FaultEngine::sweep_orphans_locked(const std::set<uint32_t>& recorded_progra
             continue;
           }
           if (auto r = net::detach_filter(*sock, link.ifindex, hook, f.priority, f.handle); !r) {
-            report_.errors.push_back(r.error().wrap(fmt::format("remove orphan filter on {}", link.name)).message());
+            report.errors.push_back(r.error().wrap(fmt::format("remove orphan filter on {}", link.name)).message());
             ++others;
             continue;
           }
           found.insert(f.prog_id);
           ++removed;
-          ++report_.filters_removed;
+          ++report.filters_removed;
           log::info("fault reconciliation: removed orphan filter {} from {} (netns {})", f.bpf_name, link.name,
                     ns.path());
         }
       }
       if (!removed) continue;
-      ++report_.devices_restored;
+      ++report.devices_restored;
       // With no record, what was there before is unknown: an emptied clsact
       // and our fq ("5e15:") go, so the kernel's defaults come back.
       if (!others) (void)net::delete_clsact(*sock, link.ifindex);
@@ -191,32 +203,7 @@ void FaultEngine::sweep_orphans_locked(const std::set<uint32_t>& recorded_progra
         (void)net::delete_root_qdisc(*sock, link.ifindex);
     }
   }
-  report_.orphan_programs = orphans.size() - std::min(orphans.size(), found.size());
-}
-
-void FaultEngine::shutdown() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopped_) return;
-    stopped_ = true;
-  }
-  wake_.notify_all();
-  if (expiry_.joinable()) expiry_.join();
-  std::lock_guard lock(mutex_);
-  if (maps_) {
-    for (auto& [name, f] : faults_) remove_locked(f);
-  }
-  faults_.clear();
-  for (auto& [key, dev] : devices_) {
-    if (auto r = dev->restore(); !r) log::warn("restore {}: {}", dev->describe(), r.error().message());
-    dev->release();
-  }
-  devices_.clear();
-  attachments_.clear();
-  release_maps_if_idle_locked();
-  std::error_code ec;
-  std::filesystem::remove(config_.state_file, ec);
-  publish_locked();
+  report.orphan_programs = orphans.size() - std::min(orphans.size(), found.size());
 }
 
 }  // namespace seismo::chaos

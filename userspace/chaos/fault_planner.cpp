@@ -1,0 +1,191 @@
+#include "chaos/fault_planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "chaos/conflict_rule.h"
+#include "chaos/endpoint_selection.h"
+#include "seismo/chaos.h"
+
+namespace seismo::chaos {
+
+namespace {
+
+// fq must hold what a delayed flow sends during the delay (tc-fq(8)
+// flow_limit), and the horizon must cover latency + jitter.
+net::FqOptions fq_options_for(const FaultSpec& spec, uint64_t rate_pps) {
+  const double seconds = static_cast<double>(spec.delay.latency_ns + spec.delay.jitter_ns) / 1e9;
+  net::FqOptions fq;
+  fq.flow_limit = static_cast<uint32_t>(std::clamp(std::ceil(seconds * static_cast<double>(rate_pps)), 100.0, 100000.0));
+  fq.limit = std::max<uint32_t>(10000, 2 * fq.flow_limit);
+  fq.horizon_us = static_cast<uint32_t>(kMaxLatencyNs / 1000);
+  fq.horizon_drop = true;
+  return fq;
+}
+
+bool hooked(const InstalledState& installed, const DeviceKey& key) {
+  return std::any_of(installed.attachments.begin(), installed.attachments.end(),
+                     [&](const PlacedAttachment& a) { return a.device == key; });
+}
+
+}  // namespace
+
+const LiveFault* InstalledState::fault(const std::string& name) const {
+  for (const auto& f : faults)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+Result<uint32_t> FaultPlanner::admit(const FaultSpec& spec, const WorldSnapshot& world) const {
+  const auto& faults = world.installed.faults;
+  if (world.installed.fault(spec.name))
+    return fail_errno(EEXIST, fmt::format("name: a fault named '{}' exists", spec.name));
+  if (spec.action == Action::delay && !world.fq_available)
+    return fail_errno(EOPNOTSUPP, "action delay: this kernel has no fq qdisc (CONFIG_NET_SCH_FQ); seismo delays "
+                                  "packets by EDT time stamps that only fq honours, so the fault is refused rather "
+                                  "than silently doing nothing (see `seismo doctor`)");
+  uint32_t slot = 0;
+  auto used = [&](uint32_t s) {
+    return std::any_of(faults.begin(), faults.end(), [&](const LiveFault& f) { return f.slot == s; });
+  };
+  while (slot < SEISMO_FAULT_SLOTS && used(slot)) ++slot;
+  if (slot == SEISMO_FAULT_SLOTS)
+    return fail_errno(ENOSPC, fmt::format("fault limit reached: {} faults are active, the most seismod runs at once "
+                                          "(remove one first)",
+                                          slot));
+  return slot;
+}
+
+std::vector<size_t> FaultPlanner::choose(const FaultSpec& spec, size_t n, std::mt19937_64& rng) {
+  return select_endpoints(spec.mode, spec.mode_value, n, rng);
+}
+
+bool FaultPlanner::needs_peer(const FaultSpec& spec) {
+  return spec.direction != Direction::egress && spec.action == Action::delay;
+}
+
+Result<std::vector<FaultPlanner::Site>> FaultPlanner::sites(const FaultSpec& spec, const WorldSnapshot& world) const {
+  std::vector<Site> out;
+  auto add = [&](Site s) {
+    for (const auto& o : out)
+      if (o.device.key == s.device.key && o.hook == s.hook && o.peer_is_src == s.peer_is_src) return;
+    s.device.hooked = hooked(world.installed, s.device.key);
+    out.push_back(std::move(s));
+  };
+  const bool egress = spec.direction != Direction::ingress;
+  const bool ingress = spec.direction != Direction::egress;
+  for (size_t i = 0; i < world.endpoints.size(); ++i) {
+    const EndpointFacts& ep = world.endpoints[i];
+    if (auto host = world.host.matches(ep.netns_inode, ep.netns_device); host && !spec.target.host_network)
+      return fail_errno(EPERM, fmt::format("target: {} is {}; set target.host_network: true to allow that",
+                                           ep.description, *host));
+    if (!ep.device) return fail(ep.device.error());
+    const DeviceFacts& dev = *ep.device;
+    const PlannedDevice own{dev.key, dev.name, i, false, false};
+    if (egress)
+      add({own, net::TcHook::egress, false, dev.has_mac_header, fmt::format("{} egress ({})", dev.name, ep.description),
+           ep.owner, ep.owner_name});
+    if (ingress && spec.action == Action::loss)
+      add({own, net::TcHook::ingress, true, dev.has_mac_header,
+           fmt::format("{} ingress ({})", dev.name, ep.description), ep.owner, ep.owner_name});
+    if (ingress && spec.action == Action::delay) {
+      // EDT works at egress only: delay what reaches the target on its veth
+      // peer's egress.
+      if (!ep.peer) return fail_errno(EINVAL, fmt::format("{}: the veth peer was not read", ep.description));
+      if (!*ep.peer)
+        return fail(ep.peer->error().wrap(fmt::format("direction ingress with delay on {} ({})", dev.name,
+                                                      ep.description)));
+      const DeviceFacts& peer = **ep.peer;
+      add({PlannedDevice{peer.key, peer.name, i, true, false}, net::TcHook::egress, true, peer.has_mac_header,
+           fmt::format("{} ingress via peer {} egress ({})", dev.name, peer.name, ep.description), ep.owner,
+           ep.owner_name});
+    }
+  }
+  return out;
+}
+
+Result<void> FaultPlanner::check_conflicts(const FaultSpec& spec, const std::vector<Site>& sites,
+                                           const InstalledState& installed) {
+  for (const auto& site : sites) {
+    for (const auto& att : installed.attachments) {
+      if (att.device != site.device.key || att.hook != site.hook) continue;
+      if (att.peer_is_src == site.peer_is_src && att.slots.size() >= SEISMO_FAULTS_PER_ATTACH)
+        return fail_errno(ENOSPC, fmt::format("{}: already has {} faults (the limit per device and direction)",
+                                              site.where, SEISMO_FAULTS_PER_ATTACH));
+      std::vector<PlacedFault> placed;
+      for (uint32_t slot : att.slots)
+        for (const auto& f : installed.faults)
+          if (f.slot == slot) placed.push_back({f.name, &f.spec});
+      if (auto other = conflicting_fault(spec, placed))
+        return fail_errno(EEXIST, fmt::format("conflicts with fault '{}' on {}: two delay faults on overlapping "
+                                              "traffic (give them disjoint filters, or remove '{}'; see "
+                                              "docs/faults.md, Composition)",
+                                              *other, site.where, *other));
+    }
+  }
+  return {};
+}
+
+Result<FaultPlan> FaultPlanner::place(const FaultSpec& spec, uint32_t slot, const std::vector<Site>& sites,
+                                      const InstalledState& installed) const {
+  FaultPlan plan;
+  plan.name = spec.name;
+  plan.slot = slot;
+  if (spec.action == Action::delay) plan.fq = fq_options_for(spec, delay_rate_pps_);
+  std::set<uint32_t> taken;
+  for (const auto& a : installed.attachments) taken.insert(a.attach_id);
+  for (const auto& site : sites) {
+    if (!plan.device(site.device.key)) plan.devices.push_back(site.device);
+    PlannedAttachment att;
+    att.device = site.device.key;
+    att.hook = site.hook;
+    att.peer_is_src = site.peer_is_src;
+    att.mac_header_len = site.has_mac_header ? 14U : 0U;
+    att.where = site.where;
+    att.owner = site.owner;
+    att.owner_name = site.owner_name;
+    auto existing = std::find_if(installed.attachments.begin(), installed.attachments.end(), [&](const auto& a) {
+      return a.device == site.device.key && a.hook == site.hook && a.peer_is_src == site.peer_is_src;
+    });
+    if (existing != installed.attachments.end()) {
+      att.attach_id = existing->attach_id;
+      att.slots_before = existing->slots;
+    } else {
+      uint32_t id = 0;
+      while (id < SEISMO_FAULT_ATTACH_SLOTS && taken.count(id)) ++id;
+      if (id == SEISMO_FAULT_ATTACH_SLOTS)
+        return fail_errno(ENOSPC, fmt::format("all {} attachment slots are in use", SEISMO_FAULT_ATTACH_SLOTS));
+      taken.insert(id);
+      att.attach_id = id;
+      att.is_new = true;
+    }
+    att.slots_after = att.slots_before;
+    att.slots_after.push_back(slot);
+    plan.attachments.push_back(std::move(att));
+  }
+  return plan;
+}
+
+Result<FaultPlan> FaultPlanner::plan_add(const FaultSpec& spec, uint32_t slot, const WorldSnapshot& world) const {
+  if (world.endpoints.empty()) return fail_errno(ESRCH, "target: resolves to no network namespace");
+  auto s = sites(spec, world);
+  if (!s) return fail(std::move(s).error());
+  if (auto r = check_conflicts(spec, *s, world.installed); !r) return fail(std::move(r).error());
+  return place(spec, slot, *s, world.installed);
+}
+
+Result<FaultPlan> FaultPlanner::plan_extend(const std::string& name, const WorldSnapshot& world) const {
+  const LiveFault* fault = world.installed.fault(name);
+  if (!fault) return fail_errno(ENOENT, fmt::format("no fault named '{}'", name));
+  auto s = sites(fault->spec, world);
+  if (!s) return fail(std::move(s).error());
+  if (auto r = check_conflicts(fault->spec, *s, world.installed); !r) return fail(std::move(r).error());
+  auto plan = place(fault->spec, fault->slot, *s, world.installed);
+  if (plan) plan->new_fault = false;
+  return plan;
+}
+
+}  // namespace seismo::chaos

@@ -1,0 +1,104 @@
+#include "chaos/install_steps.h"
+
+#include <algorithm>
+
+#include "chaos/chaos_object.h"
+#include "chaos/fault_registry.h"
+#include "common/log.h"
+
+namespace seismo::chaos {
+
+namespace {
+
+void warn_if_failed(const Result<void>& r, const char* undoing) {
+  if (!r) log::warn("undo {}: {}", undoing, r.error().message());
+}
+
+}  // namespace
+
+fault_attach attach_list(const std::vector<uint32_t>& slots) {
+  fault_attach att{};
+  att.count = static_cast<uint32_t>(std::min<size_t>(slots.size(), SEISMO_FAULTS_PER_ATTACH));
+  for (uint32_t i = 0; i < att.count; ++i) att.slots[i] = slots[i];
+  return att;
+}
+
+void InstallStep::keep(FaultRegistry& /*registry*/) { kept_ = true; }
+
+StateRewrite::~StateRewrite() {
+  if (!kept()) (void)registry_.save();
+}
+
+Result<std::unique_ptr<MapsLease>> MapsLease::take(FaultRegistry& registry) {
+  auto created = registry.ensure_maps();
+  if (!created) return fail(std::move(created).error());
+  return std::unique_ptr<MapsLease>(new MapsLease(registry, *created));
+}
+
+MapsLease::~MapsLease() {
+  if (!kept() && created_) registry_.release_maps_if_idle();
+}
+
+Result<std::unique_ptr<WrittenConfig>> WrittenConfig::write(FaultMaps& maps, uint32_t slot, const fault_cfg& cfg) {
+  if (auto r = maps.reset_counters(slot); !r) return fail(std::move(r).error());
+  std::unique_ptr<WrittenConfig> step(new WrittenConfig(maps, slot));
+  if (auto r = maps.write_cfg(slot, cfg); !r) return fail(std::move(r).error());
+  return step;
+}
+
+WrittenConfig::~WrittenConfig() {
+  if (!kept()) warn_if_failed(maps_.clear_cfg(slot_), "fault_cfg");
+}
+
+Result<std::unique_ptr<OpenedDevice>> OpenedDevice::open(net::Netns netns, const net::LinkInfo& link) {
+  auto dev = HookedDevice::open(std::move(netns), link);
+  if (!dev) return fail(std::move(dev).error());
+  return std::unique_ptr<OpenedDevice>(new OpenedDevice(std::move(*dev)));
+}
+
+void OpenedDevice::keep(FaultRegistry& registry) {
+  InstallStep::keep(registry);
+  registry.adopt_device(std::move(device_));
+}
+
+Result<std::unique_ptr<AttachedFilter>> AttachedFilter::attach(HookedDevice& device, FaultMaps& maps,
+                                                               const std::string& pin_dir,
+                                                               const PlannedAttachment& att) {
+  ChaosProgramConfig pc{att.attach_id, att.hook, att.mac_header_len, att.peer_is_src};
+  auto prog = ChaosObject::load_program(pin_dir, pc);
+  if (!prog) return fail(std::move(prog).error());
+  // An empty list first: the program passes everything until the slots are
+  // written (a stale list from an earlier user of the id applies nothing).
+  if (auto r = maps.write_attach(att.attach_id, fault_attach{}); !r) return fail(std::move(r).error());
+  if (auto r = device.attach({att.attach_id, att.hook, att.peer_is_src}, (*prog)->program_fd()); !r)
+    return fail(std::move(r).error());
+  return std::unique_ptr<AttachedFilter>(new AttachedFilter(device, att.attach_id));
+}
+
+AttachedFilter::~AttachedFilter() {
+  if (!kept()) warn_if_failed(device_.detach(attach_id_), "tc filter");
+}
+
+Result<std::unique_ptr<InstalledFq>> InstalledFq::ensure(HookedDevice& device, const net::FqOptions& wanted) {
+  const bool ours_before = device.record().fq_installed;
+  std::unique_ptr<InstalledFq> step(new InstalledFq(device, ours_before));
+  if (auto r = device.ensure_fq(wanted); !r) return fail(std::move(r).error());
+  return step;
+}
+
+InstalledFq::~InstalledFq() {
+  if (!kept() && !ours_before_) warn_if_failed(device_.release_fq(), "fq");
+}
+
+Result<std::unique_ptr<WrittenAttachList>> WrittenAttachList::write(FaultMaps& maps, uint32_t attach_id,
+                                                                    const std::vector<uint32_t>& before,
+                                                                    const std::vector<uint32_t>& after) {
+  if (auto r = maps.write_attach(attach_id, attach_list(after)); !r) return fail(std::move(r).error());
+  return std::unique_ptr<WrittenAttachList>(new WrittenAttachList(maps, attach_id, before));
+}
+
+WrittenAttachList::~WrittenAttachList() {
+  if (!kept()) warn_if_failed(maps_.write_attach(attach_id_, attach_list(before_)), "fault_attach");
+}
+
+}  // namespace seismo::chaos

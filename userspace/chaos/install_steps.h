@@ -1,0 +1,134 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chaos/fault_maps.h"
+#include "chaos/fault_plan.h"
+#include "chaos/hooked_device.h"
+#include "common/result.h"
+#include "net/fq_options.h"
+
+namespace seismo::chaos {
+
+class FaultRegistry;
+
+// The steps of an install (FaultInstaller), one RAII object each: built by
+// doing the step, its destructor undoes it unless keep() handed the result
+// to the registry. A transaction destroys its steps newest first, so a
+// failure anywhere leaves the kernel, the maps and the state file as they
+// were. The classes are small and only make sense together, so they share
+// this header.
+class InstallStep {
+ public:
+  InstallStep() = default;
+  virtual ~InstallStep() = default;
+  InstallStep(const InstallStep&) = delete;
+  InstallStep& operator=(const InstallStep&) = delete;
+  // The change stays; the registry owns what it needs of it.
+  virtual void keep(FaultRegistry& registry);
+
+ protected:
+  [[nodiscard]] bool kept() const { return kept_; }
+
+ private:
+  bool kept_ = false;
+};
+
+// The state file is written again from the registry (without what this
+// install added) when the install is undone: checkpoints along the way
+// recorded kernel changes a crash must not lose track of.
+class StateRewrite final : public InstallStep {
+ public:
+  explicit StateRewrite(FaultRegistry& registry) : registry_(registry) {}
+  ~StateRewrite() override;
+
+ private:
+  FaultRegistry& registry_;
+};
+
+// The pinned fault maps; released again when this install created them.
+class MapsLease final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<MapsLease>> take(FaultRegistry& registry);
+  ~MapsLease() override;
+
+ private:
+  MapsLease(FaultRegistry& registry, bool created) : registry_(registry), created_(created) {}
+  FaultRegistry& registry_;
+  bool created_;
+};
+
+// fault_cfg[slot] written, its counters zeroed; cleared again.
+class WrittenConfig final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<WrittenConfig>> write(FaultMaps& maps, uint32_t slot, const fault_cfg& cfg);
+  ~WrittenConfig() override;
+
+ private:
+  WrittenConfig(FaultMaps& maps, uint32_t slot) : maps_(maps), slot_(slot) {}
+  FaultMaps& maps_;
+  uint32_t slot_;
+};
+
+// A device opened for the first time; given back as it was (HookedDevice's
+// own restore) unless the registry takes it.
+class OpenedDevice final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<OpenedDevice>> open(net::Netns netns, const net::LinkInfo& link);
+  void keep(FaultRegistry& registry) override;
+  [[nodiscard]] HookedDevice& device() { return *device_; }
+
+ private:
+  explicit OpenedDevice(std::unique_ptr<HookedDevice> device) : device_(std::move(device)) {}
+  std::unique_ptr<HookedDevice> device_;
+};
+
+// A program instance loaded and attached as a tc filter; detached again.
+class AttachedFilter final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<AttachedFilter>> attach(HookedDevice& device, FaultMaps& maps,
+                                                        const std::string& pin_dir, const PlannedAttachment& att);
+  ~AttachedFilter() override;
+
+ private:
+  AttachedFilter(HookedDevice& device, uint32_t attach_id) : device_(device), attach_id_(attach_id) {}
+  HookedDevice& device_;
+  uint32_t attach_id_;
+};
+
+// fq as the device's root qdisc (sized for the delay); the previous root
+// qdisc comes back when this install put fq there.
+class InstalledFq final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<InstalledFq>> ensure(HookedDevice& device, const net::FqOptions& wanted);
+  ~InstalledFq() override;
+
+ private:
+  InstalledFq(HookedDevice& device, bool ours_before) : device_(device), ours_before_(ours_before) {}
+  HookedDevice& device_;
+  bool ours_before_;
+};
+
+// fault_attach[attach_id] lists the new slots; the old list comes back.
+class WrittenAttachList final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<WrittenAttachList>> write(FaultMaps& maps, uint32_t attach_id,
+                                                          const std::vector<uint32_t>& before,
+                                                          const std::vector<uint32_t>& after);
+  ~WrittenAttachList() override;
+
+ private:
+  WrittenAttachList(FaultMaps& maps, uint32_t attach_id, std::vector<uint32_t> before)
+      : maps_(maps), attach_id_(attach_id), before_(std::move(before)) {}
+  FaultMaps& maps_;
+  uint32_t attach_id_;
+  std::vector<uint32_t> before_;
+};
+
+// What fault_attach holds for a slot list (at most SEISMO_FAULTS_PER_ATTACH).
+fault_attach attach_list(const std::vector<uint32_t>& slots);
+
+}  // namespace seismo::chaos
