@@ -3,6 +3,8 @@
 // status subresource with one field manager per node.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "fake_kube_fixture.h"
 
 namespace seismo::fakes {
@@ -174,6 +176,9 @@ TEST_F(ApplyTest, ANoOpApplyWritesNothingAndApplyValidatesItsRequest) {
   create_fault("f", "ns1");
   ASSERT_EQ(apply(node_status("node-a", "Injected"), "seismo-node-a").status, 200);
   auto rv = get(kFault)["metadata"]["resourceVersion"];
+  // managedFields times have 1 s resolution: wait past it, so a no-op that
+  // restamped its entry's time would show as a new resourceVersion.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   auto again = apply(node_status("node-a", "Injected"), "seismo-node-a");
   EXPECT_EQ(again.json()["metadata"]["resourceVersion"], rv);
   EXPECT_EQ(call("PATCH", kFault + "/status", node_status("node-a", "x"), kApply).status, 422);  // no fieldManager
