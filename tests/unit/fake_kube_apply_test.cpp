@@ -23,7 +23,7 @@ json node_status(const std::string& node, const std::string& phase, int dropped 
           {"status", {{"nodes", {{{"node", node}, {"phase", phase}, {"dropped", dropped}}}}}}};
 }
 
-class ApplyTest : public FakeKubeApplyTest {
+class FakeKubeSsaTest : public FakeKubeApplyTest {
  protected:
   HttpAnswer apply(const json& body, const std::string& manager, bool force = false, const std::string& sub = "/status") {
     return call("PATCH", kFault + sub + "?fieldManager=" + manager + (force ? "&force=true" : ""), body, kApply);
@@ -101,7 +101,7 @@ TEST_F(FakeKubeApplyTest, MergeAndJsonPatchesWriteThroughTheSameRules) {
   EXPECT_EQ(call("PATCH", kFault, {{"spec", {}}}, "application/strategic-merge-patch+json").status, 415);
 }
 
-TEST_F(ApplyTest, TwoNodesEachOwnTheirEntryAndMergeWithoutConflict) {
+TEST_F(FakeKubeSsaTest, TwoNodesEachOwnTheirEntryAndMergeWithoutConflict) {
   create_fault("f", "ns1");
   ASSERT_EQ(apply(node_status("node-a", "Injected"), "seismo-node-a").status, 200);
   auto b = apply(node_status("node-b", "Failed"), "seismo-node-b");
@@ -129,7 +129,7 @@ TEST_F(ApplyTest, TwoNodesEachOwnTheirEntryAndMergeWithoutConflict) {
   EXPECT_EQ(get(kFault)["metadata"]["generation"], 1);  // status is not a generation
 }
 
-TEST_F(ApplyTest, AnApplyThatOmitsItsEntryRemovesItAndOnlyIt) {
+TEST_F(FakeKubeSsaTest, AnApplyThatOmitsItsEntryRemovesItAndOnlyIt) {
   create_fault("f", "ns1");
   ASSERT_EQ(apply(node_status("node-a", "Injected"), "seismo-node-a").status, 200);
   ASSERT_EQ(apply(node_status("node-b", "Injected"), "seismo-node-b").status, 200);
@@ -148,7 +148,7 @@ TEST_F(ApplyTest, AnApplyThatOmitsItsEntryRemovesItAndOnlyIt) {
   EXPECT_EQ(nodes()[0]["phase"], "Injected");
 }
 
-TEST_F(ApplyTest, SettingAnotherManagersFieldConflictsUnlessForced) {
+TEST_F(FakeKubeSsaTest, SettingAnotherManagersFieldConflictsUnlessForced) {
   create_fault("f", "ns1");
   ASSERT_EQ(apply(node_status("node-a", "Injected"), "seismo-node-a").status, 200);
   auto before = get(kFault)["metadata"]["resourceVersion"];
@@ -172,7 +172,7 @@ TEST_F(ApplyTest, SettingAnotherManagersFieldConflictsUnlessForced) {
   EXPECT_TRUE(a.contains("f:dropped"));
 }
 
-TEST_F(ApplyTest, ANoOpApplyWritesNothingAndApplyValidatesItsRequest) {
+TEST_F(FakeKubeSsaTest, ANoOpApplyWritesNothingAndApplyValidatesItsRequest) {
   create_fault("f", "ns1");
   ASSERT_EQ(apply(node_status("node-a", "Injected"), "seismo-node-a").status, 200);
   auto rv = get(kFault)["metadata"]["resourceVersion"];
