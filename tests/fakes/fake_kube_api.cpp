@@ -9,7 +9,15 @@
 
 namespace seismo::fakes {
 
-FakeKubeApi::FakeKubeApi() : server_(std::make_unique<httplib::Server>()) {}
+FakeKubeApi::FakeKubeApi() : server_(std::make_unique<httplib::Server>()) {
+  // httplib's default sets SO_REUSEPORT: a second process binding port 0 can
+  // be given the same port, and the kernel then splits connections between
+  // the two servers (ctest -j2 runs fakes side by side). SO_REUSEADDR only.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+}
 
 Result<void> FakeKubeApi::listen() {
   port_ = server_->bind_to_any_port("127.0.0.1");

@@ -3,6 +3,10 @@
 // one behaviour the real kube-apiserver has (named in the fake's sources).
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include "fake_kube_fixture.h"
@@ -209,6 +213,31 @@ TEST_F(FakeKubeApiTest, AnObjectLeavingTheSelectorIsDeletedForTheWatchAndEnterin
   EXPECT_EQ(ev[1]["object"]["metadata"]["labels"]["app"], "web");
   EXPECT_EQ(rv_of(ev[1]["object"]), rv_of(ev[0]["object"]) + 1);
   EXPECT_EQ(ev[2]["type"], "ADDED");
+}
+
+// httplib binds with SO_REUSEPORT by default: two fakes (two test processes
+// under ctest -j2) could then share one ephemeral port and the kernel split
+// their connections, so a watch reached the other test's server (seen as
+// bookmarks on a watch that asked for none). The fake owns its port alone.
+bool another_socket_can_bind(const std::string& url) {
+  auto port = std::stoi(url.substr(url.rfind(':') + 1));
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int yes = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int rc = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  close(fd);
+  return rc == 0;
+}
+
+TEST_F(FakeKubeApiTest, NoOtherSocketCanShareTheFakesPort) {
+  EXPECT_FALSE(another_socket_can_bind(api_->url()));
+  auto scripted = FakeKubeApi::start();  // the scripted mode too
+  ASSERT_TRUE(scripted);
+  EXPECT_FALSE(another_socket_can_bind((*scripted)->url()));
 }
 
 }  // namespace
