@@ -8,6 +8,7 @@
 
 namespace httplib {
 class Server;
+class DataSink;
 struct Request;
 struct Response;
 }  // namespace httplib
@@ -18,7 +19,8 @@ namespace seismo::fakes {
 //   /api/v1/{plural}, /api/v1/namespaces/{ns}/{plural}[/{name}[/status]]
 //   /apis/{g}/{v}/{plural}, /apis/{g}/{v}/namespaces/{ns}/{plural}[/{name}[/status]]
 // GET (get, list, watch), POST, PUT, PATCH (apply, merge, json), DELETE.
-// List and watch live in kube_watch.cpp, the rest in kube_routes.cpp.
+// List lives in kube_list.cpp, watch in kube_watch.cpp, the rest in
+// kube_routes.cpp.
 class KubeRoutes {
  public:
   KubeRoutes(KubeObjectStore& store, KubeFaults& faults, const std::atomic<bool>& stopping)
@@ -37,6 +39,9 @@ class KubeRoutes {
   void list(const Target& t, const httplib::Request& req, httplib::Response& res);
   void watch(const Target& t, const httplib::Request& req, httplib::Response& res);
   void patch(const Target& t, const httplib::Request& req, httplib::Response& res);
+  struct WatchSpec;  // kube_watch.cpp
+  // Streams one watch until it ends; false: end without the last chunk.
+  bool stream(const WatchSpec& spec, httplib::DataSink& sink);
 
   KubeObjectStore& store_;
   KubeFaults& faults_;
