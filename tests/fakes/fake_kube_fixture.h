@@ -55,7 +55,9 @@ class FakeKubeFixture : public ::testing::Test {
     EXPECT_EQ(a.status, 201) << a.body;
     return a.json();
   }
-  static uint64_t rv_of(const json& object) { return std::stoull(object["metadata"]["resourceVersion"].get<std::string>()); }
+  static uint64_t rv_of(const json& object) {
+    return std::stoull(object["metadata"]["resourceVersion"].get<std::string>());
+  }
 
   std::unique_ptr<FakeKubeApi> api_;
 };

@@ -115,7 +115,8 @@ bool WatchStream::wait_for(std::size_t n, std::chrono::milliseconds timeout) con
 
 bool WatchStream::wait_ended(std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!ended_ && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (!ended_ && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   return ended_;
 }
 

@@ -62,8 +62,10 @@ std::optional<ApiReply> validate_list(const httplib::Request& req) {
     return invalid_options(field, "resourceVersionMatch is forbidden when continue is provided");
   }
   if (match != "Exact" && match != "NotOlderThan") {
-    return status_reply(422, "Invalid", "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Unsupported "
-                                        "value: \"" + match + "\": supported values: \"Exact\", \"NotOlderThan\", \"\"");
+    return status_reply(422, "Invalid",
+                        "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Unsupported "
+                        "value: \"" +
+                            match + "\": supported values: \"Exact\", \"NotOlderThan\", \"\"");
   }
   if (match == "Exact" && rv == "0") {
     return invalid_options(field, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"");
@@ -74,7 +76,7 @@ std::optional<ApiReply> validate_list(const httplib::Request& req) {
 // Which snapshot a list reads and where it starts.
 struct ListPoint {
   uint64_t at = 0;
-  std::string start;  // first key to return ("" = from the beginning)
+  std::string start;        // first key to return ("" = from the beginning)
   bool from_token = false;  // a consistent continue token (its RV may expire)
   bool ignore_limit = false;
 };
@@ -111,9 +113,10 @@ std::variant<ListPoint, ApiReply> resolve_point(const httplib::Request& req, uin
   auto n = parse_rv(rv);
   if (!n) return status_reply(400, "BadRequest", "invalid resource version: " + rv);
   if (*n > current) {
-    return status_reply(504, "Timeout", "Too large resource version: " + rv + ", current: " + std::to_string(current),
-                        {{"causes", {{{"reason", "ResourceVersionTooLarge"}, {"message", "Too large resource version"}}}},
-                         {"retryAfterSeconds", 1}});
+    return status_reply(
+        504, "Timeout", "Too large resource version: " + rv + ", current: " + std::to_string(current),
+        {{"causes", {{{"reason", "ResourceVersionTooLarge"}, {"message", "Too large resource version"}}}},
+         {"retryAfterSeconds", 1}});
   }
   if (req.get_param_value("resourceVersionMatch") == "Exact") p.at = *n;
   return p;
@@ -171,8 +174,8 @@ void KubeRoutes::list(const Target& t, const httplib::Request& req, httplib::Res
     meta["continue"] = encode_continue(static_cast<int64_t>(p.at), last + std::string(1, '\0'));
     meta["remainingItemCount"] = remaining;
   }
-  send_reply(res, {200, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta},
-                         {"items", out}}});
+  send_reply(res,
+             {200, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta}, {"items", out}}});
 }
 
 }  // namespace seismo::fakes

@@ -13,8 +13,9 @@ namespace seismo::fakes {
 using nlohmann::json;
 
 ApiReply status_reply(int code, const std::string& reason, const std::string& message, json details) {
-  json body{{"kind", "Status"},      {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
-            {"message", message},    {"reason", reason},   {"code", code}};
+  json body{{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", json::object()},
+            {"status", "Failure"}, {"message", message}, {"reason", reason},
+            {"code", code}};
   if (!details.is_null()) body["details"] = std::move(details);
   return {code, std::move(body)};
 }
@@ -96,18 +97,19 @@ ApiReply KubeObjectStore::create(const KubeResource& res, const std::string& ns,
     meta["name"] = meta["generateName"].get<std::string>() + fmt::format("{:05x}", rng() & 0xfffff);
   }
   if (!meta.contains("name") || !meta["name"].is_string() || meta["name"].get<std::string>().empty()) {
-    return status_reply(422, "Invalid", res.kind + " \"\" is invalid: metadata.name: Required value: name or "
-                                        "generateName is required");
+    return status_reply(422, "Invalid",
+                        res.kind +
+                            " \"\" is invalid: metadata.name: Required value: name or "
+                            "generateName is required");
   }
   auto name = meta["name"].get<std::string>();
   auto key = object_key(res, ns, name);
   if (find_object(res, key) != nullptr) {
-    return status_reply(409, "AlreadyExists", res.qualified() + " \"" + name + "\" already exists",
-                        details(res, name));
+    return status_reply(409, "AlreadyExists", res.qualified() + " \"" + name + "\" already exists", details(res, name));
   }
   if (res.namespaced) meta["namespace"] = ns;
-  meta["uid"] = fmt::format("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", rng() & 0xffffffff, rng() & 0xffff,
-                            rng() & 0xfff, rng() & 0xfff, rng() & 0xffffffffffff);
+  meta["uid"] = fmt::format("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", rng() & 0xffffffff, rng() & 0xffff, rng() & 0xfff,
+                            rng() & 0xfff, rng() & 0xffffffffffff);
   meta["creationTimestamp"] = rfc3339_now();
   if (res.tracks_generation) meta["generation"] = 1;
   if (res.status_subresource) object.erase("status");  // PrepareForCreate drops it
@@ -138,14 +140,15 @@ ApiReply KubeObjectStore::commit_update(const KubeResource& res, const std::stri
   return {200, updated};
 }
 
-ApiReply KubeObjectStore::replace(const KubeResource& res, const std::string& ns, const std::string& name,
-                                  json object, const std::string& subresource, const std::string& manager) {
+ApiReply KubeObjectStore::replace(const KubeResource& res, const std::string& ns, const std::string& name, json object,
+                                  const std::string& subresource, const std::string& manager) {
   if (!object.is_object() || !object["metadata"].is_object()) {
     return status_reply(400, "BadRequest", "the body is not an object with metadata");
   }
   if (object["metadata"].value("name", "") != name) {
-    return status_reply(400, "BadRequest", "the name of the object (" + object["metadata"].value("name", "") +
-                                               ") does not match the name on the URL (" + name + ")");
+    return status_reply(400, "BadRequest",
+                        "the name of the object (" + object["metadata"].value("name", "") +
+                            ") does not match the name on the URL (" + name + ")");
   }
   std::lock_guard lock(mu_);
   auto key = object_key(res, ns, name);
@@ -232,8 +235,8 @@ ApiReply KubeObjectStore::remove(const KubeResource& res, const std::string& ns,
   if (res.group.empty()) return {200, last};  // core types answer with the object
   json d = details(res, name);
   d["uid"] = prev["metadata"].value("uid", "");
-  json body{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Success"},
-            {"details", d}};
+  json body{
+      {"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Success"}, {"details", d}};
   return {200, body};
 }
 

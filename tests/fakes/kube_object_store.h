@@ -1,13 +1,12 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,7 +31,7 @@ struct ApiReply {
 struct StoredEvent {
   uint64_t rv = 0;
   std::string resource_id;
-  std::string key;  // "<namespace>/<name>", or "<name>" for a cluster-scoped type
+  std::string key;   // "<namespace>/<name>", or "<name>" for a cluster-scoped type
   std::string type;  // ADDED, MODIFIED, DELETED
   nlohmann::json object;
   nlohmann::json prev;

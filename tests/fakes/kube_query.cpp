@@ -7,11 +7,11 @@ namespace seismo::fakes {
 using nlohmann::json;
 
 ApiReply invalid_options(const std::string& field, const std::string& detail) {
-  return status_reply(422, "Invalid", "ListOptions.meta.k8s.io \"\" is invalid: " + field + ": Forbidden: " + detail,
-                      {{"group", "meta.k8s.io"},
-                       {"kind", "ListOptions"},
-                       {"causes", {{{"reason", "FieldValueForbidden"}, {"message", "Forbidden: " + detail},
-                                    {"field", field}}}}});
+  return status_reply(
+      422, "Invalid", "ListOptions.meta.k8s.io \"\" is invalid: " + field + ": Forbidden: " + detail,
+      {{"group", "meta.k8s.io"},
+       {"kind", "ListOptions"},
+       {"causes", {{{"reason", "FieldValueForbidden"}, {"message", "Forbidden: " + detail}, {"field", field}}}}});
 }
 
 std::optional<ApiReply> parse_selectors(const KubeResource& r, const httplib::Request& req, Selectors& out) {

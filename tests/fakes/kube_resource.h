@@ -1,8 +1,7 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -47,8 +46,8 @@ struct KubeResource {
 
 inline KubeResource KubeResource::pods() {
   KubeResource r{"", "v1", "pods", "Pod", true, false, false, {}, {}};
-  r.field_labels = {"spec.nodeName",        "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-                    "spec.hostNetwork",     "status.phase",       "status.podIP",       "status.nominatedNodeName"};
+  r.field_labels = {"spec.nodeName",    "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                    "spec.hostNetwork", "status.phase",       "status.podIP",       "status.nominatedNodeName"};
   return r;
 }
 

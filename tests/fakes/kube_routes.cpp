@@ -35,7 +35,8 @@ std::string manager_of(const httplib::Request& req) {
 
 ApiReply failure_reply(const KubeFaults::Failure& f) {
   if (f.status == 429) return status_reply(429, "TooManyRequests", "Too many requests, please try again later.");
-  if (f.status == 503) return status_reply(503, "ServiceUnavailable", "the server is currently unable to handle the request");
+  if (f.status == 503)
+    return status_reply(503, "ServiceUnavailable", "the server is currently unable to handle the request");
   return status_reply(f.status, "InternalError", "Internal error occurred: injected by the test");
 }
 
@@ -98,7 +99,8 @@ void KubeRoutes::handle(const httplib::Request& req, httplib::Response& res) {
   const auto& r = *t.resource;
   if (req.method == "GET") {
     if (!t.name.empty()) return send_reply(res, store_.get(r, t.ns, t.name));
-    bool watch = req.has_param("watch") && req.get_param_value("watch") != "false" && req.get_param_value("watch") != "0";
+    bool watch =
+        req.has_param("watch") && req.get_param_value("watch") != "false" && req.get_param_value("watch") != "0";
     return watch ? this->watch(t, req, res) : list(t, req, res);
   }
   if (req.method == "PATCH") return patch(t, req, res);
@@ -118,7 +120,8 @@ void KubeRoutes::handle(const httplib::Request& req, httplib::Response& res) {
   if (req.method == "DELETE" && !t.name.empty() && t.subresource.empty()) {
     return send_reply(res, store_.remove(r, t.ns, t.name));
   }
-  send_reply(res, status_reply(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+  send_reply(res,
+             status_reply(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
 }
 
 void KubeRoutes::patch(const Target& t, const httplib::Request& req, httplib::Response& res) {
@@ -131,12 +134,14 @@ void KubeRoutes::patch(const Target& t, const httplib::Request& req, httplib::Re
   if (body.is_discarded()) return send_reply(res, status_reply(400, "BadRequest", "the patch body is not valid JSON"));
   bool force = req.has_param("force") && req.get_param_value("force") == "true";
   if (type == "application/apply-patch+yaml") {
-    return send_reply(res, store_.apply(*t.resource, t.ns, t.name, body, t.subresource,
-                                        req.has_param("fieldManager") ? req.get_param_value("fieldManager") : "", force));
+    return send_reply(res,
+                      store_.apply(*t.resource, t.ns, t.name, body, t.subresource,
+                                   req.has_param("fieldManager") ? req.get_param_value("fieldManager") : "", force));
   }
   if (force) {
-    return send_reply(res, status_reply(422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: force: Invalid "
-                                                        "value: true: may not be specified for non-apply patch"));
+    return send_reply(res, status_reply(422, "Invalid",
+                                        "PatchOptions.meta.k8s.io \"\" is invalid: force: Invalid "
+                                        "value: true: may not be specified for non-apply patch"));
   }
   auto current = store_.get(*t.resource, t.ns, t.name);
   if (current.status != 200) return send_reply(res, current);

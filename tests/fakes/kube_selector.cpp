@@ -99,8 +99,8 @@ Result<KubeSelector> KubeSelector::parse_labels(std::string_view text) {
   if (trim(text).empty()) return sel;
   for (auto req : split_requirements(text)) {
     auto term = parse_label_term(req);
-    if (!term) return fail_plain("couldn't parse the selector string \"" + std::string(text) + "\": " +
-                                 term.error().context);
+    if (!term)
+      return fail_plain("couldn't parse the selector string \"" + std::string(text) + "\": " + term.error().context);
     sel.terms_.push_back(std::move(*term));
   }
   return sel;
@@ -154,10 +154,10 @@ std::string field_value(const nlohmann::json& object, std::string_view path) {
 
 bool KubeSelector::matches(const nlohmann::json& object) const {
   static const nlohmann::json kNoLabels = nlohmann::json::object();
-  const auto& labels = object.contains("metadata") && object["metadata"].contains("labels") &&
-                               object["metadata"]["labels"].is_object()
-                           ? object["metadata"]["labels"]
-                           : kNoLabels;
+  const auto& labels =
+      object.contains("metadata") && object["metadata"].contains("labels") && object["metadata"]["labels"].is_object()
+          ? object["metadata"]["labels"]
+          : kNoLabels;
   for (const auto& t : terms_) {
     bool has = fields_ || labels.contains(t.key);
     std::string value = fields_ ? field_value(object, t.key)
@@ -165,12 +165,24 @@ bool KubeSelector::matches(const nlohmann::json& object) const {
     bool in = std::find(t.values.begin(), t.values.end(), value) != t.values.end();
     bool ok = false;
     switch (t.op) {
-      case Op::kEquals: ok = has && value == t.values.front(); break;
-      case Op::kNotEquals: ok = !has || value != t.values.front(); break;
-      case Op::kIn: ok = has && in; break;
-      case Op::kNotIn: ok = !has || !in; break;
-      case Op::kExists: ok = has; break;
-      case Op::kNotExists: ok = !has; break;
+      case Op::kEquals:
+        ok = has && value == t.values.front();
+        break;
+      case Op::kNotEquals:
+        ok = !has || value != t.values.front();
+        break;
+      case Op::kIn:
+        ok = has && in;
+        break;
+      case Op::kNotIn:
+        ok = !has || !in;
+        break;
+      case Op::kExists:
+        ok = has;
+        break;
+      case Op::kNotExists:
+        ok = !has;
+        break;
     }
     if (!ok) return false;
   }

@@ -63,16 +63,19 @@ void KubeRoutes::watch(const Target& t, const httplib::Request& req, httplib::Re
   // validation.go validateWatchOptions.
   const std::string field = "resourceVersionMatch";
   if (has_initial && match != "NotOlderThan") {
-    return send_reply(res, invalid_options(field, "sendInitialEvents requires setting resourceVersionMatch to "
-                                                  "NotOlderThan"));
+    return send_reply(res, invalid_options(field,
+                                           "sendInitialEvents requires setting resourceVersionMatch to "
+                                           "NotOlderThan"));
   }
   if (has_initial && !faults_.watch_list()) {
-    return send_reply(res, invalid_options("sendInitialEvents", "sendInitialEvents is forbidden for watch unless the "
-                                                                "WatchList feature gate is enabled"));
+    return send_reply(res, invalid_options("sendInitialEvents",
+                                           "sendInitialEvents is forbidden for watch unless the "
+                                           "WatchList feature gate is enabled"));
   }
   if (!match.empty() && !has_initial) {
-    return send_reply(res, invalid_options(field, "resourceVersionMatch is forbidden for watch unless "
-                                                  "sendInitialEvents is provided"));
+    return send_reply(res, invalid_options(field,
+                                           "resourceVersionMatch is forbidden for watch unless "
+                                           "sendInitialEvents is provided"));
   }
   WatchSpec spec;
   spec.resource = t.resource;
@@ -92,14 +95,14 @@ void KubeRoutes::watch(const Target& t, const httplib::Request& req, httplib::Re
   }
   spec.epoch = faults_.drop_epoch();
   res.status = 200;
-  res.set_chunked_content_provider(
-      "application/json", [this, spec = std::move(spec)](std::size_t, httplib::DataSink& sink) {
-        faults_.count_watch(1);
-        bool clean = stream(spec, sink);
-        faults_.count_watch(-1);
-        if (clean) sink.done();
-        return clean;
-      });
+  res.set_chunked_content_provider("application/json",
+                                   [this, spec = std::move(spec)](std::size_t, httplib::DataSink& sink) {
+                                     faults_.count_watch(1);
+                                     bool clean = stream(spec, sink);
+                                     faults_.count_watch(-1);
+                                     if (clean) sink.done();
+                                     return clean;
+                                   });
 }
 
 bool KubeRoutes::stream(const WatchSpec& spec, httplib::DataSink& sink) {
@@ -128,8 +131,9 @@ bool KubeRoutes::stream(const WatchSpec& spec, httplib::DataSink& sink) {
     if (!events) {
       // watch_cache.go: resourceVersion < oldest-1 -> NewResourceExpired,
       // sent as one ERROR event on the 200 stream, which then ends.
-      auto st = status_reply(410, "Expired", "too old resource version: " + std::to_string(cursor) + " (" +
-                                                 std::to_string(store_.oldest_revision()) + ")");
+      auto st = status_reply(410, "Expired",
+                             "too old resource version: " + std::to_string(cursor) + " (" +
+                                 std::to_string(store_.oldest_revision()) + ")");
       send({{"type", "ERROR"}, {"object", st.body}});
       return true;
     }

@@ -12,7 +12,9 @@ const std::vector<std::string>* list_keys(const KubeResource& res, const std::st
   return it == res.list_map_keys.end() ? nullptr : &it->second;
 }
 
-std::string join(const std::string& dotted, const std::string& key) { return dotted.empty() ? key : dotted + "." + key; }
+std::string join(const std::string& dotted, const std::string& key) {
+  return dotted.empty() ? key : dotted + "." + key;
+}
 
 // "k:{\"node\":\"n1\"}": an item of a list-map named by its key fields.
 std::string item_element(const json& item, const std::vector<std::string>& keys) {
@@ -138,8 +140,8 @@ void write_entries(json& object, std::vector<Entry>& entries) {
   std::erase_if(entries, [](const Entry& e) { return e.set.empty(); });
   json list = json::array();
   for (const auto& e : entries) {
-    json j{{"manager", e.manager}, {"operation", e.operation}, {"apiVersion", e.api_version}, {"time", e.time},
-           {"fieldsType", "FieldsV1"}, {"fieldsV1", encode_fields_v1(e.set)}};
+    json j{{"manager", e.manager}, {"operation", e.operation}, {"apiVersion", e.api_version},
+           {"time", e.time},       {"fieldsType", "FieldsV1"}, {"fieldsV1", encode_fields_v1(e.set)}};
     if (!e.subresource.empty()) j["subresource"] = e.subresource;
     list.push_back(std::move(j));
   }
@@ -180,7 +182,8 @@ std::string print_manager(const Entry& e) {
 json conflict_status(const std::vector<std::pair<const Entry*, FieldPath>>& conflicts) {
   json causes = json::array();
   for (const auto& [e, p] : conflicts) {
-    causes.push_back({{"reason", "FieldManagerConflict"}, {"message", "conflict with " + print_manager(*e)},
+    causes.push_back({{"reason", "FieldManagerConflict"},
+                      {"message", "conflict with " + print_manager(*e)},
                       {"field", path_string(p)}});
   }
   std::string message;
@@ -194,8 +197,8 @@ json conflict_status(const std::vector<std::pair<const Entry*, FieldPath>>& conf
                  path_string(conflicts[i].second);
     }
   }
-  return {{"kind", "Status"},     {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
-          {"message", message},   {"reason", "Conflict"}, {"details", {{"causes", causes}}}, {"code", 409}};
+  return {{"kind", "Status"},   {"apiVersion", "v1"},   {"metadata", json::object()},      {"status", "Failure"},
+          {"message", message}, {"reason", "Conflict"}, {"details", {{"causes", causes}}}, {"code", 409}};
 }
 
 bool has_prefix(const FieldSet& set, const FieldPath& prefix) {
@@ -322,7 +325,8 @@ void record_update(const json& old_object, json& new_object, const ApplyRequest&
     mine = entries.end() - 1;
   }
   for (auto& e : entries) {
-    std::erase_if(e.set, [&](const FieldPath& p) { return !after.count(p) || (!e.same_owner(me) && changed.count(p)); });
+    std::erase_if(e.set,
+                  [&](const FieldPath& p) { return !after.count(p) || (!e.same_owner(me) && changed.count(p)); });
   }
   if (mine != entries.end() && !changed.empty()) {
     mine->set.insert(changed.begin(), changed.end());

@@ -2,7 +2,6 @@
 // bookmarks, selectors, paths, pagination and injected faults. Each test pins
 // one behaviour the real kube-apiserver has (named in the fake's sources).
 #include <gtest/gtest.h>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -25,7 +25,8 @@ json node_status(const std::string& node, const std::string& phase, int dropped 
 
 class FakeKubeSsaTest : public FakeKubeApplyTest {
  protected:
-  HttpAnswer apply(const json& body, const std::string& manager, bool force = false, const std::string& sub = "/status") {
+  HttpAnswer apply(const json& body, const std::string& manager, bool force = false,
+                   const std::string& sub = "/status") {
     return call("PATCH", kFault + sub + "?fieldManager=" + manager + (force ? "&force=true" : ""), body, kApply);
   }
   json nodes() { return get(kFault)["status"]["nodes"]; }
@@ -159,8 +160,9 @@ TEST_F(FakeKubeSsaTest, SettingAnotherManagersFieldConflictsUnlessForced) {
   ASSERT_EQ(st["details"]["causes"].size(), 1u);
   EXPECT_EQ(st["details"]["causes"][0]["reason"], "FieldManagerConflict");
   EXPECT_EQ(st["details"]["causes"][0]["field"], ".status.nodes[node=\"node-a\"].phase");
-  EXPECT_EQ(st["message"], "Apply failed with 1 conflict: conflict with \"seismo-node-a\" with subresource \"status\": "
-                           ".status.nodes[node=\"node-a\"].phase");
+  EXPECT_EQ(st["message"],
+            "Apply failed with 1 conflict: conflict with \"seismo-node-a\" with subresource \"status\": "
+            ".status.nodes[node=\"node-a\"].phase");
   EXPECT_EQ(get(kFault)["metadata"]["resourceVersion"], before);  // nothing written
   // The same value is shared ownership, not a conflict.
   EXPECT_EQ(apply(node_status("node-a", "Injected"), "observer").status, 200);
@@ -184,13 +186,18 @@ TEST_F(FakeKubeSsaTest, ANoOpApplyWritesNothingAndApplyValidatesItsRequest) {
   EXPECT_EQ(call("PATCH", kFault + "/status", node_status("node-a", "x"), kApply).status, 422);  // no fieldManager
   auto missing = node_status("node-a", "x");
   missing["metadata"]["name"] = "ghost";
-  EXPECT_EQ(call("PATCH", "/apis/seismo.dev/v1alpha1/namespaces/ns1/networkfaults/ghost/status?fieldManager=m",
-                 missing, kApply).status, 404);
-  EXPECT_EQ(call("PATCH", kFault + "/status?fieldManager=m&force=true", {{"status", {}}},
-                 "application/merge-patch+json").status, 422);
+  EXPECT_EQ(call("PATCH", "/apis/seismo.dev/v1alpha1/namespaces/ns1/networkfaults/ghost/status?fieldManager=m", missing,
+                 kApply)
+                .status,
+            404);
+  EXPECT_EQ(
+      call("PATCH", kFault + "/status?fieldManager=m&force=true", {{"status", {}}}, "application/merge-patch+json")
+          .status,
+      422);
   // Apply on the main resource creates, owned by the applier.
   auto fresh = fault("g", "ns1");
-  auto created = call("PATCH", "/apis/seismo.dev/v1alpha1/namespaces/ns1/networkfaults/g?fieldManager=kubectl", fresh, kApply);
+  auto created =
+      call("PATCH", "/apis/seismo.dev/v1alpha1/namespaces/ns1/networkfaults/g?fieldManager=kubectl", fresh, kApply);
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.json()["metadata"]["managedFields"][0]["manager"], "kubectl");
   EXPECT_EQ(created.json()["metadata"]["generation"], 1);

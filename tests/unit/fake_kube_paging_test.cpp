@@ -92,7 +92,8 @@ TEST_F(FakeKubePagingTest, ListResourceVersionSemantics) {
   EXPECT_EQ(too_large.status, 504);
   EXPECT_EQ(too_large.json()["details"]["causes"][0]["reason"], "ResourceVersionTooLarge");
   api_->store().compact();
-  EXPECT_EQ(call("GET", "/api/v1/pods?resourceVersionMatch=Exact&resourceVersion=" + std::to_string(rv_of(a))).status, 410);
+  EXPECT_EQ(call("GET", "/api/v1/pods?resourceVersionMatch=Exact&resourceVersion=" + std::to_string(rv_of(a))).status,
+            410);
   // ValidateListOptions.
   EXPECT_EQ(call("GET", "/api/v1/pods?resourceVersionMatch=Exact").status, 422);
   EXPECT_EQ(call("GET", "/api/v1/pods?resourceVersionMatch=Exact&resourceVersion=0").status, 422);

@@ -1,9 +1,9 @@
 // The daemon's PodWatcher against the stateful fake API server: the fake's
 // list/watch/410 behave the way a real client expects (nothing scripted).
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "fake_kube_api.h"
@@ -42,9 +42,10 @@ class PodWatcherStatefulTest : public ::testing::Test {
   void add(const std::string& name, const std::string& node, int n) {
     json pod{{"metadata", {{"name", name}, {"namespace", "shop"}, {"labels", {{"app", "web"}}}}},
              {"spec", {{"nodeName", node}}},
-             {"status", {{"containerStatuses", json::array({{{"name", "main"},
-                                                            {"containerID", "containerd://" + std::string(63, 'b') +
-                                                                                std::to_string(n)}}})}}}};
+             {"status",
+              {{"containerStatuses",
+                json::array({{{"name", "main"},
+                              {"containerID", "containerd://" + std::string(63, 'b') + std::to_string(n)}}})}}}};
     ASSERT_EQ(http_call("POST", api_->url() + "/api/v1/namespaces/shop/pods", pod.dump()).status, 201);
   }
   void remove(const std::string& name) {
@@ -97,7 +98,9 @@ TEST_F(PodWatcherStatefulTest, RelistsAfterTheServerForgotItsResourceVersion) {
   ASSERT_TRUE(wait_for_names({"a2"})) << ::testing::PrintToString(names());
   EXPECT_GE(watcher_->counters().relists, 1u);
   auto log = api_->faults().requests();
-  EXPECT_GE(std::count_if(log.begin(), log.end(), [](const std::string& l) { return l.find("watch") == std::string::npos; }), 2);
+  EXPECT_GE(
+      std::count_if(log.begin(), log.end(), [](const std::string& l) { return l.find("watch") == std::string::npos; }),
+      2);
 }
 
 }  // namespace
