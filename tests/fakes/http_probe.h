@@ -1,10 +1,11 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>

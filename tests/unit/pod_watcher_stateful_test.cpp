@@ -1,9 +1,9 @@
 // The daemon's PodWatcher against the stateful fake API server: the fake's
 // list/watch/410 behave the way a real client expects (nothing scripted).
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "fake_kube_api.h"
