@@ -203,5 +203,23 @@ TEST_F(FakeKubeSsaTest, ANoOpApplyWritesNothingAndApplyValidatesItsRequest) {
   EXPECT_EQ(created.json()["metadata"]["generation"], 1);
 }
 
+TEST_F(FakeKubeSsaTest, AFieldAnUpdateWroteIsOwnedByItsManagerAndConflictsWithAnApply) {
+  create_fault("f", "ns1");  // POSTed with the User-Agent "probe/1.0": manager "probe"
+  auto probe = managed("probe");
+  ASSERT_FALSE(probe.is_null());
+  EXPECT_EQ(probe["operation"], "Update");
+  EXPECT_TRUE(probe["fieldsV1"]["f:spec"].contains("f:action"));
+  auto mine = fault("f", "ns1", {{"action", "delay"}});
+  auto clash = apply(mine, "kubectl", false, "");
+  ASSERT_EQ(clash.status, 409) << clash.body;
+  EXPECT_NE(clash.json()["message"].get<std::string>().find("conflict with \"probe\" using seismo.dev/v1alpha1 at "),
+            std::string::npos);
+  EXPECT_EQ(clash.json()["details"]["causes"][0]["field"], ".spec.action");
+  auto forced = apply(mine, "kubectl", true, "");
+  ASSERT_EQ(forced.status, 200) << forced.body;
+  EXPECT_EQ(forced.json()["metadata"]["generation"], 2);  // a spec change through apply counts too
+  EXPECT_TRUE(managed("probe").is_null());                // it owned only spec.action
+}
+
 }  // namespace
 }  // namespace seismo::fakes
