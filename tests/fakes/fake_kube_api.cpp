@@ -3,22 +3,62 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <cstdlib>
+
+#include "kube_routes.h"
 
 namespace seismo::fakes {
 
-FakeKubeApi::FakeKubeApi() : server_(std::make_unique<httplib::Server>()) {}
+FakeKubeApi::FakeKubeApi() : server_(std::make_unique<httplib::Server>()) {
+  // httplib's default sets SO_REUSEPORT: a second process binding port 0 can
+  // be given the same port, and the kernel then splits connections between
+  // the two servers (ctest -j2 runs fakes side by side). SO_REUSEADDR only.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+}
+
+Result<void> FakeKubeApi::listen() {
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  if (port_ <= 0) return fail_plain("fake kube api: cannot bind 127.0.0.1");
+  thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
+  for (int i = 0; i < 500 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (!server_->is_running()) return fail_plain("fake kube api: server did not start");
+  return {};
+}
 
 Result<std::unique_ptr<FakeKubeApi>> FakeKubeApi::start() {
   std::unique_ptr<FakeKubeApi> api(new FakeKubeApi());  // NOLINT: private ctor
   api->install_routes();
-  api->port_ = api->server_->bind_to_any_port("127.0.0.1");
-  if (api->port_ <= 0) return fail_plain("fake kube api: cannot bind 127.0.0.1");
-  api->thread_ = std::thread([s = api->server_.get()] { s->listen_after_bind(); });
-  for (int i = 0; i < 500 && !api->server_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  if (!api->server_->is_running()) return fail_plain("fake kube api: server did not start");
+  if (auto ok = api->listen(); !ok) return fail(ok.error());
   return api;
+}
+
+Result<std::unique_ptr<FakeKubeApi>> FakeKubeApi::start_stateful(std::size_t history_limit) {
+  std::unique_ptr<FakeKubeApi> api(new FakeKubeApi());  // NOLINT: private ctor
+  api->store_ = std::make_unique<KubeObjectStore>(history_limit);
+  api->store_->add_resource(KubeResource::pods());
+  api->store_->add_resource(KubeResource::network_faults());
+  api->routes_ = std::make_unique<KubeRoutes>(*api->store_, api->faults_, api->stopping_);
+  // Every open watch holds a worker: three daemons with a few watches each
+  // outgrow httplib's default pool of 8. httplib owns the returned queue.
+  api->server_->new_task_queue = [] { return new httplib::ThreadPool(64); };  // NOLINT: httplib's API
+  api->routes_->install(*api->server_);
+  if (auto ok = api->listen(); !ok) return fail(ok.error());
+  return api;
+}
+
+KubeObjectStore& FakeKubeApi::store() {
+  if (!store_) std::abort();
+  return *store_;
+}
+
+KubeFaults& FakeKubeApi::faults() {
+  if (!store_) std::abort();
+  return faults_;
 }
 
 FakeKubeApi::~FakeKubeApi() {

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "common/result.h"
+#include "kube_faults.h"
+#include "kube_object_store.h"
 
 namespace httplib {
 class Server;
@@ -33,13 +35,51 @@ struct WatchScript {
   bool stall = false;
 };
 
-// A Kubernetes API server on 127.0.0.1 (ephemeral port) that answers
-// GET /api/v1/pods (list) and GET /api/v1/pods?watch=1 from scripts, and
-// counts what it was asked. When a script queue runs out, lists repeat the
-// last list and watches hold an idle stream open.
+class KubeRoutes;
+
+// A Kubernetes API server on 127.0.0.1 (ephemeral port), in one of two modes.
+//
+// Scripted (`start()`): answers GET /api/v1/pods (list) and
+// GET /api/v1/pods?watch=1 from scripts, and counts what it was asked. When a
+// script queue runs out, lists repeat the last list and watches hold an idle
+// stream open. For tests that need an exact byte sequence or a broken server.
+//
+// Stateful (`start_stateful()`): a small kube-apiserver over an object store
+// (store()), for every registered resource (pods and seismo.dev/v1alpha1
+// networkfaults by default; add more with store().add_resource). Implements,
+// each following the upstream source named where it is done:
+//  - one cluster-wide resourceVersion (etcd revision-like, decimal string),
+//    a bounded event history (the watch cache window), compaction;
+//  - list: resourceVersion "" / "0" / N with resourceVersionMatch
+//    Exact|NotOlderThan, limit + continue tokens (upstream's encoding) served
+//    from the token's snapshot, 410 for a token or Exact RV that left the
+//    window (with the inconsistent continue token), ListOptions validation;
+//  - watch: from an RV (events after it), or "" / "0" (current state as
+//    ADDED first), ERROR 410 Expired when the RV left the window, BOOKMARKs
+//    with allowWatchBookmarks, sendInitialEvents behind the WatchList gate
+//    (off by default: 422 as upstream with the gate off), timeoutSeconds;
+//  - labelSelector (=, ==, !=, in, notin, exists, !key) and fieldSelector
+//    (metadata.name/namespace, plus the resource's field labels: pods'
+//    spec.nodeName, status.phase...) on list and watch; an object that
+//    leaves the selector is a DELETED event, one that enters it ADDED;
+//  - namespaced and cluster-wide paths, /status subresource;
+//  - POST/PUT/DELETE with uid, creationTimestamp, generation (custom
+//    resources: bumped on spec change only), optimistic concurrency (409);
+//    PATCH: server-side apply (application/apply-patch+yaml, JSON body) with
+//    fieldManager/force, list-map merge, managedFields, 409 conflicts; merge
+//    and JSON patches;
+//  - faults(): fail the next requests (5xx/429 + Retry-After), drop or stall
+//    watches, bookmark interval; store().compact() forces 410s.
+// Not implemented: YAML-only bodies, protobuf/CBOR, table output, watch of a
+// single object by name, graceful deletion (deletes are immediate),
+// finalizers, admission/validation against a schema, `gt`/`lt` label
+// operators, waiting for a too-large RV (answered at once with 504),
+// authentication (the Authorization header is ignored).
 class FakeKubeApi {
  public:
   static Result<std::unique_ptr<FakeKubeApi>> start();
+  // `history_limit`: events the history keeps before older RVs expire.
+  static Result<std::unique_ptr<FakeKubeApi>> start_stateful(std::size_t history_limit = 1000);
   ~FakeKubeApi();
   FakeKubeApi(const FakeKubeApi&) = delete;
   FakeKubeApi& operator=(const FakeKubeApi&) = delete;
@@ -63,9 +103,14 @@ class FakeKubeApi {
   [[nodiscard]] std::vector<std::string> field_selectors() const;
   [[nodiscard]] std::vector<std::string> authorizations() const;
 
+  // Stateful mode only (abort otherwise).
+  KubeObjectStore& store();
+  KubeFaults& faults();
+
  private:
   FakeKubeApi();
   void install_routes();
+  Result<void> listen();
 
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
@@ -82,6 +127,9 @@ class FakeKubeApi {
   std::vector<std::string> watch_rvs_;
   std::vector<std::string> field_selectors_;
   std::vector<std::string> authorizations_;
+  std::unique_ptr<KubeObjectStore> store_;
+  KubeFaults faults_;
+  std::unique_ptr<KubeRoutes> routes_;
 };
 
 }  // namespace seismo::fakes
