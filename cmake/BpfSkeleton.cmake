@@ -47,7 +47,7 @@ function(add_bpf_skeleton name)
     COMMAND ${SEISMO_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_x86 -mcpu=v3
             -Wall -Werror -Wno-unused-function
             -I${SEISMO_BPF_GEN_DIR} -I${CMAKE_SOURCE_DIR}/bpf -I${CMAKE_SOURCE_DIR}/bpf/include
-            -MD -MF ${obj}.d
+            -MD -MF ${obj}.d -MT ${obj}
             -c ${src} -o ${obj}.unstripped
     COMMAND ${SEISMO_BPFTOOL} gen object ${obj} ${obj}.unstripped
     DEPENDS ${src} ${SEISMO_BPF_GEN_DIR}/vmlinux.h
