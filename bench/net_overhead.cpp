@@ -87,6 +87,52 @@ double udp_kpps(const nlohmann::json& j, double seconds) {
   return received / seconds / 1e3;
 }
 
+// One iperf3 run of `w` under condition `c`: "off" (nothing attached),
+// "empty" (empty cgroup_skb programs) or "probe" (seismo's net probe), its
+// result and the programs' run time added to results/prog_cost. False when
+// the programs cannot be loaded or attached; a failed iperf3 run is skipped.
+bool run_condition(const Workload& w, const std::string& c, const std::string& cgroup2, const NamespacePair& ns,
+                   int seconds, std::map<std::string, std::vector<double>>& results,
+                   std::map<std::string, bench::ProgRunStats>& prog_cost) {
+  std::unique_ptr<probes::NetProbe> probe;
+  std::unique_ptr<net_overhead_bpf, void (*)(net_overhead_bpf*)> empty(nullptr, net_overhead_bpf__destroy);
+  std::vector<bpf::LinkPtr> empty_links;
+  if (c == "probe") {
+    auto p = probes::NetProbe::create({10240, cgroup2});
+    if (!p) {
+      std::fprintf(stderr, "net_overhead: %s\n", p.error().message().c_str());
+      return false;
+    }
+    probe = std::move(*p);
+  } else if (c == "empty") {
+    empty.reset(net_overhead_bpf__open_and_load());
+    UniqueFd cg(::open(cgroup2.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    for (bpf_program* prog : {empty ? empty->progs.bench_cgskb_in : nullptr,
+                              empty ? empty->progs.bench_cgskb_eg : nullptr}) {
+      bpf_link* l = prog ? bpf_program__attach_cgroup(prog, cg.get()) : nullptr;
+      if (!l) {
+        std::fprintf(stderr, "net_overhead: attach the empty programs failed\n");
+        return false;
+      }
+      empty_links.emplace_back(l);
+    }
+  }
+  std::string out = run(fmt::format("ip netns exec {} iperf3 -c 10.232.0.2 -p 5299 -t {} -J {}", ns.a, seconds,
+                                    w.args));
+  auto st = c == "probe"   ? bench::prog_run_stats({"cgskb_ingress", "cgskb_egress"})
+            : c == "empty" ? bench::prog_run_stats({"bench_cgskb_in", "bench_cgskb_eg"})
+                           : bench::ProgRunStats{};
+  prog_cost[std::string(w.name) + "/" + c].runs += st.runs;
+  prog_cost[std::string(w.name) + "/" + c].run_ns += st.run_ns;
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  if (j.is_discarded() || !j.contains("end")) {
+    std::fprintf(stderr, "net_overhead: iperf3 %s failed: %.300s\n", w.name, out.c_str());
+    return true;
+  }
+  results[std::string(w.name) + "/" + c].push_back(w.measure(j, seconds));
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,45 +172,10 @@ int main(int argc, char** argv) {
   for (int r = 0; r < rounds; ++r) {
     for (const auto& w : workloads) {
       for (const char* cond : {"off", "empty", "probe"}) {
-        const std::string c = cond;
-        std::unique_ptr<probes::NetProbe> probe;
-        std::unique_ptr<net_overhead_bpf, void (*)(net_overhead_bpf*)> empty(nullptr, net_overhead_bpf__destroy);
-        std::vector<bpf::LinkPtr> empty_links;
-        if (c == "probe") {
-          auto p = probes::NetProbe::create({10240, cg2->mount_point});
-          if (!p) {
-            std::fprintf(stderr, "net_overhead: %s\n", p.error().message().c_str());
-            bench::stop(server);
-            return 1;
-          }
-          probe = std::move(*p);
-        } else if (c == "empty") {
-          empty.reset(net_overhead_bpf__open_and_load());
-          UniqueFd cg(::open(cg2->mount_point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-          for (bpf_program* prog : {empty ? empty->progs.bench_cgskb_in : nullptr,
-                                    empty ? empty->progs.bench_cgskb_eg : nullptr}) {
-            bpf_link* l = prog ? bpf_program__attach_cgroup(prog, cg.get()) : nullptr;
-            if (!l) {
-              std::fprintf(stderr, "net_overhead: attach the empty programs failed\n");
-              bench::stop(server);
-              return 1;
-            }
-            empty_links.emplace_back(l);
-          }
+        if (!run_condition(w, cond, cg2->mount_point, ns, seconds, results, prog_cost)) {
+          bench::stop(server);
+          return 1;
         }
-        std::string out = run(fmt::format("ip netns exec {} iperf3 -c 10.232.0.2 -p 5299 -t {} -J {}", ns.a, seconds,
-                                          w.args));
-        auto st = c == "probe"   ? bench::prog_run_stats({"cgskb_ingress", "cgskb_egress"})
-                  : c == "empty" ? bench::prog_run_stats({"bench_cgskb_in", "bench_cgskb_eg"})
-                                 : bench::ProgRunStats{};
-        prog_cost[std::string(w.name) + "/" + c].runs += st.runs;
-        prog_cost[std::string(w.name) + "/" + c].run_ns += st.run_ns;
-        auto j = nlohmann::json::parse(out, nullptr, false);
-        if (j.is_discarded() || !j.contains("end")) {
-          std::fprintf(stderr, "net_overhead: iperf3 %s failed: %.300s\n", w.name, out.c_str());
-          continue;
-        }
-        results[std::string(w.name) + "/" + c].push_back(w.measure(j, seconds));
       }
     }
     std::fprintf(stderr, "round %d/%d done\n", r + 1, rounds);

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -56,6 +57,93 @@ struct Step {
   double produced = 0, consumed = 0, lost = 0, seconds = 0, consumer_cpu = 0;
 };
 
+constexpr uint32_t kBatch = 64;  // records per producer syscall
+
+// One step: a producer thread paced to `target` events/s (0: as fast as it
+// can) for `step_seconds`, the ring read by a RingReader that decodes (and,
+// with_json, renders) each record.
+std::optional<Step> run_step(double target, bool with_json, double step_seconds) {
+  std::unique_ptr<ringbuf_throughput_bpf, void (*)(ringbuf_throughput_bpf*)> skel(
+      ringbuf_throughput_bpf__open(), ringbuf_throughput_bpf__destroy);
+  std::atomic<uint64_t> consumed{0};
+  std::atomic<pid_t> producer_tid{0};
+  std::atomic<bool> go{false};
+  Step st{target};
+  // The producer thread exists first: the program filters on its tid.
+  std::thread producer([&] {
+    producer_tid = static_cast<pid_t>(::syscall(SYS_gettid));
+    while (!go.load()) std::this_thread::yield();
+    // Paced by sleeping, not spinning: on a 2-CPU machine a spinning
+    // producer would steal the consumer's CPU and measure contention.
+    const double start = now_s();
+    uint64_t i = 0;
+    for (double elapsed = 0; elapsed < step_seconds; elapsed = now_s() - start) {
+      const uint64_t due = target > 0 ? static_cast<uint64_t>(elapsed * target / kBatch) + 1 : i + 64;
+      for (; i < due; ++i) ::syscall(SYS_getppid);
+      if (target > 0) {
+        timespec pause{0, 100'000};
+        nanosleep(&pause, nullptr);
+      }
+    }
+  });
+  while (producer_tid.load() == 0) std::this_thread::yield();
+  if (!skel) {
+    std::fprintf(stderr, "ringbuf_throughput: open failed: %s\n", std::strerror(errno));
+    go = true;
+    producer.join();
+    return std::nullopt;
+  }
+  skel->rodata->cfg_tid = static_cast<uint32_t>(producer_tid.load());
+  bpf_map__set_max_entries(skel->maps.bench_events, probes::TcpProbeConfig{}.ring_bytes);
+  if (ringbuf_throughput_bpf__load(skel.get()) != 0 || ringbuf_throughput_bpf__attach(skel.get()) != 0) {
+    std::fprintf(stderr, "ringbuf_throughput: load/attach failed: %s\n", std::strerror(errno));
+    go = true;
+    producer.join();
+    return std::nullopt;
+  }
+  uint32_t k = 0;
+  uint64_t batch = kBatch;
+  bpf_map_update_elem(bpf_map__fd(skel->maps.bench_ctl), &k, &batch, BPF_ANY);
+
+  std::atomic<clockid_t> consumer_clock{0};
+  auto reader = bpf::RingReader::create(
+      bpf_map__fd(skel->maps.bench_events),
+      [&](const void* data, size_t size) {
+        if (consumer_clock.load() == 0) {
+          clockid_t c;
+          if (pthread_getcpuclockid(pthread_self(), &c) == 0) consumer_clock = c;
+        }
+        auto ev = probes::decode_tcp_event(data, size);
+        if (ev && with_json) {
+          auto j = daemon::tcp_event_json(*ev, nullptr);
+          if (j.size() == 0) std::abort();
+        }
+        consumed.fetch_add(1, std::memory_order_relaxed);
+      },
+      "bench");
+  if (!reader) {
+    std::fprintf(stderr, "%s\n", reader.error().message().c_str());
+    go = true;
+    producer.join();
+    return std::nullopt;
+  }
+  const double t0 = now_s();
+  go = true;
+  producer.join();
+  // Let the consumer drain what is left.
+  const double produced_at_end = static_cast<double>(ctl(skel.get(), 1));
+  for (int i = 0; i < 200 && static_cast<double>(consumed.load()) < produced_at_end; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  st.seconds = now_s() - t0;
+  clockid_t cc = consumer_clock.load();
+  st.consumer_cpu = cc ? cpu_s(cc) : 0;
+  st.produced = static_cast<double>(ctl(skel.get(), 1));
+  st.lost = static_cast<double>(ctl(skel.get(), 2));
+  st.consumed = static_cast<double>(consumed.load());
+  reader->reset();
+  return st;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,7 +153,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   libbpf_set_print(nullptr);
-  constexpr uint32_t kBatch = 64;  // records per producer syscall
   const std::vector<double> targets = {100e3, 250e3, 500e3, 1e6, 2e6, 0};
 
   fmt::print("ringbuf_throughput: 64 B tcp_event records, ring {} KiB (the tcp probe's), {:.1f} s per step, "
@@ -76,84 +163,13 @@ int main(int argc, char** argv) {
 
   for (bool with_json : {false, true}) {
     for (double target : targets) {
-      std::unique_ptr<ringbuf_throughput_bpf, void (*)(ringbuf_throughput_bpf*)> skel(
-          ringbuf_throughput_bpf__open(), ringbuf_throughput_bpf__destroy);
-      std::atomic<uint64_t> consumed{0};
-      std::atomic<pid_t> producer_tid{0};
-      std::atomic<bool> go{false};
-      Step st{target};
-      // The producer thread exists first: the program filters on its tid.
-      std::thread producer([&] {
-        producer_tid = static_cast<pid_t>(::syscall(SYS_gettid));
-        while (!go.load()) std::this_thread::yield();
-        // Paced by sleeping, not spinning: on a 2-CPU machine a spinning
-        // producer would steal the consumer's CPU and measure contention.
-        const double start = now_s();
-        uint64_t i = 0;
-        for (double elapsed = 0; elapsed < step_seconds; elapsed = now_s() - start) {
-          const uint64_t due = target > 0 ? static_cast<uint64_t>(elapsed * target / kBatch) + 1 : i + 64;
-          for (; i < due; ++i) ::syscall(SYS_getppid);
-          if (target > 0) {
-            timespec pause{0, 100'000};
-            nanosleep(&pause, nullptr);
-          }
-        }
-      });
-      while (producer_tid.load() == 0) std::this_thread::yield();
-      if (!skel) return 1;
-      skel->rodata->cfg_tid = static_cast<uint32_t>(producer_tid.load());
-      bpf_map__set_max_entries(skel->maps.bench_events, probes::TcpProbeConfig{}.ring_bytes);
-      if (ringbuf_throughput_bpf__load(skel.get()) != 0 || ringbuf_throughput_bpf__attach(skel.get()) != 0) {
-        std::fprintf(stderr, "ringbuf_throughput: load/attach failed: %s\n", std::strerror(errno));
-        go = true;
-        producer.join();
-        return 1;
-      }
-      uint32_t k = 0;
-      uint64_t batch = kBatch;
-      bpf_map_update_elem(bpf_map__fd(skel->maps.bench_ctl), &k, &batch, BPF_ANY);
-
-      std::atomic<clockid_t> consumer_clock{0};
-      auto reader = bpf::RingReader::create(
-          bpf_map__fd(skel->maps.bench_events),
-          [&](const void* data, size_t size) {
-            if (consumer_clock.load() == 0) {
-              clockid_t c;
-              if (pthread_getcpuclockid(pthread_self(), &c) == 0) consumer_clock = c;
-            }
-            auto ev = probes::decode_tcp_event(data, size);
-            if (ev && with_json) {
-              auto j = daemon::tcp_event_json(*ev, nullptr);
-              if (j.size() == 0) std::abort();
-            }
-            consumed.fetch_add(1, std::memory_order_relaxed);
-          },
-          "bench");
-      if (!reader) {
-        std::fprintf(stderr, "%s\n", reader.error().message().c_str());
-        go = true;
-        producer.join();
-        return 1;
-      }
-      const double t0 = now_s();
-      go = true;
-      producer.join();
-      // Let the consumer drain what is left.
-      const double produced_at_end = static_cast<double>(ctl(skel.get(), 1));
-      for (int i = 0; i < 200 && static_cast<double>(consumed.load()) < produced_at_end; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      st.seconds = now_s() - t0;
-      clockid_t cc = consumer_clock.load();
-      st.consumer_cpu = cc ? cpu_s(cc) : 0;
-      st.produced = static_cast<double>(ctl(skel.get(), 1));
-      st.lost = static_cast<double>(ctl(skel.get(), 2));
-      st.consumed = static_cast<double>(consumed.load());
-      reader->reset();
-      const double attempted = st.produced + st.lost;
+      auto st = run_step(target, with_json, step_seconds);
+      if (!st) return 1;
+      const double attempted = st->produced + st->lost;
       fmt::print("{:<12} {:<8} {:>12.0f} {:>12.0f} {:>8.3f} {:>14.2f}\n",
                  target > 0 ? fmt::format("{:.0f}k", target / 1e3) : "max", with_json ? "+json" : "decode",
-                 attempted / step_seconds, st.consumed / step_seconds, attempted > 0 ? 100 * st.lost / attempted : 0,
-                 st.consumer_cpu / st.seconds);
+                 attempted / step_seconds, st->consumed / step_seconds, attempted > 0 ? 100 * st->lost / attempted : 0,
+                 st->consumer_cpu / st->seconds);
       std::fflush(stdout);
     }
   }

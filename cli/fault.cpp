@@ -121,15 +121,8 @@ void print_fault_rows(const json& faults, OutputFormat format) {
   for (const auto& p : problems) std::cout << "broken: " << p << "\n";
 }
 
-}  // namespace
-
-void add_fault_command(CLI::App& app, Context& ctx) {
-  auto* fault = app.add_subcommand("fault", "Network faults (loss, delay) applied by seismod");
-  fault->require_subcommand(1);
-
-  auto* add = fault->add_subcommand("add", "Apply a fault");
-  add->require_subcommand(1);
-
+// seismo fault add loss PERCENT …
+void add_loss_command(CLI::App* add, Context& ctx) {
   auto loss_flags = std::make_shared<AddFlags>();
   auto percent = std::make_shared<std::string>();
   auto correlation = std::make_shared<std::string>();
@@ -144,7 +137,10 @@ void add_fault_command(CLI::App& app, Context& ctx) {
     if (!r) throw CommandFailed{r.error().message()};
     print_fault_rows(json::array({*r}), ctx.format());
   });
+}
 
+// seismo fault add delay LATENCY …
+void add_delay_command(CLI::App* add, Context& ctx) {
   auto delay_flags = std::make_shared<AddFlags>();
   auto latency = std::make_shared<std::string>();
   auto jitter = std::make_shared<std::string>();
@@ -165,7 +161,10 @@ void add_fault_command(CLI::App& app, Context& ctx) {
     if (!r) throw CommandFailed{r.error().message()};
     print_fault_rows(json::array({*r}), ctx.format());
   });
+}
 
+// seismo fault ls | rm NAME… | clear
+void add_list_and_remove_commands(CLI::App* fault, Context& ctx) {
   auto* ls = fault->add_subcommand("ls", "List active faults with live counters");
   ls->callback([&ctx] {
     auto r = ctx.call("fault.ls");
@@ -208,6 +207,18 @@ void add_fault_command(CLI::App& app, Context& ctx) {
       ctx.format() == OutputFormat::json ? print_json(*r) : print_yaml(*r);
     }
   });
+}
+
+}  // namespace
+
+void add_fault_command(CLI::App& app, Context& ctx) {
+  auto* fault = app.add_subcommand("fault", "Network faults (loss, delay) applied by seismod");
+  fault->require_subcommand(1);
+  auto* add = fault->add_subcommand("add", "Apply a fault");
+  add->require_subcommand(1);
+  add_loss_command(add, ctx);
+  add_delay_command(add, ctx);
+  add_list_and_remove_commands(fault, ctx);
 }
 
 }  // namespace seismo::cli

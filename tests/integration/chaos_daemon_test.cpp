@@ -20,6 +20,7 @@
 #include "chaos_support.h"
 #include "netns_fixture.h"
 #include "support/exposition.h"
+#include "support/run_as.h"
 #include "support/seismod_process.h"
 
 using namespace seismo;
@@ -37,29 +38,8 @@ struct CliOutput {
 // Runs the CLI, optionally as another uid/gid (for the SO_PEERCRED check).
 CliOutput run_cli(const std::string& socket, std::vector<std::string> args, uid_t uid = 0, gid_t gid = 0) {
   args.insert(args.begin(), {SEISMO_CLI_PATH, "--socket", socket});
-  int out[2];
-  if (::pipe(out) != 0) return {};
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out[1], 1);
-    ::dup2(out[1], 2);
-    ::close(out[0]);
-    if (uid && (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) _exit(125);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
-  ::close(out[1]);
-  CliOutput r;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(out[0], buf, sizeof(buf))) > 0;) r.out.append(buf, static_cast<size_t>(n));
-  ::close(out[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  auto r = run_as(std::move(args), uid, gid);
+  return {r.exit_code, std::move(r.output)};
 }
 
 class ChaosDaemonTest : public ::testing::Test {

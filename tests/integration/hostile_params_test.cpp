@@ -46,7 +46,8 @@ Patch replace_all(json v) {
 
 const char* kBad = "invalid_request";
 
-std::vector<ParamCase> fault_add_cases() {
+// fault.add: the name, the target and the pod selector.
+std::vector<ParamCase> name_and_target_cases() {
   return {
       {"AddEmpty", "fault.add", replace_all(json::object()), kBad, "target"},
       {"NameNumber", "fault.add", set("name", 5), kBad, "name"},
@@ -106,6 +107,12 @@ std::vector<ParamCase> fault_add_cases() {
       {"SelectorWithNetnsTarget", "fault.add", set("selector", {{"namespaces", {"default"}}}), kBad, "target"},
       {"SelectorWithoutPodsApi", "fault.add",
        [](json& j) { j.erase("target"); j["selector"] = {{"namespaces", {"default"}}}; }, "unsupported", "selector"},
+  };
+}
+
+// fault.add: mode, direction, action and its parameters, filter, duration.
+std::vector<ParamCase> spec_field_cases() {
+  return {
       {"ModeNumber", "fault.add", set("mode", 5), kBad, "mode"},
       {"ModeUnknown", "fault.add", set("mode", "random-max-percent"), kBad, "mode"},
       {"ModeFixedNoValue", "fault.add", set("mode", "fixed"), kBad, "value"},
@@ -181,6 +188,13 @@ std::vector<ParamCase> fault_add_cases() {
       {"UnknownTopLevelKey", "fault.add", set("scheduler", {{"cron", "@every 1m"}}), kBad, "scheduler"},
       {"ChaosMeshKind", "fault.add", set("kind", "NetworkChaos"), kBad, "kind"},
   };
+}
+
+std::vector<ParamCase> fault_add_cases() {
+  auto cases = name_and_target_cases();
+  auto more = spec_field_cases();
+  cases.insert(cases.end(), more.begin(), more.end());
+  return cases;
 }
 
 std::vector<ParamCase> other_method_cases() {

@@ -21,6 +21,7 @@
 
 #include "chaos_support.h"
 #include "common/unique_fd.h"
+#include "support/run_as.h"
 #include "support/seismod_process.h"
 
 namespace seismo::testing {
@@ -68,12 +69,8 @@ std::string request_line(const std::string& method, const nlohmann::json& params
 // ok=false with `code`, and a message that contains `field`.
 ::testing::AssertionResult refused(const Reply& r, const std::string& code, const std::string& field);
 
-struct CliResult {
-  int exit_code = -1;   // 128+signal when killed
-  std::string output;   // stdout + stderr
-  bool timed_out = false;
-};
-// Runs the seismo CLI (optionally as uid/gid, optionally with stdin text).
+using CliResult = RunOutput;
+// Runs the seismo CLI (optionally as uid/gid; support/run_as.h).
 CliResult run_cli(const std::string& socket, std::vector<std::string> args, uid_t uid = 0, gid_t gid = 0,
                   std::chrono::seconds deadline = std::chrono::seconds(30));
 

@@ -1,0 +1,65 @@
+// The canonical form of a fault spec (what fault.list and the state file
+// hold), accepted back by parse_fault_spec.
+#include "chaos/fault_spec.h"
+
+#include <fmt/format.h>
+
+#include "chaos/duration.h"
+
+namespace seismo::chaos {
+
+using nlohmann::json;
+
+json to_json(const FaultSpec& spec) {
+  json target = json::object();
+  switch (spec.target.kind) {
+    case TargetKind::netns: target["netns"] = spec.target.netns; break;
+    case TargetKind::pid: target["pid"] = spec.target.pid; break;
+    case TargetKind::cgroup: target["cgroup"] = spec.target.cgroup; break;
+    case TargetKind::pods: break;
+  }
+  if (!spec.target.interface.empty()) target["interface"] = spec.target.interface;
+  if (spec.target.host_network) target["host_network"] = true;
+  json doc = {{"name", spec.name},
+              {"target", target},
+              {"mode", select_mode_name(spec.mode)},
+              {"direction", direction_name(spec.direction)},
+              {"action", action_name(spec.action)},
+              {"duration", format_duration(spec.duration_ns)}};
+  if (spec.mode == SelectMode::fixed || spec.mode == SelectMode::fixed_percent) doc["value"] = spec.mode_value;
+  if (spec.target.kind == TargetKind::pods) {
+    const PodSelectorSpec& sel = spec.target.selector;
+    json s = json::object();
+    if (!sel.namespaces.empty()) s["namespaces"] = sel.namespaces;
+    if (!sel.label_selector.empty()) s["labelSelectors"] = sel.label_selector;
+    if (!sel.pods.empty()) s["pods"] = sel.pods;
+    doc["selector"] = s;
+    if (target.empty()) doc.erase("target");
+  }
+  if (spec.action == Action::loss) {
+    doc["loss"] = {{"percent", spec.loss.percent}, {"correlation", spec.loss.correlation}};
+  } else {
+    doc["delay"] = {{"latency", format_duration(spec.delay.latency_ns)},
+                    {"jitter", format_duration(spec.delay.jitter_ns)},
+                    {"correlation", spec.delay.correlation},
+                    {"reorder", spec.delay.reorder}};
+  }
+  json filter = json::object();
+  if (!spec.filter.cidrs.empty()) {
+    filter["cidrs"] = json::array();
+    for (const auto& c : spec.filter.cidrs) filter["cidrs"].push_back(c.to_string());
+  }
+  if (spec.filter.protocol != 0)
+    filter["protocol"] = spec.filter.protocol == 6 ? "tcp" : spec.filter.protocol == 17 ? "udp" : "icmp";
+  if (!spec.filter.ports.empty()) {
+    filter["ports"] = json::array();
+    for (const auto& p : spec.filter.ports) {
+      if (p.lo == p.hi) filter["ports"].push_back(p.lo);
+      else filter["ports"].push_back(fmt::format("{}-{}", p.lo, p.hi));
+    }
+  }
+  if (!filter.empty()) doc["filter"] = filter;
+  return doc;
+}
+
+}  // namespace seismo::chaos
