@@ -222,7 +222,7 @@ TEST_F(ChaosDaemonTest, BadInputIsRefusedClearlyAndTheDaemonSurvives) {
 
 TEST_F(ChaosDaemonTest, ANonRootClientMayListButNotAddFaults) {
   // Open the socket to a group, then call as an unprivileged user in it.
-  daemon_->stop();
+  (void)daemon_->stop();
   daemon_.reset();
   start_daemon({"--socket-group", "nogroup"});
   group* g = getgrnam("nogroup");

@@ -50,7 +50,9 @@ TEST_F(ChaosEngineTest, FaultStopsAtItsExpiryAndIsRemoved) {
                     std::chrono::duration<double>((*added)["expires_in_seconds"].get<double>());
   auto during = udp_run(*a_, *b_, ab_->b_ip(), 7006, 500);
   ASSERT_TRUE(during);
-  if (std::chrono::steady_clock::now() < ends) EXPECT_EQ(during->received, 0u);
+  if (std::chrono::steady_clock::now() < ends) {
+    EXPECT_EQ(during->received, 0u);
+  }
   std::this_thread::sleep_until(ends + std::chrono::milliseconds(300));
   auto after = udp_run(*a_, *b_, ab_->b_ip(), 7006, 500);
   ASSERT_TRUE(after);
