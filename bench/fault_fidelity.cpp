@@ -79,6 +79,134 @@ std::optional<Options> parse_options(int argc, char** argv) {
   return o;
 }
 
+// What every row works on: the lab's two namespaces, the engine, netem.
+struct Bench {
+  chaos::FaultEngine& engine;
+  const TestNetns& a;
+  const TestNetns& b;
+  const VethPair& ab;
+  bool netem = false;
+  json target;
+  Options opts;
+};
+
+bool loss_row(Bench& t, double p, double c) {
+  const size_t n = t.opts.datagrams;
+  json doc = {{"name", "fid"},
+              {"target", t.target},
+              {"action", "loss"},
+              {"loss", {{"percent", p}, {"correlation", c}}},
+              {"duration", "10m"}};
+  auto spec = chaos::parse_fault_spec(doc);
+  if (!spec || !t.engine.add(*spec)) return false;
+  auto ours = measure_loss(t.a, t.b, t.ab.b_ip(), n, 6000);
+  t.engine.clear();
+  const double q = p / 100, lag = c / 100;
+  const double half = 100 * 2.5758 * std::sqrt(q * (1 - q) / static_cast<double>(n) * (1 + lag) / (1 - lag));
+  const auto model = chaos::gilbert_params(p, c).mean_burst();
+  std::string netem_loss = "-", netem_burst = "-";
+  if (t.netem) {
+    std::vector<std::string> cmd = {
+        "tc", "qdisc", "replace", "dev", t.ab.a_name(), "root", "netem", "loss", fmt::format("{}%", p)};
+    if (c > 0) cmd.push_back(fmt::format("{}%", c));
+    t.a.exec(cmd);
+    auto theirs = measure_loss(t.a, t.b, t.ab.b_ip(), n, 6001);
+    t.a.exec({"tc", "qdisc", "del", "dev", t.ab.a_name(), "root"});
+    netem_loss = fmt::format("{:.2f}", theirs.observed);
+    netem_burst = fmt::format("{:.2f}", theirs.mean_burst);
+  }
+  std::printf("%-9.1f %-6.0f | %-9.2f %-17s %-13s %-6llu | %-9s %-11s\n", p, c, ours.observed,
+              fmt::format("[{:.2f}, {:.2f}]", p - half, p + half).c_str(),
+              fmt::format("{:.2f} ({:.2f})", ours.mean_burst, model).c_str(),
+              static_cast<unsigned long long>(ours.send_errors), netem_loss.c_str(), netem_burst.c_str());
+  return true;
+}
+
+bool loss_rows(Bench& t) {
+  std::printf("fault_fidelity: %zu UDP datagrams per row, one sender CPU\n\n", t.opts.datagrams);
+  std::printf("%-9s %-6s | %-9s %-17s %-13s %-6s | %-9s %-11s\n", "loss %", "corr %", "seismo %", "99% interval",
+              "burst (model)", "errors", "netem %", "netem burst");
+  const std::pair<double, double> cases[] = {{1, 0}, {5, 0}, {10, 0}, {25, 0}, {50, 0}, {10, 25}, {10, 50}, {20, 50}};
+  for (auto [p, c] : cases)
+    if (!loss_row(t, p, c)) return false;
+  if (!t.netem) std::printf("(netem: not in this kernel, CONFIG_NET_SCH_NETEM)\n");
+  return true;
+}
+
+// One echo responder per call; `probes` round trips 10 ms apart.
+std::optional<Rtt> probe(const Bench& t) {
+  auto r = udp_rtt(t.a, t.b, t.ab.b_ip(), 7001, t.opts.probes);
+  if (!r) {
+    std::fprintf(stderr, "fault_fidelity: %s\n", r.error().message().c_str());
+    return std::nullopt;
+  }
+  return std::move(*r);
+}
+
+std::string cell(const Rtt& r) {
+  return fmt::format("{:<8.2f} {:<8.2f} {:<8.2f}", r.percentile(50), r.percentile(99), r.stddev());
+}
+
+// The same request through netem ("-" where this kernel has none).
+std::optional<std::string> netem_delay_cell(const Bench& t, const char* lat, const char* jit) {
+  if (!t.netem) return "-";
+  std::vector<std::string> cmd = {"tc", "qdisc", "replace", "dev", t.ab.a_name(), "root", "netem", "delay", lat};
+  if (std::string(jit) != "0s") cmd.push_back(jit);
+  if (auto r = t.a.exec(cmd); r.status != 0) {
+    std::fprintf(stderr, "fault_fidelity: tc netem delay %s: %s\n", lat, r.output.c_str());
+    return std::nullopt;
+  }
+  auto theirs = probe(t);
+  t.a.exec({"tc", "qdisc", "del", "dev", t.ab.a_name(), "root"});
+  if (!theirs) return std::nullopt;
+  return cell(*theirs);
+}
+
+bool delay_row(Bench& t, const char* lat, const char* jit) {
+  json doc = {{"name", "fid"},
+              {"target", t.target},
+              {"action", "delay"},
+              {"delay", {{"latency", lat}, {"jitter", jit}}},
+              {"duration", "10m"}};
+  auto spec = chaos::parse_fault_spec(doc);
+  if (!spec) {
+    std::fprintf(stderr, "fault_fidelity: %s\n", spec.error().message().c_str());
+    return false;
+  }
+  if (auto added = t.engine.add(*spec); !added) {
+    std::fprintf(stderr, "fault_fidelity: delay %s: %s\n", lat, added.error().message().c_str());
+    return false;
+  }
+  auto ours = probe(t);
+  t.engine.clear();
+  if (!ours) return false;
+  auto theirs = netem_delay_cell(t, lat, jit);
+  if (!theirs) return false;
+  std::printf("%-18s | %s | %s\n", fmt::format("{} ± {}", lat, jit).c_str(), cell(*ours).c_str(), theirs->c_str());
+  return true;
+}
+
+bool delay_rows(Bench& t) {
+  utsname uts{};
+  ::uname(&uts);
+  std::printf("\ndelay on %s (UDP echo round trips, %zu probes per row; the delay applies one way)\n", uts.release,
+              t.opts.probes);
+  if (!t.engine.fq_available()) {
+    std::printf("skipped: no fq qdisc in this kernel (CONFIG_NET_SCH_FQ); seismo refuses delay faults here\n");
+    return true;
+  }
+  // The path's own round trip, no fault: what both columns sit on top of.
+  auto base = probe(t);
+  if (!base) return false;
+  std::printf("%-18s | %-26s | %-26s\n", "requested", "seismo p50 / p99 / sd ms", "netem p50 / p99 / sd ms");
+  std::printf("%-18s | %s | %s\n", "none (baseline)", cell(*base).c_str(), cell(*base).c_str());
+  const std::pair<const char*, const char*> delays[] = {
+      {"10ms", "0s"}, {"50ms", "0s"}, {"50ms", "10ms"}, {"100ms", "20ms"}};
+  for (auto [lat, jit] : delays)
+    if (!delay_row(t, lat, jit)) return false;
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,114 +215,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: fault_fidelity [datagrams] [--only loss|delay] [--probes N]\n");
     return 2;
   }
-  const size_t n = opts->datagrams;
   auto running = start_lab_or_report("fault_fidelity");
   if (!running) return 1;
-  auto& engine = running->engine;
-  const TestNetns* a = &running->lab.a();
-  const TestNetns* b = &running->lab.b();
-  const VethPair* ab = &running->lab.veth();
-  const bool netem = doctor::probe_qdisc("netem") == 0;
-  const json target = {{"netns", a->name()}, {"interface", ab->a_name()}};
-
-  if (opts->loss) {
-    std::printf("fault_fidelity: %zu UDP datagrams per row, one sender CPU\n\n", n);
-    std::printf("%-9s %-6s | %-9s %-17s %-13s %-6s | %-9s %-11s\n", "loss %", "corr %", "seismo %", "99% interval",
-                "burst (model)", "errors", "netem %", "netem burst");
-    const std::pair<double, double> cases[] = {{1, 0}, {5, 0}, {10, 0}, {25, 0}, {50, 0}, {10, 25}, {10, 50}, {20, 50}};
-    for (auto [p, c] : cases) {
-      json doc = {{"name", "fid"},
-                  {"target", target},
-                  {"action", "loss"},
-                  {"loss", {{"percent", p}, {"correlation", c}}},
-                  {"duration", "10m"}};
-      auto spec = chaos::parse_fault_spec(doc);
-      if (!spec || !engine->add(*spec)) return 1;
-      auto ours = measure_loss(*a, *b, ab->b_ip(), n, 6000);
-      engine->clear();
-      const double q = p / 100, lag = c / 100;
-      const double half = 100 * 2.5758 * std::sqrt(q * (1 - q) / static_cast<double>(n) * (1 + lag) / (1 - lag));
-      const auto model = chaos::gilbert_params(p, c).mean_burst();
-      std::string netem_loss = "-", netem_burst = "-";
-      if (netem) {
-        std::vector<std::string> cmd = {
-            "tc", "qdisc", "replace", "dev", ab->a_name(), "root", "netem", "loss", fmt::format("{}%", p)};
-        if (c > 0) cmd.push_back(fmt::format("{}%", c));
-        a->exec(cmd);
-        auto theirs = measure_loss(*a, *b, ab->b_ip(), n, 6001);
-        a->exec({"tc", "qdisc", "del", "dev", ab->a_name(), "root"});
-        netem_loss = fmt::format("{:.2f}", theirs.observed);
-        netem_burst = fmt::format("{:.2f}", theirs.mean_burst);
-      }
-      std::printf("%-9.1f %-6.0f | %-9.2f %-17s %-13s %-6llu | %-9s %-11s\n", p, c, ours.observed,
-                  fmt::format("[{:.2f}, {:.2f}]", p - half, p + half).c_str(),
-                  fmt::format("{:.2f} ({:.2f})", ours.mean_burst, model).c_str(),
-                  static_cast<unsigned long long>(ours.send_errors), netem_loss.c_str(), netem_burst.c_str());
-    }
-    if (!netem) std::printf("(netem: not in this kernel, CONFIG_NET_SCH_NETEM)\n");
-  }
-  if (!opts->delay) return 0;
-
-  utsname uts{};
-  ::uname(&uts);
-  std::printf("\ndelay on %s (UDP echo round trips, %zu probes per row; the delay applies one way)\n", uts.release,
-              opts->probes);
-  if (!engine->fq_available()) {
-    std::printf("skipped: no fq qdisc in this kernel (CONFIG_NET_SCH_FQ); seismo refuses delay faults here\n");
-    return 0;
-  }
-  // One echo responder per row; `probes` round trips 10 ms apart.
-  auto probe = [&]() -> std::optional<Rtt> {
-    auto r = udp_rtt(*a, *b, ab->b_ip(), 7001, opts->probes);
-    if (!r) {
-      std::fprintf(stderr, "fault_fidelity: %s\n", r.error().message().c_str());
-      return std::nullopt;
-    }
-    return std::move(*r);
-  };
-  auto cell = [](const Rtt& r) {
-    return fmt::format("{:<8.2f} {:<8.2f} {:<8.2f}", r.percentile(50), r.percentile(99), r.stddev());
-  };
-  // The path's own round trip, no fault: what both columns sit on top of.
-  auto base = probe();
-  if (!base) return 1;
-  std::printf("%-18s | %-26s | %-26s\n", "requested", "seismo p50 / p99 / sd ms", "netem p50 / p99 / sd ms");
-  std::printf("%-18s | %s | %s\n", "none (baseline)", cell(*base).c_str(), cell(*base).c_str());
-  const std::pair<const char*, const char*> delays[] = {
-      {"10ms", "0s"}, {"50ms", "0s"}, {"50ms", "10ms"}, {"100ms", "20ms"}};
-  for (auto [lat, jit] : delays) {
-    json doc = {{"name", "fid"},
-                {"target", target},
-                {"action", "delay"},
-                {"delay", {{"latency", lat}, {"jitter", jit}}},
-                {"duration", "10m"}};
-    auto spec = chaos::parse_fault_spec(doc);
-    if (!spec) {
-      std::fprintf(stderr, "fault_fidelity: %s\n", spec.error().message().c_str());
-      return 1;
-    }
-    if (auto added = engine->add(*spec); !added) {
-      std::fprintf(stderr, "fault_fidelity: delay %s: %s\n", lat, added.error().message().c_str());
-      return 1;
-    }
-    auto ours = probe();
-    engine->clear();
-    if (!ours) return 1;
-    std::string theirs_cell = "-";
-    if (netem) {
-      std::vector<std::string> cmd = {"tc", "qdisc", "replace", "dev", ab->a_name(), "root", "netem", "delay", lat};
-      if (std::string(jit) != "0s") cmd.push_back(jit);
-      if (auto r = a->exec(cmd); r.status != 0) {
-        std::fprintf(stderr, "fault_fidelity: tc netem delay %s: %s\n", lat, r.output.c_str());
-        return 1;
-      }
-      auto theirs = probe();
-      a->exec({"tc", "qdisc", "del", "dev", ab->a_name(), "root"});
-      if (!theirs) return 1;
-      theirs_cell = cell(*theirs);
-    }
-    std::printf("%-18s | %s | %s\n", fmt::format("{} ± {}", lat, jit).c_str(), cell(*ours).c_str(),
-                theirs_cell.c_str());
-  }
+  const TestNetns& a = running->lab.a();
+  const VethPair& ab = running->lab.veth();
+  Bench t{*running->engine, a, running->lab.b(), ab, doctor::probe_qdisc("netem") == 0,
+          json{{"netns", a.name()}, {"interface", ab.a_name()}}, *opts};
+  if (opts->loss && !loss_rows(t)) return 1;
+  if (opts->delay && !delay_rows(t)) return 1;
   return 0;
 }

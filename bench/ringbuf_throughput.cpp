@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -59,6 +60,24 @@ struct Step {
 
 constexpr uint32_t kBatch = 64;  // records per producer syscall
 
+// The producer: getppid() calls in batches the program turns into records,
+// paced by sleeping, not spinning: on a 2-CPU machine a spinning producer
+// would steal the consumer's CPU and measure contention.
+void produce(double target, double step_seconds, std::atomic<pid_t>& tid, const std::atomic<bool>& go) {
+  tid = static_cast<pid_t>(::syscall(SYS_gettid));
+  while (!go.load()) std::this_thread::yield();
+  const double start = now_s();
+  uint64_t i = 0;
+  for (double elapsed = 0; elapsed < step_seconds; elapsed = now_s() - start) {
+    const uint64_t due = target > 0 ? static_cast<uint64_t>(elapsed * target / kBatch) + 1 : i + 64;
+    for (; i < due; ++i) ::syscall(SYS_getppid);
+    if (target > 0) {
+      timespec pause{0, 100'000};
+      nanosleep(&pause, nullptr);
+    }
+  }
+}
+
 // One step: a producer thread paced to `target` events/s (0: as fast as it
 // can) for `step_seconds`, the ring read by a RingReader that decodes (and,
 // with_json, renders) each record.
@@ -70,22 +89,7 @@ std::optional<Step> run_step(double target, bool with_json, double step_seconds)
   std::atomic<bool> go{false};
   Step st{target};
   // The producer thread exists first: the program filters on its tid.
-  std::thread producer([&] {
-    producer_tid = static_cast<pid_t>(::syscall(SYS_gettid));
-    while (!go.load()) std::this_thread::yield();
-    // Paced by sleeping, not spinning: on a 2-CPU machine a spinning
-    // producer would steal the consumer's CPU and measure contention.
-    const double start = now_s();
-    uint64_t i = 0;
-    for (double elapsed = 0; elapsed < step_seconds; elapsed = now_s() - start) {
-      const uint64_t due = target > 0 ? static_cast<uint64_t>(elapsed * target / kBatch) + 1 : i + 64;
-      for (; i < due; ++i) ::syscall(SYS_getppid);
-      if (target > 0) {
-        timespec pause{0, 100'000};
-        nanosleep(&pause, nullptr);
-      }
-    }
-  });
+  std::thread producer(produce, target, step_seconds, std::ref(producer_tid), std::cref(go));
   while (producer_tid.load() == 0) std::this_thread::yield();
   if (!skel) {
     std::fprintf(stderr, "ringbuf_throughput: open failed: %s\n", std::strerror(errno));

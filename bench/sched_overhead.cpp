@@ -80,6 +80,55 @@ struct Condition {
   std::function<void()> teardown;
 };
 
+struct Measured {
+  std::map<std::string, std::vector<double>> results;
+  std::map<std::string, bench::ProgRunStats> cost;
+};
+
+// Conditions interleaved within each round, with the kernel's run
+// statistics of each condition's programs over its measured ping-pong.
+Measured run_rounds(const std::vector<Condition>& conds, int rounds, long trips) {
+  Measured m;
+  for (int r = 0; r < rounds; ++r) {
+    for (const auto& c : conds) {
+      if (!c.setup()) {
+        c.teardown();
+        continue;
+      }
+      ns_per_switch(trips / 10);  // warm the map rows and the caches
+      auto before = bench::prog_run_stats(c.programs);
+      m.results[c.name].push_back(ns_per_switch(trips));
+      auto after = bench::prog_run_stats(c.programs);
+      m.cost[c.name].runs += after.runs - before.runs;
+      m.cost[c.name].run_ns += after.run_ns - before.run_ns;
+      c.teardown();
+    }
+    std::fprintf(stderr, "round %d/%d done\n", r + 1, rounds);
+  }
+  return m;
+}
+
+void print_table(const std::vector<Condition>& conds, Measured& m, int rounds, long trips, bool stats_valid) {
+  const double base = bench::spread(m.results["none"]).median;
+  fmt::print("sched_overhead: pipe ping-pong of two processes pinned to CPU 0, {} round trips per sample "
+             "(2 wakeups + 2 switches each), {} interleaved rounds\n\n",
+             trips, rounds);
+  fmt::print("{:<14} {:>12} {:>9} {:>9} {:>14} {:>16}\n", "condition", "ns/switch", "min", "max", "added ns/switch",
+             "bpf ns/switch");
+  for (const auto& c : conds) {
+    if (m.results[c.name].empty()) continue;
+    auto s = bench::spread(m.results[c.name]);
+    // Programs run once per wakeup and once per switch: their kernel-measured
+    // time per switch is run_ns / switches.
+    const double switches = 2.0 * static_cast<double>(trips) * static_cast<double>(m.results[c.name].size());
+    fmt::print("{:<14} {:>12.1f} {:>9.1f} {:>9.1f} {:>14.1f} {:>16.1f}\n", c.name, s.median, s.min, s.max,
+               s.median - base, c.programs.empty() ? 0.0 : static_cast<double>(m.cost[c.name].run_ns) / switches);
+  }
+  fmt::print("\nbpf ns/switch: the kernel's run-time statistics of the condition's programs during the measured\n"
+             "ping-pong, per context switch (wakeup + switch hooks){}.\n",
+             stats_valid ? "" : " (BPF_ENABLE_STATS unavailable: 0)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -129,42 +178,7 @@ int main(int argc, char** argv) {
        [&] { probe.reset(); }},
   };
 
-  std::map<std::string, std::vector<double>> results;
-  std::map<std::string, bench::ProgRunStats> cost;
-  for (int r = 0; r < rounds; ++r) {
-    for (const auto& c : conds) {
-      if (!c.setup()) {
-        c.teardown();
-        continue;
-      }
-      ns_per_switch(trips / 10);  // warm the map rows and the caches
-      auto before = bench::prog_run_stats(c.programs);
-      results[c.name].push_back(ns_per_switch(trips));
-      auto after = bench::prog_run_stats(c.programs);
-      cost[c.name].runs += after.runs - before.runs;
-      cost[c.name].run_ns += after.run_ns - before.run_ns;
-      c.teardown();
-    }
-    std::fprintf(stderr, "round %d/%d done\n", r + 1, rounds);
-  }
-
-  const double base = bench::spread(results["none"]).median;
-  fmt::print("sched_overhead: pipe ping-pong of two processes pinned to CPU 0, {} round trips per sample "
-             "(2 wakeups + 2 switches each), {} interleaved rounds\n\n",
-             trips, rounds);
-  fmt::print("{:<14} {:>12} {:>9} {:>9} {:>14} {:>16}\n", "condition", "ns/switch", "min", "max", "added ns/switch",
-             "bpf ns/switch");
-  for (const auto& c : conds) {
-    if (results[c.name].empty()) continue;
-    auto s = bench::spread(results[c.name]);
-    // Programs run once per wakeup and once per switch: their kernel-measured
-    // time per switch is run_ns / switches.
-    const double switches = 2.0 * static_cast<double>(trips) * static_cast<double>(results[c.name].size());
-    fmt::print("{:<14} {:>12.1f} {:>9.1f} {:>9.1f} {:>14.1f} {:>16.1f}\n", c.name, s.median, s.min, s.max,
-               s.median - base, c.programs.empty() ? 0.0 : static_cast<double>(cost[c.name].run_ns) / switches);
-  }
-  fmt::print("\nbpf ns/switch: the kernel's run-time statistics of the condition's programs during the measured\n"
-             "ping-pong, per context switch (wakeup + switch hooks){}.\n",
-             stats_on.valid() ? "" : " (BPF_ENABLE_STATS unavailable: 0)");
+  Measured m = run_rounds(conds, rounds, trips);
+  print_table(conds, m, rounds, trips, stats_on.valid());
   return 0;
 }

@@ -104,91 +104,98 @@ void print_program_bodies(const std::vector<Condition>& conds, long calls) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  int rounds = argc > 1 ? std::atoi(argv[1]) : 7;
-  long calls = argc > 2 ? std::atol(argv[2]) : 1000000;
-  if (geteuid() != 0) {
-    fprintf(stderr, "syscall_overhead: run as root (loads BPF programs)\n");
-    return 1;
+// The bench's own BPF programs and child processes, one at a time.
+class Attachments {
+ public:
+  explicit Attachments(std::string tmp) : tmp_(std::move(tmp)) {}
+  ~Attachments() {
+    detach_empty();
+    stop_child();
   }
-  libbpf_set_print(nullptr);
-  std::string tmp = "/tmp/seismo-bench-" + std::to_string(getpid());
-  pid_t child = -1;
-  bench_empty_bpf* empty = nullptr;
-  bpf_link* empty_link = nullptr;
-  auto attach_empty = [&](bpf_program* (*pick)(bench_empty_bpf*)) {
-    empty = bench_empty_bpf__open();
-    if (!empty) return false;
-    bpf_program* keep = pick(empty);
+  bool attach_empty(bpf_program* (*pick)(bench_empty_bpf*)) {
+    empty_ = bench_empty_bpf__open();
+    if (!empty_) return false;
+    bpf_program* keep = pick(empty_);
     bpf_program* p = nullptr;
-    bpf_object__for_each_program(p, empty->obj) bpf_program__set_autoload(p, p == keep);
-    if (bench_empty_bpf__load(empty) != 0) return false;
-    empty_link = bpf_program__attach(pick(empty));
-    return empty_link != nullptr;
-  };
-  auto detach_empty = [&] {
-    bpf_link__destroy(empty_link);
-    bench_empty_bpf__destroy(empty);
-    empty_link = nullptr;
-    empty = nullptr;
-  };
-
-  auto start_seismod = [&](const std::string& mode) {
-    std::string sock = tmp + ".sock";
-    child = spawn({SEISMOD_PATH, "--metrics-address", "127.0.0.1:" + std::to_string(free_port()), "--socket", sock,
-                   "--syscall-mode", mode, "--log-level", "warn"},
-                  tmp + ".seismod.log");
+    bpf_object__for_each_program(p, empty_->obj) bpf_program__set_autoload(p, p == keep);
+    if (bench_empty_bpf__load(empty_) != 0) return false;
+    empty_link_ = bpf_program__attach(pick(empty_));
+    return empty_link_ != nullptr;
+  }
+  void detach_empty() {
+    bpf_link__destroy(empty_link_);
+    bench_empty_bpf__destroy(empty_);
+    empty_link_ = nullptr;
+    empty_ = nullptr;
+  }
+  bool start_seismod(const std::string& mode) {
+    std::string sock = tmp_ + ".sock";
+    child_ = spawn({SEISMOD_PATH, "--metrics-address", "127.0.0.1:" + std::to_string(free_port()), "--socket", sock,
+                    "--syscall-mode", mode, "--log-level", "warn"},
+                   tmp_ + ".seismod.log");
     if (!wait_for_socket(sock, std::chrono::seconds(20))) {
-      fprintf(stderr, "seismod did not start (log %s.seismod.log)\n", tmp.c_str());
+      fprintf(stderr, "seismod did not start (log %s.seismod.log)\n", tmp_.c_str());
       return false;
     }
     return true;
-  };
-  auto stop_child = [&] {
-    stop(child, SIGTERM);
-    child = -1;
+  }
+  bool start_bpftrace() {
+    if (!tracefs_mounted()) return false;
+    std::string log = tmp_ + ".bpftrace.log";
+    child_ = spawn({"bpftrace", "-e", "tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }"}, log);
+    if (!wait_for_text(log, "Attaching", std::chrono::seconds(30))) return false;
+    usleep(500000);
+    return true;
+  }
+  void stop_child() {
+    if (child_ <= 0) return;
+    stop(child_, SIGTERM);
+    child_ = -1;
     usleep(300000);  // let the kernel free the programs
-  };
+  }
 
-  std::vector<Condition> conds = {
+ private:
+  std::string tmp_;
+  pid_t child_ = -1;
+  bench_empty_bpf* empty_ = nullptr;
+  bpf_link* empty_link_ = nullptr;
+};
+
+Condition empty_condition(Attachments& a, std::string name, std::string program, bpf_program* (*pick)(bench_empty_bpf*)) {
+  return {std::move(name), {std::move(program)}, [&a, pick] { return a.attach_empty(pick); }, [&a] { a.detach_empty(); }};
+}
+
+std::vector<Condition> conditions(Attachments& a) {
+  auto child_gone = [&a] { a.stop_child(); };
+  return {
       {"none", {}, [] { return true; }, [] {}},
-      {"empty", {"bench_empty_ent"},
-       [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_empty_enter; }); }, detach_empty},
-      {"empty-exit", {"bench_empty_exi"},
-       [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_empty_exit; }); }, detach_empty},
-      {"cgroup-id-exit", {"bench_cgroup_ex"},
-       [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_cgroup_exit; }); }, detach_empty},
-      {"cgroup-inline", {"bench_cgroup_in"},
-       [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_cgroup_inline_exit; }); },
-       detach_empty},
-      {"cgroup-ptr", {"bench_cgroup_pt"},
-       [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_cgroup_ptr_exit; }); }, detach_empty},
-      {"cgroup-serial", {"bench_cgroup_se"},
-       [&] { return attach_empty([](bench_empty_bpf* s) { return s->progs.bench_cgroup_serial_exit; }); },
-       detach_empty},
-      {"seismod-count", {"syscall_exit"}, [&] { return start_seismod("count"); }, stop_child},
-      {"seismod-full", {"syscall_enter", "syscall_exit"}, [&] { return start_seismod("full"); }, stop_child},
-      {"bpftrace", {"sys_enter"},  // bpftrace names its program after the probe
-       [&] {
-         if (!tracefs_mounted()) return false;
-         std::string log = tmp + ".bpftrace.log";
-         child = spawn({"bpftrace", "-e", "tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }"}, log);
-         if (!wait_for_text(log, "Attaching", std::chrono::seconds(30))) return false;
-         usleep(500000);
-         return true;
-       },
-       [&] { stop_child(); }},
+      empty_condition(a, "empty", "bench_empty_ent", [](bench_empty_bpf* s) { return s->progs.bench_empty_enter; }),
+      empty_condition(a, "empty-exit", "bench_empty_exi", [](bench_empty_bpf* s) { return s->progs.bench_empty_exit; }),
+      empty_condition(a, "cgroup-id-exit", "bench_cgroup_ex",
+                      [](bench_empty_bpf* s) { return s->progs.bench_cgroup_exit; }),
+      empty_condition(a, "cgroup-inline", "bench_cgroup_in",
+                      [](bench_empty_bpf* s) { return s->progs.bench_cgroup_inline_exit; }),
+      empty_condition(a, "cgroup-ptr", "bench_cgroup_pt",
+                      [](bench_empty_bpf* s) { return s->progs.bench_cgroup_ptr_exit; }),
+      empty_condition(a, "cgroup-serial", "bench_cgroup_se",
+                      [](bench_empty_bpf* s) { return s->progs.bench_cgroup_serial_exit; }),
+      {"seismod-count", {"syscall_exit"}, [&a] { return a.start_seismod("count"); }, child_gone},
+      {"seismod-full", {"syscall_enter", "syscall_exit"}, [&a] { return a.start_seismod("full"); }, child_gone},
+      // bpftrace names its program after the probe.
+      {"bpftrace", {"sys_enter"}, [&a] { return a.start_bpftrace(); }, child_gone},
   };
+}
 
+// Conditions interleaved within each round; a condition whose setup fails
+// is dropped for good (reason printed once).
+std::map<std::string, std::vector<double>> run_rounds(const std::vector<Condition>& conds, int rounds, long calls) {
   std::map<std::string, std::vector<double>> results;
-  std::map<std::string, bool> unavailable;
+  std::set<std::string> unavailable;
   for (int r = 0; r < rounds; ++r) {
-    for (auto& c : conds) {
-      if (unavailable[c.name]) continue;
+    for (const auto& c : conds) {
+      if (unavailable.count(c.name)) continue;
       if (!c.setup()) {
-        unavailable[c.name] = true;
+        unavailable.insert(c.name);
         fprintf(stderr, "%s: unavailable on this machine (%s)\n", c.name.c_str(),
                 c.name == "bpftrace" ? "bpftrace missing or tracefs not mounted" : "setup failed");
         c.teardown();
@@ -199,17 +206,20 @@ int main(int argc, char** argv) {
     }
     fprintf(stderr, "round %d/%d done\n", r + 1, rounds);
   }
+  return results;
+}
 
+std::string kernel_release() {
+  FILE* f = fopen("/proc/sys/kernel/osrelease", "r");
+  char buf[128] = "?";
+  if (f && fgets(buf, sizeof(buf), f)) buf[strcspn(buf, "\n")] = 0;
+  if (f) fclose(f);
+  return buf;
+}
+
+void print_results(const std::vector<Condition>& conds, std::map<std::string, std::vector<double>>& results) {
   double base = spread(results["none"]).median;
   double empty_added = spread(results["empty"]).median - base;
-  fmt::print("syscall_overhead: getppid, {} calls x3 per sample, {} interleaved rounds, kernel {}\n\n", calls, rounds,
-             [] {
-               FILE* f = fopen("/proc/sys/kernel/osrelease", "r");
-               char buf[128] = "?";
-               if (f && fgets(buf, sizeof(buf), f)) buf[strcspn(buf, "\n")] = 0;
-               if (f) fclose(f);
-               return std::string(buf);
-             }());
   fmt::print("{:<14} {:>10} {:>10} {:>10} {:>12} {:>14}\n", "condition", "median ns", "min", "max", "added ns",
              "added/empty");
   for (const auto& c : conds) {
@@ -228,6 +238,25 @@ int main(int argc, char** argv) {
   if (!results["seismod-full"].empty() && !results["bpftrace"].empty())
     fmt::print("full probe adds {:.0f} ns vs bpftrace count-only {:.0f} ns: ratio {:.2f} (target <= 1.0)\n",
                added("seismod-full"), added("bpftrace"), added("seismod-full") / added("bpftrace"));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = argc > 1 ? std::atoi(argv[1]) : 7;
+  long calls = argc > 2 ? std::atol(argv[2]) : 1000000;
+  if (geteuid() != 0) {
+    fprintf(stderr, "syscall_overhead: run as root (loads BPF programs)\n");
+    return 1;
+  }
+  libbpf_set_print(nullptr);
+  const std::string tmp = "/tmp/seismo-bench-" + std::to_string(getpid());
+  Attachments attachments(tmp);
+  const auto conds = conditions(attachments);
+  auto results = run_rounds(conds, rounds, calls);
+  fmt::print("syscall_overhead: getppid, {} calls x3 per sample, {} interleaved rounds, kernel {}\n\n", calls, rounds,
+             kernel_release());
+  print_results(conds, results);
   std::vector<Condition> available;  // a condition whose setup failed in the rounds is not retried
   for (const auto& c : conds)
     if (!results[c.name].empty()) available.push_back(c);

@@ -138,98 +138,76 @@ void print_test_run_costs(const std::string& pin_dir, int empty_fd) {
   (void)(*maps)->unpin();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
-  const int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
-  auto running = start_lab_or_report("tc_overhead");
-  if (!running) return 1;
-  auto& engine = running->engine;
-  const TestNetns* a = &running->lab.a();
-  const TestNetns* b = &running->lab.b();
-  const VethPair* ab = &running->lab.veth();
-  const TempBpffs* fs = &running->lab.fs();
-  const std::string log = fs->dir() + "/iperf3-server.log";
-  pid_t server = bench::spawn({"ip", "netns", "exec", b->name(), "iperf3", "-s", "-B", ab->b_ip()}, log);
-  bench::wait_for_text(log, "listening", std::chrono::seconds(5));
-  // BPF_ENABLE_STATS: run_time_ns/run_cnt accumulate while this fd is open.
-  UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
-
-  auto fault = [&](const std::string& name, const json& extra) {
-    json doc = {{"name", name},
-                {"target", {{"netns", a->name()}, {"interface", ab->a_name()}}},
-                {"action", "loss"},
-                {"loss", {{"percent", 0}}},
-                {"duration", "1h"}};
-    doc.update(extra);
-    auto spec = chaos::parse_fault_spec(doc);
-    return spec && engine->add(*spec);
-  };
-  // The empty program, attached by hand like seismo's (pref 1, own handle).
-  auto empty = tc_overhead_empty_bpf__open_and_load();
-  auto netns = net::Netns::open(a->path());
-  auto sock = netns ? net::NetlinkSocket::open_in(*netns) : Result<net::NetlinkSocket>(fail_plain("no netns"));
-  auto link = sock ? net::find_link(*sock, ab->a_name()) : Result<net::LinkInfo>(fail_plain("no socket"));
-  if (!empty || !link) {
-    std::fprintf(stderr, "cannot set up the empty program\n");
-    return 1;
+// The empty program, attached by hand like seismo's (pref 1, own handle).
+class EmptyFilter {
+ public:
+  EmptyFilter(tc_overhead_empty_bpf* obj, net::NetlinkSocket& sock, int ifindex)
+      : obj_(obj), sock_(sock), ifindex_(ifindex) {}
+  ~EmptyFilter() { detach(); }
+  bool attach() {
+    if (!net::add_clsact(sock_, ifindex_)) return false;
+    attached_ = net::attach_bpf_filter(sock_, ifindex_, net::TcHook::egress, 1, 0xbe0001,
+                                       bpf_program__fd(obj_->progs.tc_empty), "bench-empty")
+                    .has_value();
+    return attached_;
   }
-  bool empty_attached = false;
-  auto attach_empty = [&] {
-    if (!net::add_clsact(*sock, link->ifindex)) return false;
-    empty_attached = net::attach_bpf_filter(*sock, link->ifindex, net::TcHook::egress, 1, 0xbe0001,
-                                            bpf_program__fd(empty->progs.tc_empty), "bench-empty")
-                         .has_value();
-    return empty_attached;
-  };
-  auto detach_empty = [&] {
-    if (!empty_attached) return;
-    (void)net::detach_filter(*sock, link->ifindex, net::TcHook::egress, 1, 0xbe0001);
-    (void)net::delete_clsact(*sock, link->ifindex);
-    empty_attached = false;
-  };
-  struct Condition {
-    std::string name;
-    std::function<bool()> setup;
-  };
-  const std::vector<Condition> conditions = {
-      {"none", [] { return true; }},
-      {"empty", attach_empty},
-      {"no-match", [&] { return fault("nomatch", {{"filter", {{"protocol", "udp"}, {"ports", {1}}}}}); }},
-      {"loss-0%", [&] { return fault("zero", json::object()); }},
-  };
+  void detach() {
+    if (!attached_) return;
+    (void)net::detach_filter(sock_, ifindex_, net::TcHook::egress, 1, 0xbe0001);
+    (void)net::delete_clsact(sock_, ifindex_);
+    attached_ = false;
+  }
+
+ private:
+  tc_overhead_empty_bpf* obj_;
+  net::NetlinkSocket& sock_;
+  int ifindex_;
+  bool attached_ = false;
+};
+
+struct Condition {
+  std::string name;
+  std::function<bool()> setup;
+};
+
+struct Samples {
   std::map<std::string, std::vector<double>> gbps, nspp;
   std::map<std::string, uint64_t> packets;
+};
+
+bool run_rounds(const std::vector<Condition>& conditions, int rounds, int seconds, const TestNetns& a,
+                const VethPair& ab, chaos::FaultEngine& engine, EmptyFilter& empty, Samples& out) {
   for (int round = 0; round < rounds; ++round) {
     for (const auto& c : conditions) {
       if (!c.setup()) {
         std::fprintf(stderr, "setup of %s failed\n", c.name.c_str());
-        return 1;
+        return false;
       }
-      auto before = program_stats(*a, ab->a_name());
-      double g = iperf(*a, ab->b_ip(), seconds);
-      auto after = program_stats(*a, ab->a_name());
-      engine->clear();
-      detach_empty();
-      gbps[c.name].push_back(g);
+      auto before = program_stats(a, ab.a_name());
+      double g = iperf(a, ab.b_ip(), seconds);
+      auto after = program_stats(a, ab.a_name());
+      engine.clear();
+      empty.detach();
+      out.gbps[c.name].push_back(g);
       const uint64_t runs = after.second - before.second;
-      packets[c.name] += runs;
-      if (runs) nspp[c.name].push_back(static_cast<double>(after.first - before.first) / static_cast<double>(runs));
+      out.packets[c.name] += runs;
+      if (runs) out.nspp[c.name].push_back(static_cast<double>(after.first - before.first) / static_cast<double>(runs));
     }
   }
-  bench::stop(server);
-  if (!stats) std::printf("(BPF_ENABLE_STATS unavailable: no ns/packet)\n");
+  return true;
+}
+
+void print_table(const std::vector<Condition>& conditions, Samples& m, int rounds, int seconds) {
   std::printf("tc_overhead: iperf3 TCP over veth, %d rounds x %d s, medians (min-max)\n\n", rounds, seconds);
   std::printf("%-10s %22s %10s %18s %12s %10s\n", "condition", "Gbit/s", "vs none", "ns/packet", "packets/run",
               "CPU %");
-  const double base = bench::spread(gbps["none"]).median;
+  const double base = bench::spread(m.gbps["none"]).median;
   for (const auto& c : conditions) {
-    auto s = bench::spread(gbps[c.name]);
+    auto s = bench::spread(m.gbps[c.name]);
     std::string ns = "-", cpu = "-";
-    const uint64_t per_run = packets[c.name] / static_cast<uint64_t>(rounds);
-    if (!nspp[c.name].empty()) {
-      auto n = bench::spread(nspp[c.name]);
+    const uint64_t per_run = m.packets[c.name] / static_cast<uint64_t>(rounds);
+    if (!m.nspp[c.name].empty()) {
+      auto n = bench::spread(m.nspp[c.name]);
       ns = fmt::format("{:.1f} ({:.1f}-{:.1f})", n.median, n.min, n.max);
       // Time the program ran, as a share of one CPU over the run.
       cpu = fmt::format("{:.3f}", n.median * static_cast<double>(per_run) / (seconds * 1e9) * 100);
@@ -240,11 +218,61 @@ int main(int argc, char** argv) {
   }
   std::printf("\ntarget: no-match within 2%% of none. CPU %% = ns/packet x packets / run time: what the program\n"
               "takes from one CPU; when the Gbit/s spread exceeds the differences, that is the bound that holds.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
+  const int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
+  auto running = start_lab_or_report("tc_overhead");
+  if (!running) return 1;
+  auto& engine = *running->engine;
+  const TestNetns& a = running->lab.a();
+  const TestNetns& b = running->lab.b();
+  const VethPair& ab = running->lab.veth();
+  const TempBpffs& fs = running->lab.fs();
+  const std::string log = fs.dir() + "/iperf3-server.log";
+  pid_t server = bench::spawn({"ip", "netns", "exec", b.name(), "iperf3", "-s", "-B", ab.b_ip()}, log);
+  bench::wait_for_text(log, "listening", std::chrono::seconds(5));
+  // BPF_ENABLE_STATS: run_time_ns/run_cnt accumulate while this fd is open.
+  UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
+
+  auto fault = [&](const std::string& name, const json& extra) {
+    json doc = {{"name", name},
+                {"target", {{"netns", a.name()}, {"interface", ab.a_name()}}},
+                {"action", "loss"},
+                {"loss", {{"percent", 0}}},
+                {"duration", "1h"}};
+    doc.update(extra);
+    auto spec = chaos::parse_fault_spec(doc);
+    return spec && engine.add(*spec);
+  };
+  auto* obj = tc_overhead_empty_bpf__open_and_load();
+  auto netns = net::Netns::open(a.path());
+  auto sock = netns ? net::NetlinkSocket::open_in(*netns) : Result<net::NetlinkSocket>(fail_plain("no netns"));
+  auto link = sock ? net::find_link(*sock, ab.a_name()) : Result<net::LinkInfo>(fail_plain("no socket"));
+  if (!obj || !link) {
+    std::fprintf(stderr, "cannot set up the empty program\n");
+    return 1;
+  }
+  EmptyFilter empty(obj, *sock, link->ifindex);
+  const std::vector<Condition> conditions = {
+      {"none", [] { return true; }},
+      {"empty", [&] { return empty.attach(); }},
+      {"no-match", [&] { return fault("nomatch", {{"filter", {{"protocol", "udp"}, {"ports", {1}}}}}); }},
+      {"loss-0%", [&] { return fault("zero", json::object()); }},
+  };
+  Samples samples;
+  if (!run_rounds(conditions, rounds, seconds, a, ab, engine, empty, samples)) return 1;
+  bench::stop(server);
+  if (!stats) std::printf("(BPF_ENABLE_STATS unavailable: no ns/packet)\n");
+  print_table(conditions, samples, rounds, seconds);
   // A private pin directory on the bench's bpffs (the engine mounted it).
-  const std::string pins = fs->bpffs() + "/bench";
+  const std::string pins = fs.bpffs() + "/bench";
   ::mkdir(pins.c_str(), 0700);
-  print_test_run_costs(pins, bpf_program__fd(empty->progs.tc_empty));
+  print_test_run_costs(pins, bpf_program__fd(obj->progs.tc_empty));
   ::rmdir(pins.c_str());
-  tc_overhead_empty_bpf__destroy(empty);
+  tc_overhead_empty_bpf__destroy(obj);
   return 0;
 }

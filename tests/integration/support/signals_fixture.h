@@ -35,12 +35,18 @@ class SignalsTest : public ::testing::Test {
     return body ? parse_exposition(*body) : std::vector<Sample>{};
   }
 
-  // Every loss stage of the signals probes stays at zero.
+  // Every loss stage of the signals probes stays at zero, except
+  // unknown_cgroup: it counts rows of any cgroup on the machine removed
+  // between the kernel's write and a scrape (a systemd scope, a container of
+  // someone else), not events of the test's workload, whose cgroups live
+  // until after the scrape. Seen once in CI: 1 row, with nothing of the
+  // test's removed.
   static void expect_no_losses(const std::vector<Sample>& samples) {
     size_t stages = 0;
     for (const auto& s : samples) {
       if (s.name != "seismo_events_lost_total") continue;
       ++stages;
+      if (s.labels.at("stage") == "unknown_cgroup") continue;
       EXPECT_EQ(s.value, 0) << "loss stage " << s.labels.at("stage");
     }
     EXPECT_GT(stages, 0u) << "seismo_events_lost_total not exported";
