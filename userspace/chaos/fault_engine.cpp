@@ -1,5 +1,4 @@
 #include "chaos/fault_engine.h"
-#include "chaos/stranded_programs.h"
 
 #include <chrono>
 #include <filesystem>
@@ -9,6 +8,7 @@
 #include "chaos/bpffs.h"
 #include "chaos/duration.h"
 #include "chaos/monotonic_clock.h"
+#include "chaos/stranded_programs.h"
 #include "common/log.h"
 #include "doctor/doctor.h"
 

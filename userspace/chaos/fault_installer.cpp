@@ -13,11 +13,13 @@ Result<void> FaultInstaller::step(std::string_view name) {
   return gate_(name);
 }
 
-void FaultInstaller::checkpoint(const std::vector<HookedDevice*>& opened) {
+EngineState FaultInstaller::state_with(const std::vector<HookedDevice*>& opened) const {
   EngineState st = registry_.state();
   for (auto* dev : opened) st.devices.push_back(dev->record());
-  (void)registry_.write(st);
+  return st;
 }
+
+void FaultInstaller::checkpoint(const std::vector<HookedDevice*>& opened) { (void)registry_.write(state_with(opened)); }
 
 Result<HookedDevice*> FaultInstaller::device_for(const PlannedAttachment& att, const FaultPlan& plan,
                                                  std::vector<EndpointHandles>& handles, InstallTransaction& txn,
@@ -96,8 +98,7 @@ Result<void> FaultInstaller::install(const FaultPlan& plan, std::vector<Endpoint
 
   // A fault the state file does not know would outlive a crash unseen: it
   // is kept only once saved.
-  EngineState st = registry_.state();
-  for (auto* dev : opened) st.devices.push_back(dev->record());
+  EngineState st = state_with(opened);
   std::erase_if(st.faults, [&](const FaultRecord& r) { return r.spec.value("name", "") == fault.spec.name; });
   st.faults.push_back({to_json(fault.spec), fault.at});
   auto saved = step("save state");

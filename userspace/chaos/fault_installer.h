@@ -42,6 +42,8 @@ class FaultInstaller {
   Result<void> attach(const PlannedAttachment& att, const FaultPlan& plan, const RunningFault& fault,
                       std::vector<EndpointHandles>& handles, InstallTransaction& txn,
                       std::vector<HookedDevice*>& opened);
+  // The registry's state plus the devices this install opened so far.
+  [[nodiscard]] EngineState state_with(const std::vector<HookedDevice*>& opened) const;
   // Records the devices changed so far (a crash now leaves a record the
   // next daemon can undo).
   void checkpoint(const std::vector<HookedDevice*>& opened);

@@ -2,14 +2,13 @@
 
 #include <bpf/bpf.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "bpf/percpu.h"
+#include "chaos/loaded_programs.h"
 
 namespace seismo::chaos {
 
@@ -108,20 +107,8 @@ std::vector<uint32_t> FaultMaps::program_ids() const {
   std::vector<uint32_t> out;
   const uint32_t cfg_id = cfg_map_id();
   if (cfg_id == 0) return out;
-  for (uint32_t id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
-    int fd = bpf_prog_get_fd_by_id(id);
-    if (fd < 0) continue;
-    std::vector<uint32_t> map_ids(64);
-    bpf_prog_info info{};
-    info.nr_map_ids = static_cast<uint32_t>(map_ids.size());
-    info.map_ids = reinterpret_cast<uintptr_t>(map_ids.data());
-    uint32_t len = sizeof(info);
-    if (bpf_prog_get_info_by_fd(fd, &info, &len) == 0) {
-      const uint32_t n = std::min<uint32_t>(info.nr_map_ids, static_cast<uint32_t>(map_ids.size()));
-      if (std::find(map_ids.begin(), map_ids.begin() + n, cfg_id) != map_ids.begin() + n) out.push_back(id);
-    }
-    ::close(fd);
-  }
+  for (const auto& prog : loaded_programs())
+    if (std::find(prog.map_ids.begin(), prog.map_ids.end(), cfg_id) != prog.map_ids.end()) out.push_back(prog.id);
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "chaos.skel.h"
+#include "chaos/loaded_programs.h"
 #include "common/unique_fd.h"
 
 namespace seismo::chaos {
@@ -22,7 +23,6 @@ namespace seismo::chaos {
 namespace {
 
 constexpr std::string_view kProgramPrefix = "tc_fault_";  // tc_fault_egress, tc_fault_ingres(s)
-constexpr size_t kMaxMapsPerProgram = 64;
 
 struct MapFacts {
   std::string name;
@@ -53,27 +53,18 @@ uint64_t read_instance(int rodata_fd, uint32_t value_size) {
 // prog id → its fault_cfg map id, for our tagged programs on other maps.
 std::map<uint32_t, uint32_t> tagged_programs(uint64_t tag, uint32_t own_cfg_map_id) {
   std::map<uint32_t, uint32_t> out;
-  for (uint32_t id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
-    UniqueFd prog(bpf_prog_get_fd_by_id(id));
-    if (!prog) continue;
-    std::vector<uint32_t> map_ids(kMaxMapsPerProgram);
-    bpf_prog_info info{};
-    info.nr_map_ids = static_cast<uint32_t>(map_ids.size());
-    info.map_ids = reinterpret_cast<uintptr_t>(map_ids.data());
-    uint32_t len = sizeof(info);
-    if (bpf_prog_get_info_by_fd(prog.get(), &info, &len) != 0 || info.type != BPF_PROG_TYPE_SCHED_CLS ||
-        std::string_view(info.name).rfind(kProgramPrefix, 0) != 0)
-      continue;
+  for (const auto& prog : loaded_programs()) {
+    if (prog.type != BPF_PROG_TYPE_SCHED_CLS || !prog.name.starts_with(kProgramPrefix)) continue;
     uint32_t cfg_map = 0;
     uint64_t instance = 0;
-    for (uint32_t i = 0; i < std::min<uint32_t>(info.nr_map_ids, kMaxMapsPerProgram); ++i) {
-      UniqueFd map(bpf_map_get_fd_by_id(map_ids[i]));
+    for (uint32_t map_id : prog.map_ids) {
+      UniqueFd map(bpf_map_get_fd_by_id(map_id));
       auto facts = map ? map_facts(map.get()) : std::nullopt;
       if (!facts) continue;
-      if (facts->name == "fault_cfg") cfg_map = map_ids[i];
+      if (facts->name == "fault_cfg") cfg_map = map_id;
       if (facts->name.ends_with(".rodata")) instance = read_instance(map.get(), facts->value_size);
     }
-    if (instance == tag && cfg_map != 0 && cfg_map != own_cfg_map_id) out.emplace(id, cfg_map);
+    if (instance == tag && cfg_map != 0 && cfg_map != own_cfg_map_id) out.emplace(prog.id, cfg_map);
   }
   return out;
 }
