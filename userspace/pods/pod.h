@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,6 +22,11 @@ struct Pod {
   std::string node_name;
   std::string resource_version;
   std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::string phase;             // status.phase: Pending, Running, Succeeded, Failed, Unknown
+  std::vector<std::string> ips;  // status.podIPs (status.podIP when podIPs is absent)
+  int64_t created_unix = 0;      // metadata.creationTimestamp, seconds since the epoch
+  bool host_network = false;     // spec.hostNetwork
   std::vector<PodContainer> containers;
 
   friend bool operator==(const Pod&, const Pod&) = default;

@@ -1,0 +1,100 @@
+#pragma once
+
+// The NetworkFault resource (seismo.dev/v1alpha1): an experiment as a
+// Kubernetes object, in Chaos Mesh NetworkChaos's vocabulary wherever it has
+// a word (docs/cluster.md). This is the object's model and its validation;
+// what a node does with it lives in cluster/.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "pods/pod_selector.h"
+#include "pods/rendezvous.h"
+
+namespace seismo::crd {
+
+inline constexpr const char* kGroup = "seismo.dev";
+inline constexpr const char* kVersion = "v1alpha1";
+inline constexpr const char* kApiVersion = "seismo.dev/v1alpha1";
+inline constexpr const char* kKind = "NetworkFault";
+inline constexpr const char* kPlural = "networkfaults";
+// metadata.annotations[kPauseAnnotation] == "true" pauses the fault on every
+// node (removed from the kernel, status phase Paused); anything else resumes.
+inline constexpr const char* kPauseAnnotation = "seismo.dev/paused";
+
+enum class FaultAction { loss, delay, netem };  // netem: loss and delay together
+enum class TrafficDirection { to, from, both };  // Chaos Mesh: to = egress of the selected pods
+
+[[nodiscard]] const char* action_name(FaultAction a);
+[[nodiscard]] const char* direction_name(TrafficDirection d);
+
+struct DelayFields {
+  uint64_t latency_ns = 0;
+  uint64_t jitter_ns = 0;
+  double correlation = 0;  // percent, Chaos Mesh writes it as a string ("25")
+};
+
+struct LossFields {
+  double loss = 0;  // percent
+  double correlation = 0;
+};
+
+// `target`: the fault applies only to traffic between the selected pods and these.
+struct PodTarget {
+  pods::PodSelector selector;
+  pods::PickMode mode = pods::PickMode::all;
+  std::string value;
+};
+
+struct PortRangeField {
+  uint16_t lo = 0;
+  uint16_t hi = 0;
+  bool operator==(const PortRangeField&) const = default;
+};
+
+struct NetworkFaultSpec {
+  FaultAction action = FaultAction::loss;
+  pods::PickMode mode = pods::PickMode::all;
+  std::string value;
+  pods::PodSelector selector;
+  TrafficDirection direction = TrafficDirection::to;
+  std::optional<PodTarget> target;
+  std::vector<std::string> external_targets;  // IPs and CIDRs, as written
+  std::optional<DelayFields> delay;           // required for delay and netem
+  std::optional<LossFields> loss;             // required for loss and netem
+  uint64_t duration_ns = 0;                   // required: every fault expires in the kernel
+  // Ours (optional): match only these ports / this protocol; a seed for the ranking.
+  std::vector<PortRangeField> ports;
+  std::string protocol;  // "", "tcp", "udp", "icmp"
+  std::optional<uint64_t> seed;
+};
+
+struct NetworkFault {
+  std::string uid;
+  std::string namespace_name;
+  std::string name;
+  std::string resource_version;
+  int64_t generation = 0;
+  int64_t created_unix = 0;  // metadata.creationTimestamp, seconds
+  bool paused = false;       // kPauseAnnotation
+  NetworkFaultSpec spec;
+
+  // What rendezvous ranking is keyed by: the seed when given, else the UID.
+  [[nodiscard]] std::string ranking_key() const;
+};
+
+// Validates a whole object (apiVersion, kind, metadata, spec). Every error is
+// EINVAL and names the field path: "spec.delay.latency: '10 parsecs' is not a
+// duration". Unknown spec fields are errors naming them. `require_identity`:
+// metadata.uid and resourceVersion must be there (objects from the API
+// server); false for documents a user wrote (seismo apply, convert).
+[[nodiscard]] Result<NetworkFault> parse_network_fault(const nlohmann::json& object, bool require_identity);
+// The spec back as JSON (parse_network_fault accepts it in an object).
+[[nodiscard]] nlohmann::json spec_to_json(const NetworkFaultSpec& spec);
+
+}  // namespace seismo::crd
