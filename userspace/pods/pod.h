@@ -27,6 +27,7 @@ struct Pod {
   std::vector<std::string> ips;  // status.podIPs (status.podIP when podIPs is absent)
   int64_t created_unix = 0;      // metadata.creationTimestamp, seconds since the epoch
   bool host_network = false;     // spec.hostNetwork
+  bool deleting = false;         // metadata.deletionTimestamp is set: terminating, never a candidate
   std::vector<PodContainer> containers;
 
   friend bool operator==(const Pod&, const Pod&) = default;
