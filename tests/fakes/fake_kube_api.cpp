@@ -42,6 +42,7 @@ Result<std::unique_ptr<FakeKubeApi>> FakeKubeApi::start_stateful(std::size_t his
   api->store_ = std::make_unique<KubeObjectStore>(history_limit);
   api->store_->add_resource(KubeResource::pods());
   api->store_->add_resource(KubeResource::network_faults());
+  api->store_->add_resource(KubeResource::nodes());
   api->routes_ = std::make_unique<KubeRoutes>(*api->store_, api->faults_, api->stopping_);
   // Every open watch holds a worker: three daemons with a few watches each
   // outgrow httplib's default pool of 8. httplib owns the returned queue.

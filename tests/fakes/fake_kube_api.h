@@ -45,7 +45,7 @@ class KubeRoutes;
 // stream open. For tests that need an exact byte sequence or a broken server.
 //
 // Stateful (`start_stateful()`): a small kube-apiserver over an object store
-// (store()), for every registered resource (pods and seismo.dev/v1alpha1
+// (store()), for every registered resource (pods, nodes and seismo.dev/v1alpha1
 // networkfaults by default; add more with store().add_resource). Implements,
 // each following the upstream source named where it is done:
 //  - one cluster-wide resourceVersion (etcd revision-like, decimal string),
@@ -69,7 +69,8 @@ class KubeRoutes;
 //    fieldManager/force, list-map merge, managedFields, 409 conflicts; merge
 //    and JSON patches;
 //  - faults(): fail the next requests (5xx/429 + Retry-After), drop or stall
-//    watches, bookmark interval; store().compact() forces 410s.
+//    watches, bookmark interval, expire the next continue token;
+//    store().compact() forces 410s.
 // Not implemented: YAML-only bodies, protobuf/CBOR, table output, watch of a
 // single object by name, graceful deletion (deletes are immediate),
 // finalizers, admission/validation against a schema, `gt`/`lt` label

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace seismo::fakes {
@@ -71,6 +72,19 @@ class KubeFaults {
     return watch_list_;
   }
 
+  // The next list request with a (consistent) continue token is answered
+  // as if etcd had compacted its revision away: the 410 Expired, with an
+  // inconsistent token, that a client meets when its pages are slower than
+  // compaction (etcd3 store handleCompactedErrorForPaging).
+  void expire_next_continue() {
+    std::lock_guard lock(mu_);
+    expire_continue_ = true;
+  }
+  bool take_expire_continue() {
+    std::lock_guard lock(mu_);
+    return std::exchange(expire_continue_, false);
+  }
+
   // "GET /api/v1/pods?watch=1&..." for every request, in order.
   void log(std::string line) {
     std::lock_guard lock(mu_);
@@ -96,6 +110,7 @@ class KubeFaults {
   uint64_t drop_epoch_ = 0;
   bool stall_ = false;
   bool watch_list_ = false;
+  bool expire_continue_ = false;
   int open_watches_ = 0;
   std::chrono::milliseconds bookmark_every_{60000};
   std::vector<std::string> requests_;

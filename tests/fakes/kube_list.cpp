@@ -152,6 +152,7 @@ void KubeRoutes::list(const Target& t, const httplib::Request& req, httplib::Res
   auto point = resolve_point(req, store_.revision());
   if (auto* err = std::get_if<ApiReply>(&point)) return send_reply(res, *err);
   const auto& p = std::get<ListPoint>(point);
+  if (p.from_token && faults_.take_expire_continue()) return send_reply(res, expired(p));
   if (p.ignore_limit) limit = 0;
   auto items = store_.snapshot(r, t.ns, p.at);
   if (!items) return send_reply(res, expired(p));

@@ -43,6 +43,8 @@ struct KubeResource {
   // seismo.dev/v1alpha1 networkfaults, status.nodes a list-map keyed by node,
   // status.conditions keyed by type.
   static KubeResource network_faults();
+  // core/v1 nodes: cluster-scoped (nodeSelectors read their labels).
+  static KubeResource nodes();
 };
 
 inline KubeResource KubeResource::pods() {
@@ -55,6 +57,13 @@ inline KubeResource KubeResource::pods() {
 inline KubeResource KubeResource::network_faults() {
   KubeResource r{"seismo.dev", "v1alpha1", "networkfaults", "NetworkFault", true, true, true, {}, {}};
   r.list_map_keys = {{"status.nodes", {"node"}}, {"status.conditions", {"type"}}};
+  return r;
+}
+
+// Field labels: pkg/apis/core/v1/conversion.go AddFieldLabelConversionsForNode.
+inline KubeResource KubeResource::nodes() {
+  KubeResource r{"", "v1", "nodes", "Node", false, false, false, {}, {}};
+  r.field_labels = {"spec.unschedulable"};
   return r;
 }
 

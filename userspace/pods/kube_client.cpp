@@ -169,10 +169,11 @@ Result<KubeClient> KubeClient::create(KubeConfig config) {
 }
 
 Result<HttpResponse> KubeClient::get(std::string_view path_and_query, std::size_t max_body,
-                                     const std::atomic<bool>& stop) const {
+                                     const std::atomic<bool>& stop, std::chrono::seconds idle_timeout) const {
   Transfer t;
   t.stop = &stop;
   t.max_body = max_body;
+  t.idle_timeout_seconds = static_cast<long>(idle_timeout.count());
   return perform(config_, path_and_query, t);
 }
 

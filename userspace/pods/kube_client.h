@@ -25,9 +25,11 @@ class KubeClient {
  public:
   static Result<KubeClient> create(KubeConfig config);
 
-  // The whole body, up to max_body bytes (more is an error).
+  // The whole body, up to max_body bytes (more is an error). `idle_timeout`
+  // (0: none) cuts a response that stops carrying bytes, as for stream().
   [[nodiscard]] Result<HttpResponse> get(std::string_view path_and_query, std::size_t max_body,
-                                         const std::atomic<bool>& stop) const;
+                                         const std::atomic<bool>& stop,
+                                         std::chrono::seconds idle_timeout = std::chrono::seconds(0)) const;
   // A 200 response streamed line by line into `sink`; any other status
   // returns with its (bounded) body and no lines delivered. `idle_timeout`
   // (0: none) ends a connection that carries no more bytes with an

@@ -90,12 +90,23 @@ class ListWatch {
 
 // One paginated list, no watch (a one-shot read: `seismo` tools, tests).
 // Returns the items and the list's resourceVersion.
+// The list is a consistent read (no resourceVersion: the latest), in pages
+// of options.page_size; a 410 on a continue token (the snapshot left the
+// server's window) restarts it from the first page, at most three times.
+// Items above max_object_bytes are skipped and counted in `oversized`.
 struct ListResult {
   std::vector<nlohmann::json> items;
   std::string resource_version;
-  unsigned pages = 0;
+  unsigned pages = 0;              // page requests sent (also on failure)
+  unsigned expired_continues = 0;  // restarts after a 410 on a continue token
+  uint64_t oversized = 0;
 };
 [[nodiscard]] Result<ListResult> list_all(const KubeClient& client, const ListWatchOptions& options,
                                           const std::atomic<bool>& stop);
+// The same, keeping what was counted (pages, restarts) when it fails.
+[[nodiscard]] Result<void> list_pages(const KubeClient& client, const ListWatchOptions& options,
+                                      const std::atomic<bool>& stop, ListResult& out);
+// Checks the options ListWatch::create and list_all need (path, sizes).
+[[nodiscard]] Result<void> check_list_watch_options(const ListWatchOptions& options);
 
 }  // namespace seismo::pods

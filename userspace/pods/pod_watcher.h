@@ -1,18 +1,15 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "common/result.h"
 #include "pods/backoff.h"
 #include "pods/kube_client.h"
+#include "pods/list_watch.h"
 #include "pods/pod_store.h"
 
 namespace seismo::pods {
@@ -23,7 +20,8 @@ struct PodWatcherOptions {
   // and counted in `oversized`. Real pods are a few KiB; etcd caps objects
   // at 1.5 MiB, so 2 MiB never rejects a valid object.
   std::size_t max_object_bytes = 2u << 20;
-  std::size_t max_list_bytes = 256u << 20;  // a node has ≤ ~110 pods by default
+  std::size_t max_list_bytes = 256u << 20;  // per list page; a node has ≤ ~110 pods by default
+  unsigned page_size = 500;                 // limit= of each list page (client-go's default)
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{30'000};
   unsigned watch_timeout_seconds = 300;  // server closes the watch; we resume from resourceVersion
@@ -50,10 +48,12 @@ struct PodWatcherCounters {
   uint64_t oversized = 0;  // objects above max_object_bytes, skipped
 };
 
-// Keeps a PodStore equal to this node's pods: list, then watch from the
-// list's resourceVersion; bookmarks advance it; 410 Gone relists;
-// disconnects and failures wait a jittered exponential backoff, and every
-// attempt waits at least a little, so it never loops tightly on the API server.
+// Keeps a PodStore equal to this node's pods: a ListWatch of
+// /api/v1/pods?fieldSelector=spec.nodeName=<node> (paginated list, then
+// watch from the list's resourceVersion; bookmarks advance it; 410 Gone
+// relists; disconnects and failures wait a jittered exponential backoff,
+// and every attempt waits at least a little, so it never loops tightly on
+// the API server).
 class PodWatcher {
  public:
   static Result<std::unique_ptr<PodWatcher>> create(KubeClient client, PodStore& store, PodWatcherOptions options);
@@ -67,32 +67,14 @@ class PodWatcher {
 
   [[nodiscard]] PodWatcherCounters counters() const;
   // True once a list has succeeded.
-  [[nodiscard]] bool synced() const { return synced_.load(); }
+  [[nodiscard]] bool synced() const;
 
  private:
-  PodWatcher(KubeClient client, PodStore& store, PodWatcherOptions options);
-  void run();
-  Result<void> list();
-  // closed/failed resume from resourceVersion; gone, error_event and stalled relist.
-  enum class WatchEnd { closed, gone, error_event, failed, stalled };
-  WatchEnd watch(bool& progressed);
-  bool handle_line(std::string_view line, WatchEnd& end, bool& progressed);
-  void wait(std::chrono::milliseconds d);
+  class StoreSink;
+  PodWatcher(std::unique_ptr<StoreSink> sink, std::unique_ptr<ListWatch> list_watch);
 
-  KubeClient client_;
-  PodStore& store_;
-  PodWatcherOptions options_;
-  Backoff backoff_;
-  std::string selector_query_;
-  std::string resource_version_;
-
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> synced_{false};
-  std::mutex wait_mu_;
-  std::condition_variable wait_cv_;
-  mutable std::mutex counters_mu_;
-  PodWatcherCounters counters_;
-  std::thread thread_;
+  std::unique_ptr<StoreSink> sink_;  // before list_watch_: outlives it
+  std::unique_ptr<ListWatch> list_watch_;
 };
 
 }  // namespace seismo::pods
