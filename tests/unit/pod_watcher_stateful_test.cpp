@@ -103,5 +103,35 @@ TEST_F(PodWatcherStatefulTest, RelistsAfterTheServerForgotItsResourceVersion) {
       2);
 }
 
+TEST_F(PodWatcherStatefulTest, ListsInPages) {
+  // 5 pods here and 2 elsewhere, pages of 2: the field selector filters on
+  // the server, so 5 pods come in 3 pages (2 + 2 + 1).
+  for (int i = 0; i < 5; ++i) add("a" + std::to_string(i), "node-a", i);
+  add("b1", "node-b", 7);
+  add("b2", "node-b", 8);
+  pods::KubeConfig cfg;
+  cfg.server = api_->url();
+  pods::PodWatcherOptions opts;
+  opts.node_name = "node-a";
+  opts.page_size = 2;
+  auto w = pods::PodWatcher::create(*pods::KubeClient::create(cfg), store_, std::move(opts));
+  ASSERT_TRUE(w) << w.error().message();
+  watcher_ = std::move(*w);
+  watcher_->start();
+  ASSERT_TRUE(wait_for_names({"a0", "a1", "a2", "a3", "a4"})) << ::testing::PrintToString(names());
+  auto log = api_->faults().requests();
+  std::vector<std::string> lists;
+  std::copy_if(log.begin(), log.end(), std::back_inserter(lists),
+               [](const std::string& l) { return l.starts_with("GET ") && l.find("watch") == std::string::npos; });
+  ASSERT_EQ(lists.size(), 3u) << ::testing::PrintToString(lists);
+  for (const auto& l : lists) {
+    EXPECT_NE(l.find("limit=2"), std::string::npos) << l;
+    EXPECT_NE(l.find("fieldSelector=spec.nodeName=node-a"), std::string::npos) << l;
+  }
+  auto c = watcher_->counters();
+  EXPECT_EQ(c.lists, 1u);
+  EXPECT_EQ(c.requests, 3u + c.watches);
+}
+
 }  // namespace
 }  // namespace seismo::fakes
