@@ -30,7 +30,7 @@ struct ListWatchOptions {
   std::string path;
   std::string label_selector;  // sent as labelSelector when not empty
   std::string field_selector;  // sent as fieldSelector when not empty
-  unsigned page_size = 500;    // limit= of each list page (client-go's default)
+  unsigned page_size = 500;    // limit= of each list page (client-go's default); 0: one unpaged list
   std::size_t max_object_bytes = 2u << 20;
   std::size_t max_page_bytes = 64u << 20;
   std::size_t max_objects = 200'000;  // a list above this is an error (bounded memory)

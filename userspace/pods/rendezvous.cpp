@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <optional>
+#include <tuple>
 
 namespace seismo::pods {
 namespace {
@@ -54,7 +55,11 @@ std::vector<Pod> rendezvous_order(std::string_view key, std::vector<Pod> candida
   for (std::size_t i = 0; i < candidates.size(); ++i) ranked.emplace_back(rendezvous_weight(key, candidates[i].uid), i);
   std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first > b.first;
-    return candidates[a.second].uid < candidates[b.second].uid;
+    const Pod& x = candidates[a.second];
+    const Pod& y = candidates[b.second];
+    // The same UID twice never happens in one list; namespace/name keep
+    // the order total anyway, so no input order can show through.
+    return std::tie(x.uid, x.namespace_name, x.name) < std::tie(y.uid, y.namespace_name, y.name);
   });
   std::vector<Pod> out;
   out.reserve(candidates.size());
