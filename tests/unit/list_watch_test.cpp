@@ -266,7 +266,6 @@ TEST_F(ListWatchTest, LabelSelectedClusterWideListSeesEveryNamespaceAndNode) {
   create_pod("web-d", "new-ns", {{"app", "web"}}, "node-d");
   ASSERT_TRUE(wait_for({"default/web-c", "new-ns/web-d", "ops/web-b", "shop/web-a"}))
       << ::testing::PrintToString(sink_.keys());
-  auto relabelled = pod("web-b", "ops", {{"app", "api"}}, "node-b");
   ASSERT_EQ(call("PATCH", "/api/v1/namespaces/ops/pods/web-b", {{"metadata", {{"labels", {{"app", "api"}}}}}},
                  "application/merge-patch+json")
                 .status,
@@ -290,6 +289,24 @@ TEST_F(ListWatchTest, NodesListByLabel) {
   EXPECT_EQ(names, (std::vector<std::string>{"node-a", "node-c"}));
   EXPECT_EQ(r->pages, 2u);
   EXPECT_EQ(call("POST", "/api/v1/namespaces/x/nodes", json::object()).status, 404);  // cluster-scoped
+}
+
+TEST_F(ListWatchTest, WatchesNodeLabelsClusterWide) {
+  auto node = [](const std::string& name, const std::string& zone) {
+    return json{{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", {{"name", name}, {"labels", {{"zone", zone}}}}}};
+  };
+  ASSERT_EQ(call("POST", "/api/v1/nodes", node("node-a", "a")).status, 201);
+  ASSERT_EQ(call("POST", "/api/v1/nodes", node("node-b", "b")).status, 201);
+  auto o = options("/api/v1/nodes");
+  o.label_selector = "zone=a";
+  start(o);
+  ASSERT_TRUE(wait_for({"/node-a"})) << ::testing::PrintToString(sink_.keys());  // no namespace
+  // node-b is relabelled into the selector: it arrives as ADDED.
+  ASSERT_EQ(call("PATCH", "/api/v1/nodes/node-b", {{"metadata", {{"labels", {{"zone", "a"}}}}}},
+                 "application/merge-patch+json")
+                .status,
+            200);
+  ASSERT_TRUE(wait_for({"/node-a", "/node-b"})) << ::testing::PrintToString(sink_.keys());
 }
 
 TEST_F(ListWatchTest, RefusedObjectsAreCountedAsMalformed) {

@@ -194,3 +194,12 @@ TEST(PodSelector, SingleNamespace) {
   s.pods["cache"] = {"redis-0"};
   EXPECT_EQ(s.single_namespace(), "");
 }
+
+TEST(PodSelector, NodeLabelQuery) {
+  PodSelector s;
+  EXPECT_EQ(s.node_label_query(), "");
+  s.node_selectors = {{"zone", "a"}, {"disk", "ssd"}};
+  EXPECT_EQ(s.node_label_query(), "disk=ssd,zone=a");
+  s.pods = {{"shop", {"web-1"}}};
+  EXPECT_EQ(s.node_label_query(), "");
+}

@@ -99,6 +99,13 @@ std::string PodSelector::label_query() const {
   return out;
 }
 
+std::string PodSelector::node_label_query() const {
+  if (!pods.empty()) return "";
+  std::string out;
+  for (const auto& [k, v] : node_selectors) out += (out.empty() ? "" : ",") + k + "=" + v;
+  return out;
+}
+
 std::string PodSelector::single_namespace() const {
   if (!pods.empty()) return pods.size() == 1 ? pods.begin()->first : "";
   if (namespaces.size() == 1) return namespaces.front();

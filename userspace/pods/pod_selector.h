@@ -36,6 +36,9 @@ struct PodSelector {
   // The labelSelector query a list may send so the API server filters
   // (labelSelectors and expressionSelectors, kubectl syntax); "" when none.
   [[nodiscard]] std::string label_query() const;
+  // The labelSelector of a nodes list that finds the nodes nodeSelectors
+  // asks for ("" when none, or when pods overrides it).
+  [[nodiscard]] std::string node_label_query() const;
   // The one namespace a list may be scoped to, or "" (several or all).
   [[nodiscard]] std::string single_namespace() const;
   // Whether it needs node labels (node_selectors given and pods not).
