@@ -16,6 +16,7 @@ namespace seismo::fakes {
 namespace {
 
 using namespace std::chrono_literals;
+using nlohmann::json;
 
 // Keeps what the ListWatch delivered, keyed "namespace/name".
 class RecordingSink : public pods::ListWatchSink {
@@ -329,6 +330,43 @@ TEST_F(ListWatchTest, ListFailuresAreErrorsNamingThePath) {
   r = pods::list_all(client(), o, stop);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("max_objects"), std::string::npos) << r.error().message();
+}
+
+// Against the scripted fake: an exact byte sequence a real server sends rarely.
+TEST(ListWatchScripted, AnErrorEventThatIsNotGoneRelists) {
+  auto api = FakeKubeApi::start();
+  ASSERT_TRUE(api) << api.error().message();
+  auto list = [](const std::string& rv, const std::string& name) {
+    json item{{"metadata", {{"name", name}, {"namespace", "shop"}, {"resourceVersion", rv}}}};
+    return json{{"kind", "PodList"}, {"metadata", {{"resourceVersion", rv}}}, {"items", {item}}}.dump();
+  };
+  (*api)->push_list(200, list("10", "first"));
+  WatchScript error_event;
+  error_event.lines = {json{{"type", "ERROR"}, {"object", {{"kind", "Status"}, {"code", 500}, {"message", "etcd"}}}}.dump()};
+  error_event.hold_open = true;  // the ListWatch must leave by itself
+  (*api)->push_watch(error_event);
+  (*api)->push_list(200, list("20", "second"));
+  pods::KubeConfig cfg;
+  cfg.server = (*api)->url();
+  RecordingSink sink;
+  pods::ListWatchOptions o;
+  o.path = "/api/v1/pods";
+  o.backoff_initial = 2ms;
+  o.jitter = [] { return 1.0; };
+  auto lw = pods::ListWatch::create(*pods::KubeClient::create(cfg), sink, o);
+  ASSERT_TRUE(lw);
+  (*lw)->start();
+  bool relisted = false;
+  for (int i = 0; i < 2000 && !relisted; ++i) {
+    relisted = sink.keys() == std::vector<std::string>{"shop/second"};
+    std::this_thread::sleep_for(5ms);
+  }
+  (*lw)->stop();
+  EXPECT_TRUE(relisted) << ::testing::PrintToString(sink.keys());
+  auto c = (*lw)->counters();
+  EXPECT_EQ(c.relists, 1u);
+  EXPECT_GE(c.errors, 1u);
+  EXPECT_EQ((*api)->watch_resource_versions().front(), "10");
 }
 
 TEST(ListWatchOptions, BadOptionsAreRefused) {
