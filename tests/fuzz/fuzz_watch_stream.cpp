@@ -1,6 +1,6 @@
 // The pod watch stream as bytes from the API server: LineSplitter cuts it
 // into lines (in chunks chosen by the input), each line is decoded with
-// decode_watch_event. Invariants: the same lines whatever the chunking,
+// decode_raw_watch_event / decode_watch_event. Invariants: the same lines whatever the chunking,
 // none longer than max_line, oversized ones counted.
 // Input: byte 0 picks max_line (16-4111 bytes) and the chunk size, the rest
 // is the stream.
@@ -47,8 +47,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& line : whole.lines) {
     fuzz::check(!line.empty() && line.size() <= max_line && line.find('\n') == std::string::npos,
                 "lines are non-empty, bounded, without '\\n'");
+    auto raw = pods::decode_raw_watch_event(line);
+    if (raw) {
+      fuzz::check(raw->type == pods::RawWatchEvent::Type::error || !raw->resource_version.empty(),
+                  "every event but ERROR carries a resourceVersion to resume from");
+    }
     auto ev = pods::decode_watch_event(line);
     if (!ev) continue;
+    fuzz::check(raw.has_value() && raw->type == ev->type, "a pod event is a raw event of the same type");
     bool pod_event = ev->type == pods::WatchEvent::Type::added || ev->type == pods::WatchEvent::Type::modified ||
                      ev->type == pods::WatchEvent::Type::deleted;
     fuzz::check(pod_event == ev->pod.has_value(), "pod events and only they carry a pod");
