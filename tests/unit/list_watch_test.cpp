@@ -5,7 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -367,6 +373,42 @@ TEST(ListWatchScripted, AnErrorEventThatIsNotGoneRelists) {
   EXPECT_EQ(c.relists, 1u);
   EXPECT_GE(c.errors, 1u);
   EXPECT_EQ((*api)->watch_resource_versions().front(), "10");
+}
+
+// A server that accepts the connection and never answers (the kernel
+// completes the handshake from the listen backlog): a list must not wait
+// for it forever. Model: libcurl's low-speed limit cuts a transfer under
+// 1 byte/s for idle_timeout (1 s; averaged over its ~5 s window once bytes
+// have flowed, so ~6-7 s after a last byte), so the list fails with
+// ETIMEDOUT (measured 1.2 s here, where no byte ever comes); the stop flag
+// at 60 s only keeps a regression from hanging the test: without the
+// timeout on lists it fails with ECANCELED at 60 s (checked).
+TEST(ListWatchStalled, AListThatNeverAnswersIsCut) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  pods::KubeConfig cfg;
+  cfg.server = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  pods::ListWatchOptions o;
+  o.path = "/api/v1/pods";
+  o.watch_idle_timeout = 1s;
+  std::atomic<bool> stop{false};
+  std::thread guard([&] {
+    for (int i = 0; i < 600 && !stop; ++i) std::this_thread::sleep_for(100ms);
+    stop = true;
+  });
+  auto r = pods::list_all(*pods::KubeClient::create(cfg), o, stop);
+  stop = true;
+  guard.join();
+  ::close(fd);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ETIMEDOUT) << r.error().message();
 }
 
 TEST(ListWatchOptions, BadOptionsAreRefused) {
