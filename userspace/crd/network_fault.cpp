@@ -259,6 +259,8 @@ const char* direction_name(TrafficDirection d) {
   return "?";
 }
 
+const std::vector<std::string_view>& spec_field_names() { return kSpecFields; }
+
 std::string NetworkFault::ranking_key() const { return spec.seed ? fmt::format("{}", *spec.seed) : uid; }
 
 Result<NetworkFault> parse_network_fault(const json& object, bool require_identity) {

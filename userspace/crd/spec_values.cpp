@@ -115,17 +115,18 @@ json ports_to_json(const std::vector<PortRangeField>& ports) {
 
 Result<std::vector<std::string>> parse_external_targets(const json& v, const std::string& field) {
   if (!v.is_array()) return error(field, fmt::format("must be a list of IPs and CIDRs, not {}", json_fields::type_name(v)));
-  if (v.size() > kMaxExternalTargets)
-    return error(field, fmt::format("{} entries, at most {} (the engine's filter holds {} prefixes)", v.size(),
-                                    kMaxExternalTargets, kMaxExternalTargets));
+  // Each entry checked before the count: a name among them is the likelier mistake.
   std::vector<std::string> out;
-  for (size_t i = 0; i < v.size(); ++i) {
+  for (size_t i = 0; i < v.size() && i < 64; ++i) {
     const std::string item = fmt::format("{}[{}]", field, i);
     auto text = json_fields::string_of(v[i], item, 64);
     if (!text) return fail(std::move(text).error());
     if (!Cidr::parse(*text, item)) return error(item, target_refusal(*text));
     out.push_back(std::move(*text));
   }
+  if (v.size() > kMaxExternalTargets)
+    return error(field, fmt::format("{} entries, at most {} (the engine's filter holds {} prefixes)", v.size(),
+                                    kMaxExternalTargets, kMaxExternalTargets));
   return out;
 }
 
