@@ -141,6 +141,7 @@ TEST(NetworkChaos, EveryFieldOfTheirsMappedOrRefusedByName) {
   EXPECT_TRUE(network_fault_from_chaos(with("device", "eth0")));
   EXPECT_TRUE(network_fault_from_chaos(with("targetDevice", "")));
   EXPECT_TRUE(network_fault_from_chaos(with("remoteCluster", nullptr)));
+  EXPECT_TRUE(network_fault_from_chaos(with("remoteCluster", ""))) << "empty: this cluster";
   json no_duration = loss_spec();
   no_duration.erase("duration");
   json partition_loss = loss_spec();

@@ -71,6 +71,7 @@ Result<json> map_spec(const json& spec) {
   for (const auto& [key, value] : spec.items()) {
     const std::string field = "spec." + key;
     if (value.is_null()) continue;  // an absent optional field, as kubectl writes it
+    if (key == "remoteCluster" && value.is_string() && value.get_ref<const std::string&>().empty()) continue;  // this cluster
     if (key == "device" || key == "targetDevice") {
       if (auto ok = check_device(value, field); !ok) return fail(std::move(ok).error());
       continue;

@@ -21,6 +21,10 @@ namespace {
 
 constexpr size_t kMaxNameLen = 253;  // metadata.name: a DNS subdomain
 constexpr size_t kMaxIdLen = 128;    // uid, resourceVersion
+// labels and annotations: the document's 64 KiB bounds them already; these
+// keep one map from taking it all in entries the reader then walks.
+constexpr size_t kMaxMetadataEntries = 256;
+constexpr size_t kMaxMetadataValue = 16384;
 
 // The spec fields, in the order docs/cluster.md lists them. The CRD schema's
 // properties must be exactly these (tests/unit/crd_schema_test.cpp).
@@ -212,6 +216,16 @@ Result<int64_t> parse_timestamp(const json& v, const std::string& field) {
   return static_cast<int64_t>(timegm(&tm));
 }
 
+// A DNS subdomain (dots allowed) or label: lowercase alphanumerics and '-',
+// alphanumeric at both ends.
+bool dns_name(std::string_view s, size_t max, bool dots) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (s.empty() || s.size() > max || !alnum(s.front()) || !alnum(s.back())) return false;
+  for (char c : s)
+    if (!alnum(c) && c != '-' && !(dots && c == '.')) return false;
+  return true;
+}
+
 Result<void> parse_metadata(const json& m, bool require_identity, NetworkFault& f) {
   if (!m.is_object()) return error("metadata", "must be an object");
   auto str = [&](const char* key, size_t max, std::string& out, bool required) -> Result<void> {
@@ -222,9 +236,16 @@ Result<void> parse_metadata(const json& m, bool require_identity, NetworkFault& 
     return {};
   };
   if (auto ok = str("name", kMaxNameLen, f.name, true); !ok) return ok;
-  if (f.name.empty()) return error("metadata.name", "must not be empty");
+  if (!dns_name(f.name, kMaxNameLen, true))
+    return error("metadata.name", fmt::format("'{}' is not a DNS subdomain (lowercase letters, digits, '-', '.')", f.name));
   if (auto ok = str("namespace", 63, f.namespace_name, require_identity); !ok) return ok;
   if (f.namespace_name.empty()) f.namespace_name = "default";  // where kubectl puts an object that names none
+  if (!dns_name(f.namespace_name, 63, false))
+    return error("metadata.namespace", fmt::format("'{}' is not a namespace name", f.namespace_name));
+  for (const char* key : {"labels", "annotations"})
+    if (m.contains(key) && !m[key].is_null())
+      if (auto ok = json_fields::string_map(m[key], join("metadata", key), kMaxMetadataEntries, kMaxMetadataValue); !ok)
+        return fail(std::move(ok).error());
   if (auto ok = str("uid", kMaxIdLen, f.uid, require_identity); !ok) return ok;
   if (auto ok = str("resourceVersion", kMaxIdLen, f.resource_version, require_identity); !ok) return ok;
   if (m.contains("generation") && !m["generation"].is_null()) {
