@@ -85,8 +85,9 @@ void add_convert_command(CLI::App& app, Context& ctx) {
     if (!faults) throw CommandFailed{(*file == "-" ? std::string("stdin") : *file) + ": " + faults.error().context};
     if (ctx.format() == OutputFormat::json) {
       // Metadata is copied as written: bytes that are not UTF-8 print replaced rather than throw.
-      const nlohmann::json doc = faults->size() == 1 ? faults->front()
-                                                     : nlohmann::json{{"apiVersion", "v1"}, {"kind", "List"}, {"items", *faults}};
+      const nlohmann::json doc = faults->size() == 1
+                                     ? faults->front()
+                                     : nlohmann::json{{"apiVersion", "v1"}, {"kind", "List"}, {"items", *faults}};
       std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       return;
     }

@@ -20,7 +20,8 @@ struct CliOutput {
 
 // `input`, when given, is written to a file the shell feeds to stdin.
 CliOutput run_convert(const std::string& args, const std::string& input = "") {
-  std::string cmd = "timeout -k 5 60 " + std::string(SEISMO_CLI_PATH) + " --socket /nonexistent/seismo.sock convert " + args;
+  std::string cmd =
+      "timeout -k 5 60 " + std::string(SEISMO_CLI_PATH) + " --socket /nonexistent/seismo.sock convert " + args;
   std::string stdin_file;
   if (!input.empty()) {
     char name[] = "/tmp/seismo-convert-XXXXXX";
@@ -110,8 +111,9 @@ TEST(CliConvert, TheBadDocumentIsNamed) {
   auto not_yaml = run_convert("-f -", "a: [unclosed\n");
   EXPECT_EQ(not_yaml.exit_code, 1);
   EXPECT_EQ(not_yaml.out.rfind("seismo: stdin: malformed YAML: line ", 0), 0u) << not_yaml.out;
-  auto no_duration = run_convert("-f -", "apiVersion: chaos-mesh.org/v1alpha1\nkind: NetworkChaos\nmetadata: {name: x}\n"
-                                         "spec: {action: loss, mode: all, selector: {}, loss: {loss: '5'}}\n");
+  auto no_duration = run_convert("-f -",
+                                 "apiVersion: chaos-mesh.org/v1alpha1\nkind: NetworkChaos\nmetadata: {name: x}\n"
+                                 "spec: {action: loss, mode: all, selector: {}, loss: {loss: '5'}}\n");
   EXPECT_EQ(no_duration.exit_code, 1);
   EXPECT_EQ(no_duration.out.rfind("seismo: stdin: document 1: spec.duration: required here", 0), 0u) << no_duration.out;
 }

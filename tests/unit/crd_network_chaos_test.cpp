@@ -29,7 +29,9 @@ std::string example_text(const std::string& name) {
   return ss.str();
 }
 
-Result<std::vector<NetworkFault>> read_example(const std::string& name) { return read_network_faults(example_text(name)); }
+Result<std::vector<NetworkFault>> read_example(const std::string& name) {
+  return read_network_faults(example_text(name));
+}
 
 json chaos(json spec) {
   return {{"apiVersion", "chaos-mesh.org/v1alpha1"},
@@ -39,8 +41,11 @@ json chaos(json spec) {
 }
 
 json loss_spec() {
-  return {{"action", "loss"}, {"mode", "one"}, {"selector", {{"labelSelectors", {{"app", "web"}}}}},
-          {"loss", {{"loss", "25"}}}, {"duration", "10s"}};
+  return {{"action", "loss"},
+          {"mode", "one"},
+          {"selector", {{"labelSelectors", {{"app", "web"}}}}},
+          {"loss", {{"loss", "25"}}},
+          {"duration", "10s"}};
 }
 
 std::string refusal(const json& c) {
@@ -160,7 +165,8 @@ TEST(NetworkChaos, EveryFieldOfTheirsMappedOrRefusedByName) {
       {with("rate", {{"rate", "1mbps"}}), "spec.rate: not supported yet"},
       {with("scheduler", {{"cron", "@every 1m"}}), "spec.scheduler: unknown field of NetworkChaos"},
       {with("ports", {"80"}), "spec.ports: unknown field of NetworkChaos"},
-      {with("selector", {{"fieldSelectors", {{"status.phase", "Running"}}}}), "spec.selector.fieldSelectors: not supported"},
+      {with("selector", {{"fieldSelectors", {{"status.phase", "Running"}}}}),
+       "spec.selector.fieldSelectors: not supported"},
       {chaos(no_duration), "spec.duration: required here"},
       {chaos(partition_loss), "spec.loss: Chaos Mesh ignores it with action 'partition'"},
       {chaos(reorder), "spec.delay.reorder: not supported yet"},

@@ -40,7 +40,8 @@ json example() {
 json with(json doc, const std::string& path, json value) {
   json* at = &doc;
   std::string rest = path;
-  for (size_t dot; (dot = rest.find('.')) != std::string::npos; rest = rest.substr(dot + 1)) at = &(*at)[rest.substr(0, dot)];
+  for (size_t dot; (dot = rest.find('.')) != std::string::npos; rest = rest.substr(dot + 1))
+    at = &(*at)[rest.substr(0, dot)];
   if (value.is_null())
     at->erase(rest);
   else
@@ -210,7 +211,8 @@ TEST(NetworkFault, EveryBadFieldNamed) {
       {with(e, "spec.target.mode", nullptr), "spec.target.mode: required"},
       {with(e, "spec.target.selector", nullptr), "spec.target.selector: required"},
       {with(e, "spec.target.device", "eth1"), "spec.target.device: unknown field"},
-      {with(e, "spec.externalTargets", {"www.example.com"}), "spec.externalTargets[0]: 'www.example.com' is a domain name"},
+      {with(e, "spec.externalTargets", {"www.example.com"}),
+       "spec.externalTargets[0]: 'www.example.com' is a domain name"},
       {with(e, "spec.externalTargets", {"1.1.1.1:80"}), "spec.externalTargets[0]: '1.1.1.1:80' carries a port"},
       {with(e, "spec.externalTargets", {"10.0.0.0/33"}), "spec.externalTargets[0]: '10.0.0.0/33' is not an IP"},
       {with(e, "spec.externalTargets", {"1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4", "1.1.1.5"}),

@@ -55,8 +55,8 @@ class CrdSchema : public ::testing::Test {
       "duration":"1m","ports":["80"],"protocol":"udp","seed":1})");
   }
   static Result<NetworkFault> parse_spec(const json& spec) {
-    return parse_network_fault({{"apiVersion", kApiVersion}, {"kind", kKind}, {"metadata", {{"name", "x"}}}, {"spec", spec}},
-                               false);
+    return parse_network_fault(
+        {{"apiVersion", kApiVersion}, {"kind", kKind}, {"metadata", {{"name", "x"}}}, {"spec", spec}}, false);
   }
 
   YAML::Node crd_, version_, spec_;
@@ -96,7 +96,8 @@ TEST_F(CrdSchema, SelectorPropertiesAreThoseTheParserReads) {
   EXPECT_EQ(json_keys(pods::to_json(parsed->spec.selector)), written);
   EXPECT_EQ(keys(spec_["properties"]["selector"]["properties"]), written);
   EXPECT_EQ(keys(spec_["properties"]["target"]["properties"]["selector"]["properties"]), written);
-  EXPECT_EQ(strings(spec_["properties"]["selector"]["properties"]["expressionSelectors"]["items"]["properties"]["operator"]["enum"]),
+  EXPECT_EQ(strings(spec_["properties"]["selector"]["properties"]["expressionSelectors"]["items"]["properties"]
+                         ["operator"]["enum"]),
             (std::set<std::string>{"In", "NotIn", "Exists", "DoesNotExist"}));
   for (const auto& op : {"In", "NotIn", "Exists", "DoesNotExist"}) {
     json s = full_spec();
@@ -104,7 +105,8 @@ TEST_F(CrdSchema, SelectorPropertiesAreThoseTheParserReads) {
     if (std::string(op).find("In") != std::string::npos) s["selector"]["expressionSelectors"][0]["values"] = {"v"};
     EXPECT_TRUE(parse_spec(s)) << op;
   }
-  for (const auto& phase : strings(spec_["properties"]["selector"]["properties"]["podPhaseSelectors"]["items"]["enum"])) {
+  for (const auto& phase :
+       strings(spec_["properties"]["selector"]["properties"]["podPhaseSelectors"]["items"]["enum"])) {
     json s = full_spec();
     s["selector"]["podPhaseSelectors"] = {phase};
     EXPECT_TRUE(parse_spec(s)) << phase;
@@ -176,7 +178,8 @@ TEST_F(CrdSchema, DurationPatternAgreesWithTheParser) {
 
 TEST_F(CrdSchema, ExternalTargetPatternRefusesNames) {
   const std::regex pattern(spec_["properties"]["externalTargets"]["items"]["pattern"].as<std::string>());
-  for (const char* ok : {"10.0.0.0/8", "192.0.2.1", "fd00::/64", "::1"}) EXPECT_TRUE(std::regex_match(ok, pattern)) << ok;
+  for (const char* ok : {"10.0.0.0/8", "192.0.2.1", "fd00::/64", "::1"})
+    EXPECT_TRUE(std::regex_match(ok, pattern)) << ok;
   for (const char* bad : {"www.google.com", "example.com:443"}) EXPECT_FALSE(std::regex_match(bad, pattern)) << bad;
   EXPECT_EQ(spec_["properties"]["externalTargets"]["maxItems"].as<size_t>(), 4u);
   EXPECT_EQ(spec_["properties"]["ports"]["maxItems"].as<size_t>(), 4u);
@@ -202,8 +205,8 @@ TEST_F(CrdSchema, StatusListMapsAndPrinterColumns) {
   for (const auto& c : version_["additionalPrinterColumns"])
     columns.emplace_back(c["name"].as<std::string>(), c["jsonPath"].as<std::string>());
   EXPECT_EQ(columns, (std::vector<std::pair<std::string, std::string>>{{"Action", ".spec.action"},
-                                                                        {"Mode", ".spec.mode"},
-                                                                        {"Nodes", ".status.injectedNodes"},
-                                                                        {"Pods", ".status.pods"},
-                                                                        {"Age", ".metadata.creationTimestamp"}}));
+                                                                       {"Mode", ".spec.mode"},
+                                                                       {"Nodes", ".status.injectedNodes"},
+                                                                       {"Pods", ".status.pods"},
+                                                                       {"Age", ".metadata.creationTimestamp"}}));
 }

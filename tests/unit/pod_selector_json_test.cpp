@@ -118,7 +118,8 @@ TEST(PodSelectorJson, BoundsOnLists) {
 }
 
 TEST(PickMode, NamesRoundTrip) {
-  for (auto m : {PickMode::one, PickMode::all, PickMode::fixed, PickMode::fixed_percent, PickMode::random_max_percent}) {
+  for (auto m :
+       {PickMode::one, PickMode::all, PickMode::fixed, PickMode::fixed_percent, PickMode::random_max_percent}) {
     auto parsed = parse_pick_mode(pick_mode_name(m));
     ASSERT_TRUE(parsed) << pick_mode_name(m);
     EXPECT_EQ(*parsed, m);

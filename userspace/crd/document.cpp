@@ -130,8 +130,8 @@ Result<std::vector<json>> read_yaml(std::string_view text, std::string_view what
     return fail_errno(EINVAL, fmt::format("line {}, column {}: {} nests deeper than {} levels", e.mark.line + 1,
                                           e.mark.column + 1, what, kMaxDocumentDepth));
   } catch (const YAML::Exception& e) {
-    return fail_errno(EINVAL, fmt::format("malformed YAML: line {}, column {}: {}", e.mark.line + 1,
-                                          e.mark.column + 1, e.msg));
+    return fail_errno(EINVAL,
+                      fmt::format("malformed YAML: line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg));
   }
   return out;
 }
@@ -140,8 +140,8 @@ Result<std::vector<json>> read_yaml(std::string_view text, std::string_view what
 
 Result<std::vector<json>> read_documents(std::string_view text, std::string_view what) {
   if (text.size() > kMaxDocumentBytes)
-    return fail_errno(EMSGSIZE, fmt::format("{} of {} bytes exceeds the {} byte limit", what, text.size(),
-                                            kMaxDocumentBytes));
+    return fail_errno(EMSGSIZE,
+                      fmt::format("{} of {} bytes exceeds the {} byte limit", what, text.size(), kMaxDocumentBytes));
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return fail_errno(EINVAL, fmt::format("{} is empty", what));
   if (text[first] == '{' || text[first] == '[') {

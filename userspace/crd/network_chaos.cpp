@@ -12,8 +12,8 @@
 
 namespace seismo::crd {
 
-using nlohmann::json;
 using json_fields::error;
+using nlohmann::json;
 
 namespace {
 
@@ -21,9 +21,8 @@ constexpr const char* kChaosApiVersion = "chaos-mesh.org/v1alpha1";
 constexpr const char* kChaosKind = "NetworkChaos";
 
 // Spec fields carried over as they are: the same word means the same here.
-const std::vector<std::string_view> kSameFields = {"action",          "mode",     "value", "selector", "direction",
-                                                   "target",          "delay",    "loss",  "duration",
-                                                   "externalTargets"};
+const std::vector<std::string_view> kSameFields = {"action", "mode",  "value", "selector", "direction",
+                                                   "target", "delay", "loss",  "duration", "externalTargets"};
 
 // Why a field of theirs has no equivalent (empty: carried over or checked apart).
 std::string refusal(std::string_view key) {
@@ -36,7 +35,8 @@ std::string refusal(std::string_view key) {
 // Their device fields: the pod's eth0 is where seismo acts, and what Chaos
 // Mesh uses when none is named; any other device cannot be honoured.
 Result<void> check_device(const json& v, const std::string& field) {
-  if (v.is_string() && (v.get_ref<const std::string&>().empty() || v.get_ref<const std::string&>() == "eth0")) return {};
+  if (v.is_string() && (v.get_ref<const std::string&>().empty() || v.get_ref<const std::string&>() == "eth0"))
+    return {};
   return error(field, "only eth0 is supported (seismo's faults act on the pod's eth0)");
 }
 
@@ -71,7 +71,8 @@ Result<json> map_spec(const json& spec) {
   for (const auto& [key, value] : spec.items()) {
     const std::string field = "spec." + key;
     if (value.is_null()) continue;  // an absent optional field, as kubectl writes it
-    if (key == "remoteCluster" && value.is_string() && value.get_ref<const std::string&>().empty()) continue;  // this cluster
+    if (key == "remoteCluster" && value.is_string() && value.get_ref<const std::string&>().empty())
+      continue;  // this cluster
     if (key == "device" || key == "targetDevice") {
       if (auto ok = check_device(value, field); !ok) return fail(std::move(ok).error());
       continue;
@@ -86,8 +87,9 @@ Result<json> map_spec(const json& spec) {
   if (out.contains("delay") && out["delay"].is_object()) out["delay"].erase("reorder");  // null, checked above
   map_partition(out);
   if (!out.contains("duration"))
-    return error("spec.duration", "required here (Chaos Mesh runs a NetworkChaos without one until it is deleted; "
-                                  "every seismo fault expires in the kernel, so give e.g. \"5m\", at most 24h)");
+    return error("spec.duration",
+                 "required here (Chaos Mesh runs a NetworkChaos without one until it is deleted; "
+                 "every seismo fault expires in the kernel, so give e.g. \"5m\", at most 24h)");
   return out;
 }
 
@@ -102,12 +104,14 @@ json map_metadata(const json& m) {
 }  // namespace
 
 Result<json> network_fault_from_chaos(const json& chaos) {
-  if (!chaos.is_object()) return error("document", fmt::format("must be an object, not {}", json_fields::type_name(chaos)));
+  if (!chaos.is_object())
+    return error("document", fmt::format("must be an object, not {}", json_fields::type_name(chaos)));
   if (auto ok = json_fields::only_known(chaos, "", {"apiVersion", "kind", "metadata", "spec", "status"}); !ok)
     return fail(std::move(ok).error());
   if (!chaos.contains("apiVersion") || chaos["apiVersion"] != kChaosApiVersion)
     return error("apiVersion", fmt::format("must be {}", kChaosApiVersion));
-  if (!chaos.contains("kind") || chaos["kind"] != kChaosKind) return error("kind", fmt::format("must be {}", kChaosKind));
+  if (!chaos.contains("kind") || chaos["kind"] != kChaosKind)
+    return error("kind", fmt::format("must be {}", kChaosKind));
   if (!chaos.contains("spec")) return error("spec", "required");
   auto spec = map_spec(chaos["spec"]);
   if (!spec) return fail(std::move(spec).error());

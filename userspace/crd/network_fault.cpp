@@ -13,9 +13,9 @@
 
 namespace seismo::crd {
 
-using nlohmann::json;
 using json_fields::error;
 using json_fields::join;
+using nlohmann::json;
 
 namespace {
 
@@ -28,8 +28,8 @@ constexpr size_t kMaxMetadataValue = 16384;
 
 // The spec fields, in the order docs/cluster.md lists them. The CRD schema's
 // properties must be exactly these (tests/unit/crd_schema_test.cpp).
-const std::vector<std::string_view> kSpecFields = {"action",          "mode",  "value", "selector", "direction",
-                                                   "target",          "delay", "loss",  "duration", "ports",
+const std::vector<std::string_view> kSpecFields = {"action",          "mode",     "value", "selector", "direction",
+                                                   "target",          "delay",    "loss",  "duration", "ports",
                                                    "externalTargets", "protocol", "seed"};
 
 template <class E, size_t N>
@@ -51,7 +51,8 @@ constexpr std::pair<TrafficDirection, const char*> kDirections[] = {
 
 Result<DelayFields> parse_delay(const json& v, const std::string& field) {
   if (!v.is_object()) return error(field, "must be an object {latency, jitter, correlation}");
-  if (auto ok = json_fields::only_known(v, field, {"latency", "jitter", "correlation"}); !ok) return fail(std::move(ok).error());
+  if (auto ok = json_fields::only_known(v, field, {"latency", "jitter", "correlation"}); !ok)
+    return fail(std::move(ok).error());
   if (!v.contains("latency")) return error(join(field, "latency"), "required (e.g. \"100ms\")");
   DelayFields d;
   auto latency = parse_bounded_duration(v["latency"], join(field, "latency"), kMaxLatencyNs, false);
@@ -64,8 +65,9 @@ Result<DelayFields> parse_delay(const json& v, const std::string& field) {
       return error(join(field, "jitter"), fmt::format("{} is more than the latency {} (a delay never goes below zero)",
                                                       format_duration(*jitter), format_duration(d.latency_ns)));
     if (d.latency_ns + *jitter > kMaxLatencyNs)
-      return error(join(field, "jitter"), fmt::format("latency + jitter ({}) is more than {}",
-                                                      format_duration(d.latency_ns + *jitter), format_duration(kMaxLatencyNs)));
+      return error(join(field, "jitter"),
+                   fmt::format("latency + jitter ({}) is more than {}", format_duration(d.latency_ns + *jitter),
+                               format_duration(kMaxLatencyNs)));
     d.jitter_ns = *jitter;
   }
   if (v.contains("correlation")) {
@@ -99,7 +101,8 @@ Result<void> parse_pick(const json& v, const std::string& path, pods::PodSelecto
   auto s = pods::parse_pod_selector(v["selector"], join(path, "selector"));
   if (!s) return fail(std::move(s).error());
   selector = std::move(*s);
-  if (!v.contains("mode")) return error(join(path, "mode"), "required (one, all, fixed, fixed-percent, random-max-percent)");
+  if (!v.contains("mode"))
+    return error(join(path, "mode"), "required (one, all, fixed, fixed-percent, random-max-percent)");
   auto mode_text = json_fields::string_of(v["mode"], join(path, "mode"), 32);
   if (!mode_text) return fail(std::move(mode_text).error());
   auto m = pods::parse_pick_mode(*mode_text);
@@ -116,7 +119,8 @@ Result<void> parse_pick(const json& v, const std::string& path, pods::PodSelecto
 
 Result<PodTarget> parse_target(const json& v, const std::string& field) {
   if (!v.is_object()) return error(field, "must be an object {selector, mode, value}");
-  if (auto ok = json_fields::only_known(v, field, {"selector", "mode", "value"}); !ok) return fail(std::move(ok).error());
+  if (auto ok = json_fields::only_known(v, field, {"selector", "mode", "value"}); !ok)
+    return fail(std::move(ok).error());
   PodTarget t;
   if (auto ok = parse_pick(v, field, t.selector, t.mode, t.value); !ok) return fail(std::move(ok).error());
   return t;
@@ -128,8 +132,10 @@ Result<void> check_action_fields(const NetworkFaultSpec& s) {
   const bool delay = s.action == FaultAction::delay;
   if (loss && !s.loss) return error("spec.loss", "required for action 'loss' (e.g. {loss: \"30\"})");
   if (delay && !s.delay) return error("spec.delay", "required for action 'delay' (e.g. {latency: \"100ms\"})");
-  if (loss && s.delay) return error("spec.delay", "given with action 'loss', which would ignore it (use action 'netem' for both)");
-  if (delay && s.loss) return error("spec.loss", "given with action 'delay', which would ignore it (use action 'netem' for both)");
+  if (loss && s.delay)
+    return error("spec.delay", "given with action 'loss', which would ignore it (use action 'netem' for both)");
+  if (delay && s.loss)
+    return error("spec.loss", "given with action 'delay', which would ignore it (use action 'netem' for both)");
   if (s.action == FaultAction::netem && !s.loss && !s.delay)
     return error("spec", "action 'netem' needs delay, loss or both");
   if (s.protocol == "icmp" && !s.ports.empty()) return error("spec.ports", "ICMP has no ports (protocol is icmp)");
@@ -173,7 +179,8 @@ Result<void> parse_spec_member(NetworkFaultSpec& s, const std::string& key, cons
   } else if (key == "protocol") {
     auto p = json_fields::string_of(v, field, 8);
     if (!p) return fail(std::move(p).error());
-    if (*p != "tcp" && *p != "udp" && *p != "icmp") return error(field, fmt::format("'{}' is not one of tcp, udp, icmp", *p));
+    if (*p != "tcp" && *p != "udp" && *p != "icmp")
+      return error(field, fmt::format("'{}' is not one of tcp, udp, icmp", *p));
     s.protocol = std::move(*p);
   } else if (key == "seed") {
     auto seed = parse_seed(v, field);
@@ -229,7 +236,8 @@ bool dns_name(std::string_view s, size_t max, bool dots) {
 Result<void> parse_metadata(const json& m, bool require_identity, NetworkFault& f) {
   if (!m.is_object()) return error("metadata", "must be an object");
   auto str = [&](const char* key, size_t max, std::string& out, bool required) -> Result<void> {
-    if (!m.contains(key) || m[key].is_null()) return required ? Result<void>(error(join("metadata", key), "required")) : Result<void>();
+    if (!m.contains(key) || m[key].is_null())
+      return required ? Result<void>(error(join("metadata", key), "required")) : Result<void>();
     auto s = json_fields::string_of(m[key], join("metadata", key), max);
     if (!s) return fail(std::move(s).error());
     out = std::move(*s);
@@ -237,7 +245,8 @@ Result<void> parse_metadata(const json& m, bool require_identity, NetworkFault& 
   };
   if (auto ok = str("name", kMaxNameLen, f.name, true); !ok) return ok;
   if (!dns_name(f.name, kMaxNameLen, true))
-    return error("metadata.name", fmt::format("'{}' is not a DNS subdomain (lowercase letters, digits, '-', '.')", f.name));
+    return error("metadata.name",
+                 fmt::format("'{}' is not a DNS subdomain (lowercase letters, digits, '-', '.')", f.name));
   if (auto ok = str("namespace", 63, f.namespace_name, require_identity); !ok) return ok;
   if (f.namespace_name.empty()) f.namespace_name = "default";  // where kubectl puts an object that names none
   if (!dns_name(f.namespace_name, 63, false))
@@ -285,7 +294,8 @@ const std::vector<std::string_view>& spec_field_names() { return kSpecFields; }
 std::string NetworkFault::ranking_key() const { return spec.seed ? fmt::format("{}", *spec.seed) : uid; }
 
 Result<NetworkFault> parse_network_fault(const json& object, bool require_identity) {
-  if (!object.is_object()) return error("document", fmt::format("must be an object, not {}", json_fields::type_name(object)));
+  if (!object.is_object())
+    return error("document", fmt::format("must be an object, not {}", json_fields::type_name(object)));
   if (auto ok = json_fields::only_known(object, "", {"apiVersion", "kind", "metadata", "spec", "status"}); !ok)
     return fail(std::move(ok).error());
   if (!object.contains("apiVersion") || object["apiVersion"] != kApiVersion)
@@ -317,7 +327,8 @@ json spec_to_json(const NetworkFaultSpec& s) {
     out["delay"] = {{"latency", format_duration(s.delay->latency_ns)},
                     {"jitter", format_duration(s.delay->jitter_ns)},
                     {"correlation", format_percent(s.delay->correlation)}};
-  if (s.loss) out["loss"] = {{"loss", format_percent(s.loss->loss)}, {"correlation", format_percent(s.loss->correlation)}};
+  if (s.loss)
+    out["loss"] = {{"loss", format_percent(s.loss->loss)}, {"correlation", format_percent(s.loss->correlation)}};
   if (!s.ports.empty()) out["ports"] = ports_to_json(s.ports);
   if (!s.protocol.empty()) out["protocol"] = s.protocol;
   // JSON integers past int64 do not survive the API server: the full range as a string.

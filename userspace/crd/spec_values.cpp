@@ -13,8 +13,8 @@
 
 namespace seismo::crd {
 
-using nlohmann::json;
 using json_fields::error;
+using nlohmann::json;
 
 namespace {
 
@@ -53,11 +53,13 @@ std::string target_refusal(const std::string& text) {
   const auto colon = text.rfind(':');
   if (colon != std::string::npos && text.find(':') == colon && colon + 1 < text.size())
     return fmt::format("'{}' carries a port; give the address or CIDR here and the port in spec.ports", text);
-  const bool has_letter = std::any_of(text.begin(), text.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+  const bool has_letter =
+      std::any_of(text.begin(), text.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
   if (has_letter && text.find(':') == std::string::npos)
-    return fmt::format("'{}' is a domain name; only IPs and CIDRs are accepted (a node resolving names on its "
-                       "own could pick other addresses than its neighbours)",
-                       text);
+    return fmt::format(
+        "'{}' is a domain name; only IPs and CIDRs are accepted (a node resolving names on its "
+        "own could pick other addresses than its neighbours)",
+        text);
   return fmt::format("'{}' is not an IP address or CIDR", text);
 }
 
@@ -76,8 +78,8 @@ Result<double> parse_percent(const json& v, const std::string& field, bool below
     return error(field, fmt::format("must be a percent (\"30\" or 30), not {}", json_fields::type_name(v)));
   }
   if (!std::isfinite(p) || p < 0 || p > 100 || (below_100 && p >= 100))
-    return error(field, fmt::format("{} is out of range ({})", format_percent(p),
-                                    below_100 ? "0 to below 100" : "0 to 100"));
+    return error(field,
+                 fmt::format("{} is out of range ({})", format_percent(p), below_100 ? "0 to below 100" : "0 to 100"));
   return p;
 }
 
@@ -94,7 +96,8 @@ Result<uint64_t> parse_bounded_duration(const json& v, const std::string& field,
 }
 
 Result<std::vector<PortRangeField>> parse_ports(const json& v, const std::string& field) {
-  if (!v.is_array()) return error(field, fmt::format("must be a list of ports or ranges, not {}", json_fields::type_name(v)));
+  if (!v.is_array())
+    return error(field, fmt::format("must be a list of ports or ranges, not {}", json_fields::type_name(v)));
   if (v.size() > kMaxPortRanges)
     return error(field, fmt::format("{} entries, at most {} (the engine's filter holds {} ranges)", v.size(),
                                     kMaxPortRanges, kMaxPortRanges));
@@ -114,7 +117,8 @@ json ports_to_json(const std::vector<PortRangeField>& ports) {
 }
 
 Result<std::vector<std::string>> parse_external_targets(const json& v, const std::string& field) {
-  if (!v.is_array()) return error(field, fmt::format("must be a list of IPs and CIDRs, not {}", json_fields::type_name(v)));
+  if (!v.is_array())
+    return error(field, fmt::format("must be a list of IPs and CIDRs, not {}", json_fields::type_name(v)));
   // Each entry checked before the count: a name among them is the likelier mistake.
   std::vector<std::string> out;
   for (size_t i = 0; i < v.size() && i < 64; ++i) {

@@ -42,7 +42,8 @@ const char* pick_mode_name(PickMode mode) {
 Result<void> check_pick_value(PickMode mode, std::string_view value, const std::string& field) {
   if (mode == PickMode::one || mode == PickMode::all) {
     if (value.empty()) return {};
-    return fail_errno(EINVAL, fmt::format("{}: mode '{}' takes no value (got '{}')", field, pick_mode_name(mode), value));
+    return fail_errno(EINVAL,
+                      fmt::format("{}: mode '{}' takes no value (got '{}')", field, pick_mode_name(mode), value));
   }
   if (value.empty())
     return fail_errno(EINVAL, fmt::format("{}: mode '{}' needs a value ({})", field, pick_mode_name(mode),
@@ -53,8 +54,8 @@ Result<void> check_pick_value(PickMode mode, std::string_view value, const std::
   const bool integer = ec == std::errc() && end == value.data() + value.size();
   if (mode == PickMode::fixed) {
     if (!integer || n < 1 || n > kMaxFixedPods)
-      return fail_errno(EINVAL, fmt::format("{}: '{}' is not a pod count (an integer, 1 to {}) for mode 'fixed'",
-                                            field, value, kMaxFixedPods));
+      return fail_errno(EINVAL, fmt::format("{}: '{}' is not a pod count (an integer, 1 to {}) for mode 'fixed'", field,
+                                            value, kMaxFixedPods));
     return {};
   }
   if (!integer || n < 1 || n > 100)

@@ -13,14 +13,14 @@
 namespace seismo::pods {
 namespace {
 
-using nlohmann::json;
 using json_fields::error;
 using json_fields::join;
+using nlohmann::json;
 
 // Bounds on what one selector may name: far beyond a hand-written experiment,
 // small enough that matching every pod of a large cluster stays cheap.
 constexpr size_t kMaxEntries = 256;
-constexpr size_t kMaxNameLen = 253;          // DNS subdomain: node and pod names
+constexpr size_t kMaxNameLen = 253;           // DNS subdomain: node and pod names
 constexpr size_t kMaxAnnotationValue = 4096;  // annotation values are free text; ours match exactly
 constexpr size_t kMaxExpressionValues = 64;
 
@@ -37,14 +37,18 @@ constexpr OperatorName kOperators[] = {{LabelSelector::Op::in, "In"},
 
 // A DNS label (namespaces): 1-63 of [a-z0-9-], alphanumeric at both ends.
 bool dns_label(std::string_view s) {
-  auto alnum = [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); };
+  auto alnum = [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+  };
   if (s.empty() || s.size() > 63 || !alnum(s.front()) || !alnum(s.back())) return false;
   return std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
 // A DNS subdomain (node and pod names): 1-253 of [a-z0-9.-], alphanumeric at both ends.
 bool dns_subdomain(std::string_view s) {
-  auto alnum = [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); };
+  auto alnum = [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+  };
   if (s.empty() || s.size() > kMaxNameLen || !alnum(s.front()) || !alnum(s.back())) return false;
   return std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-' || c == '.'; });
 }
@@ -54,7 +58,8 @@ Result<std::vector<std::string>> names(const json& v, const std::string& field, 
   auto list = json_fields::string_list(v, field, kMaxEntries, kMaxNameLen);
   if (!list) return list;
   for (size_t i = 0; i < list->size(); ++i)
-    if (!valid((*list)[i])) return error(fmt::format("{}[{}]", field, i), fmt::format("'{}' is not {}", (*list)[i], what));
+    if (!valid((*list)[i]))
+      return error(fmt::format("{}[{}]", field, i), fmt::format("'{}' is not {}", (*list)[i], what));
   return list;
 }
 
@@ -73,7 +78,8 @@ Result<std::map<std::string, std::string>> key_values(const json& v, const std::
 
 Result<LabelSelector::Requirement> expression(const json& v, const std::string& field) {
   if (!v.is_object()) return error(field, "must be an object {key, operator, values}");
-  if (auto ok = json_fields::only_known(v, field, {"key", "operator", "values"}); !ok) return fail(std::move(ok).error());
+  if (auto ok = json_fields::only_known(v, field, {"key", "operator", "values"}); !ok)
+    return fail(std::move(ok).error());
   LabelSelector::Requirement r;
   if (!v.contains("key")) return error(join(field, "key"), "required");
   auto key = json_fields::string_of(v["key"], join(field, "key"), kMaxNameLen + 64);
@@ -85,7 +91,8 @@ Result<LabelSelector::Requirement> expression(const json& v, const std::string& 
   const OperatorName* found = nullptr;
   for (const auto& o : kOperators)
     if (*op == o.name) found = &o;
-  if (!found) return error(join(field, "operator"), fmt::format("'{}' is not one of In, NotIn, Exists, DoesNotExist", *op));
+  if (!found)
+    return error(join(field, "operator"), fmt::format("'{}' is not one of In, NotIn, Exists, DoesNotExist", *op));
   r.op = found->op;
   if (v.contains("values") && !v["values"].is_null()) {
     auto values = json_fields::string_list(v["values"], join(field, "values"), kMaxExpressionValues, 63);
@@ -96,7 +103,8 @@ Result<LabelSelector::Requirement> expression(const json& v, const std::string& 
 }
 
 Result<LabelSelector> expressions(const json& v, const std::string& field) {
-  if (!v.is_array()) return error(field, fmt::format("must be a list of {{key, operator, values}}, not {}", json_fields::type_name(v)));
+  if (!v.is_array())
+    return error(field, fmt::format("must be a list of {{key, operator, values}}, not {}", json_fields::type_name(v)));
   if (v.size() > kMaxEntries) return error(field, fmt::format("more than {} entries", kMaxEntries));
   std::vector<LabelSelector::Requirement> reqs;
   for (size_t i = 0; i < v.size(); ++i) {
@@ -111,7 +119,8 @@ Result<LabelSelector> expressions(const json& v, const std::string& field) {
 }
 
 Result<std::map<std::string, std::vector<std::string>>> pod_names(const json& v, const std::string& field) {
-  if (!v.is_object()) return error(field, fmt::format("must be a map of namespace to pod names, not {}", json_fields::type_name(v)));
+  if (!v.is_object())
+    return error(field, fmt::format("must be a map of namespace to pod names, not {}", json_fields::type_name(v)));
   if (v.size() > kMaxEntries) return error(field, fmt::format("more than {} namespaces", kMaxEntries));
   std::map<std::string, std::vector<std::string>> out;
   for (const auto& [ns, list] : v.items()) {
@@ -160,8 +169,9 @@ Result<void> read_member(PodSelector& s, const std::string& key, const json& v, 
   } else if (key == "fieldSelectors") {
     return error(field, "not supported (select with labelSelectors, expressionSelectors, nodes or pods)");
   } else {
-    return error(field, "unknown field (known here: namespaces, labelSelectors, expressionSelectors, "
-                        "annotationSelectors, podPhaseSelectors, nodes, nodeSelectors, pods)");
+    return error(field,
+                 "unknown field (known here: namespaces, labelSelectors, expressionSelectors, "
+                 "annotationSelectors, podPhaseSelectors, nodes, nodeSelectors, pods)");
   }
   return {};
 }
@@ -196,7 +206,8 @@ bool PodSelector::operator==(const PodSelector& o) const {
 }
 
 Result<PodSelector> parse_pod_selector(const json& object, const std::string& field) {
-  if (!object.is_object()) return error(field, fmt::format("must be an object, not {}", json_fields::type_name(object)));
+  if (!object.is_object())
+    return error(field, fmt::format("must be an object, not {}", json_fields::type_name(object)));
   PodSelector s;
   for (const auto& [key, value] : object.items()) {
     if (value.is_null()) continue;  // kubectl writes absent optional fields as null
