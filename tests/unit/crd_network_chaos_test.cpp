@@ -172,6 +172,9 @@ TEST(NetworkChaos, EveryFieldOfTheirsMappedOrRefusedByName) {
       {chaos(reorder), "spec.delay.reorder: not supported yet"},
       {with("loss", {{"loss", "250"}}), "spec.loss.loss: 250 is out of range"},
       {with("mode", "fixed"), "spec.value: mode 'fixed' needs a value"},
+      // Found while reviewing: json::value("action", "") threw on a non-string action.
+      {with("action", 5), "spec.action: must be a string, not a number"},
+      {with("action", json::array()), "spec.action: must be a string, not a list"},
   };
   for (const auto& [doc, starts] : cases) {
     std::string got = refusal(doc);

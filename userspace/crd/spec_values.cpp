@@ -27,6 +27,8 @@ Result<uint16_t> port_number(std::string_view text, const std::string& field, st
 }
 
 Result<PortRangeField> port_range(const json& v, const std::string& field) {
+  if (v.is_number_unsigned() && v.get<uint64_t>() > 65535)
+    return error(field, fmt::format("{} is not a port (1-65535)", v.get<uint64_t>()));
   if (v.is_number_integer()) {
     const auto n = v.get<int64_t>();
     if (n < 1 || n > 65535) return error(field, fmt::format("{} is not a port (1-65535)", n));
@@ -135,8 +137,9 @@ Result<std::vector<std::string>> parse_external_targets(const json& v, const std
 }
 
 Result<std::string> parse_mode_value(const json& v, const std::string& field) {
-  if (v.is_number_integer()) return fmt::format("{}", v.get<int64_t>());
+  // Unsigned first: is_number_integer() holds for unsigned values too.
   if (v.is_number_unsigned()) return fmt::format("{}", v.get<uint64_t>());
+  if (v.is_number_integer()) return fmt::format("{}", v.get<int64_t>());
   return json_fields::string_of(v, field, 20);
 }
 
