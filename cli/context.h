@@ -42,6 +42,10 @@ inline void add_pod_flags(CLI::App* cmd, PodFlags& f) {
   cmd->add_option("--pod", f.pod, "Only this pod (by name)");
 }
 
+// The text of `-f FILE` ('-': stdin), bounded by a request's size; throws
+// CommandFailed naming the file (cli/apply.cpp).
+std::string read_document_file(const std::string& file);
+
 // Each subcommand lives in its own file and registers itself here.
 void add_pods_command(CLI::App& app, Context& ctx);
 void add_status_command(CLI::App& app, Context& ctx);
@@ -50,6 +54,7 @@ void add_trace_command(CLI::App& app, Context& ctx);
 void add_doctor_command(CLI::App& app, Context& ctx);
 void add_fault_command(CLI::App& app, Context& ctx);
 void add_apply_command(CLI::App& app, Context& ctx);
+void add_convert_command(CLI::App& app, Context& ctx);
 
 // Thrown by subcommand callbacks to end with a message and exit code; only
 // main catches it.

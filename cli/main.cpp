@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   add_doctor_command(app, ctx);
   add_fault_command(app, ctx);
   add_apply_command(app, ctx);
+  add_convert_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -72,7 +72,7 @@ class Manifests : public ::testing::Test {
 
 TEST_F(Manifests, AllKindsPresent) {
   for (const char* kind : {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "DaemonSet", "Service",
-                           "PodMonitor", "ConfigMap", "NetworkPolicy"}) {
+                           "PodMonitor", "ConfigMap", "NetworkPolicy", "CustomResourceDefinition"}) {
     EXPECT_EQ(of_kind(kind).size(), 1u) << kind;
   }
 }
@@ -95,23 +95,43 @@ TEST_F(Manifests, NetworkPolicyAdmitsOnlyMonitoringToTheMetricsPort) {
   EXPECT_EQ(rule["ports"][0]["protocol"].as<std::string>(), "TCP");
 }
 
-TEST_F(Manifests, RbacIsExactlyGetListWatchOnPods) {
+// Exactly these rules (docs/deploy.md says why each verb): reads of pods,
+// nodes and networkfaults, and patching only the status subresource.
+TEST_F(Manifests, RbacIsExactlyTheDocumentedRules) {
   auto roles = of_kind("ClusterRole");
   ASSERT_EQ(roles.size(), 1u);
-  auto rules = roles[0]["rules"];
-  ASSERT_EQ(rules.size(), 1u);
-  std::set<std::string> verbs;
-  for (const auto& v : rules[0]["verbs"]) verbs.insert(v.as<std::string>());
-  EXPECT_EQ(verbs, (std::set<std::string>{"get", "list", "watch"}));
-  ASSERT_EQ(rules[0]["resources"].size(), 1u);
-  EXPECT_EQ(rules[0]["resources"][0].as<std::string>(), "pods");
-  EXPECT_EQ(rules[0]["apiGroups"][0].as<std::string>(), "");
+  using Rule = std::pair<std::string, std::string>;  // group, resource
+  std::map<Rule, std::set<std::string>> rules;
+  for (const auto& rule : roles[0]["rules"]) {
+    ASSERT_EQ(rule["apiGroups"].size(), 1u);
+    ASSERT_EQ(rule["resources"].size(), 1u);
+    std::set<std::string> verbs;
+    for (const auto& v : rule["verbs"]) verbs.insert(v.as<std::string>());
+    auto key = Rule{rule["apiGroups"][0].as<std::string>(), rule["resources"][0].as<std::string>()};
+    EXPECT_TRUE(rules.emplace(key, verbs).second) << key.second << " twice";
+  }
+  const std::map<Rule, std::set<std::string>> want = {
+      {{"", "pods"}, {"get", "list", "watch"}},
+      {{"", "nodes"}, {"list", "watch"}},
+      {{"seismo.dev", "networkfaults"}, {"get", "list", "watch"}},
+      {{"seismo.dev", "networkfaults/status"}, {"get", "patch"}},
+  };
+  EXPECT_EQ(rules, want);
   auto binding = of_kind("ClusterRoleBinding");
   ASSERT_EQ(binding.size(), 1u);
   EXPECT_EQ(binding[0]["roleRef"]["name"].as<std::string>(), roles[0]["metadata"]["name"].as<std::string>());
   auto ds_sa = daemonset()["spec"]["template"]["spec"]["serviceAccountName"].as<std::string>();
   EXPECT_EQ(binding[0]["subjects"][0]["name"].as<std::string>(), ds_sa);
   EXPECT_EQ(text_.find("\"*\""), std::string::npos) << "no wildcard RBAC";
+}
+
+// The CRD is cluster-scoped: kustomize's namespace must not land on it.
+TEST_F(Manifests, NetworkFaultCrdRendered) {
+  auto crds = of_kind("CustomResourceDefinition");
+  ASSERT_EQ(crds.size(), 1u);
+  EXPECT_EQ(crds[0]["metadata"]["name"].as<std::string>(), "networkfaults.seismo.dev");
+  EXPECT_FALSE(crds[0]["metadata"]["namespace"]);
+  EXPECT_EQ(crds[0]["spec"]["scope"].as<std::string>(), "Namespaced");
 }
 
 TEST_F(Manifests, NotPrivilegedButNamedCapabilities) {

@@ -1,19 +1,11 @@
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <string_view>
-
-#include "common/result.h"
+// The duration parser lives in common/ (the NetworkFault resource in crd/
+// reads durations too, and crd may not include chaos); the engine keeps
+// its names.
+#include "common/duration.h"
 
 namespace seismo::chaos {
-
-// Parses a duration with a unit, Go-style: "250us", "100ms", "1.5s", "2m",
-// "1h", "1m30s". Negative or unit-less values are errors; the error names
-// `field`.
-Result<uint64_t> parse_duration_ns(std::string_view text, std::string_view field);
-
-// "30s", "1.5s", "100ms", "2m30s": the shortest exact form.
-std::string format_duration(uint64_t ns);
-
+using seismo::format_duration;
+using seismo::parse_duration_ns;
 }  // namespace seismo::chaos

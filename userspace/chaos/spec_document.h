@@ -6,15 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "crd/document.h"
 
 namespace seismo::chaos {
 
-inline constexpr size_t kMaxSpecDocumentBytes = 64 * 1024;
+// The reader's bounds (crd/document.h), under the names the engine uses.
+inline constexpr size_t kMaxSpecDocumentBytes = crd::kMaxDocumentBytes;
 inline constexpr size_t kMaxFaultsPerDocument = 64;
-inline constexpr int kMaxSpecDocumentDepth = 16;  // nesting levels, JSON and YAML
-// Values (scalars, lists, maps) a document may expand to. 64 KiB without
-// aliases holds at most ~32k; aliases can name millions in a few lines.
-inline constexpr size_t kMaxSpecDocumentNodes = 65536;
+inline constexpr int kMaxSpecDocumentDepth = crd::kMaxDocumentDepth;
+inline constexpr size_t kMaxSpecDocumentNodes = crd::kMaxDocumentNodes;
 
 // Reads a fault document, JSON or YAML (one schema), into one JSON object
 // per fault. Accepted shapes: a fault; a list of faults; {"faults": [...]};

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -94,6 +95,8 @@ struct NetworkFault {
 // metadata.uid and resourceVersion must be there (objects from the API
 // server); false for documents a user wrote (seismo apply, convert).
 [[nodiscard]] Result<NetworkFault> parse_network_fault(const nlohmann::json& object, bool require_identity);
+// The keys a spec may have, as the CRD schema lists them.
+[[nodiscard]] const std::vector<std::string_view>& spec_field_names();
 // The spec back as JSON (parse_network_fault accepts it in an object).
 [[nodiscard]] nlohmann::json spec_to_json(const NetworkFaultSpec& spec);
 

@@ -196,6 +196,22 @@ Result<LabelSelector> LabelSelector::from_map(const std::map<std::string, std::s
   return s;
 }
 
+Result<LabelSelector> LabelSelector::from_requirements(std::vector<Requirement> requirements) {
+  for (const auto& r : requirements) {
+    if (auto ok = validate_label_key(r.key); !ok) return fail(ok.error());
+    const bool sets = r.op == Op::in || r.op == Op::not_in;
+    const bool none = r.op == Op::exists || r.op == Op::not_exists;
+    if (sets && r.values.empty()) return fail_plain(fmt::format("label key '{}': In and NotIn need values", r.key));
+    if (none && !r.values.empty())
+      return fail_plain(fmt::format("label key '{}': Exists and DoesNotExist take no values", r.key));
+    for (const auto& v : r.values)
+      if (auto ok = validate_label_value(v); !ok) return fail(ok.error());
+  }
+  LabelSelector s;
+  s.requirements_ = std::move(requirements);
+  return s;
+}
+
 void LabelSelector::add(const LabelSelector& other) {
   requirements_.insert(requirements_.end(), other.requirements_.begin(), other.requirements_.end());
 }

@@ -29,6 +29,10 @@ class LabelSelector {
   static Result<LabelSelector> parse(std::string_view text);
   // Chaos Mesh's labelSelectors map: every key=value must hold.
   static Result<LabelSelector> from_map(const std::map<std::string, std::string>& equals);
+  // Requirements as Kubernetes' LabelSelectorRequirement gives them (Chaos
+  // Mesh's expressionSelectors): keys and values checked, in/not_in with at
+  // least one value, exists/not_exists with none.
+  static Result<LabelSelector> from_requirements(std::vector<Requirement> requirements);
 
   [[nodiscard]] bool matches(const std::map<std::string, std::string>& labels) const;
   [[nodiscard]] bool empty() const { return requirements_.empty(); }

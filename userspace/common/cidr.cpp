@@ -1,4 +1,4 @@
-#include "chaos/cidr.h"
+#include "common/cidr.h"
 
 #include <arpa/inet.h>
 
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-namespace seismo::chaos {
+namespace seismo {
 
 Result<Cidr> Cidr::parse(std::string_view text, std::string_view field) {
   auto bad = [&](std::string_view why) {
@@ -67,4 +67,4 @@ std::string Cidr::to_string() const {
   return fmt::format("{}/{}", buf, prefix_len_);
 }
 
-}  // namespace seismo::chaos
+}  // namespace seismo

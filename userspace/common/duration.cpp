@@ -1,4 +1,4 @@
-#include "chaos/duration.h"
+#include "common/duration.h"
 
 #include <cerrno>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace seismo::chaos {
+namespace seismo {
 
 namespace {
 
@@ -67,4 +67,4 @@ std::string format_duration(uint64_t ns) {
   return fmt::format("{}ns", ns);
 }
 
-}  // namespace seismo::chaos
+}  // namespace seismo
