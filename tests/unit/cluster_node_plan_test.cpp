@@ -173,6 +173,14 @@ TEST(NodePlan, DurationCountsFromCreationAndExpiresThere) {
   EXPECT_TRUE(expired.specs.empty());
 }
 
+TEST(NodePlan, ANodeClockBehindTheApiServersNeverRunsPastTheDuration) {
+  // creationTimestamp 30 s "in the future" for this node: the fault still
+  // runs at most its 600 s.
+  auto plan = plan_node_fault(view_of(fault(), five_pods(0)), context("node-a", kCreated - 30));
+  ASSERT_EQ(plan.phase, NodePhase::injected) << plan.message;
+  EXPECT_EQ(plan.specs[0].duration_ns, 600u * kNs);
+}
+
 TEST(NodePlan, PausedRunsNothingAndUnsyncedListsArePending) {
   auto f = fault();
   f.paused = true;

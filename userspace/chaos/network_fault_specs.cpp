@@ -105,7 +105,7 @@ FaultSpec base_spec(const crd::NetworkFault& fault, const NetworkFaultPlacement&
 // so a spec the CRD parser let through is still refused before the kernel.
 Result<FaultSpec> checked(const FaultSpec& spec, const std::string& field) {
   auto again = parse_fault_spec(to_json(spec));
-  if (!again) return fail_errno(EINVAL, fmt::format("{}: {}", field, again.error().message()));
+  if (!again) return fail(std::move(again).error().wrap(field));
   return again;
 }
 

@@ -99,7 +99,10 @@ NodeFaultPlan plan_node_fault(const FaultView& view, const PlanContext& context)
     plan.phase = NodePhase::no_targets;
     return plan;
   }
-  set_specs(plan, view, context, static_cast<uint64_t>(end_ns - context.now_ns));
+  // Never more than the duration, even when this node's clock is behind
+  // the API server's (a creationTimestamp "in the future").
+  set_specs(plan, view, context,
+            std::min(static_cast<uint64_t>(end_ns - context.now_ns), fault.spec.duration_ns));
   return plan;
 }
 
