@@ -332,7 +332,9 @@ void Daemon::register_methods() {
     return pods_listing(pod_store_, pod_watcher_->synced(), cgroup_root_, *own_netns_, faults_.get(), params);
   });
   if (faults_) {
-    register_fault_routes(router_, *faults_);
+    NodePods node_pods;
+    if (pods_enabled()) node_pods = [this] { return pod_store_.snapshot(); };
+    register_fault_routes(router_, *faults_, node_pods);
   } else {
     for (const char* method : {"fault.add", "fault.apply", "fault.ls", "fault.rm", "fault.clear"})
       router_.add(method, api::Access::read, [this](const nlohmann::json&, const api::Peer&) -> Result<nlohmann::json> {
