@@ -220,12 +220,23 @@ TEST(EngineSync, InstallsOnceLeavesUnchangedFaultsAloneAndFollowsPodChanges) {
   // Later passes (a second later: less time left) change nothing.
   (void)sync_engine(engine, {plan_node_fault(view_of(fault(pods::PickMode::all, ""), pods), context("node-a", kCreated + 61))});
   EXPECT_TRUE(engine.calls.empty());
-  // A pod joins, another leaves: extend and retract, no reinstall.
+  // A pod joins, another is deleted: extend and retract, no reinstall.
   pods.push_back(pod(6, "node-a", kCreated + 30));
   pods.erase(pods.begin());  // web-1
   (void)sync_engine(engine, {plan_node_fault(view_of(fault(pods::PickMode::all, ""), pods), context("node-a"))});
   std::string name = "nf-" + fault().uid;
   EXPECT_EQ(engine.calls, (std::vector<std::string>{"retract " + name + " pod-uid-1", "extend " + name + " pod-uid-6"}));
+  // A pod that stays on the node but leaves the selection (its labels
+  // changed): reinstalled without it, since the running spec still names it.
+  engine.calls.clear();
+  auto relabelled = plan_node_fault(view_of(fault(pods::PickMode::all, ""), pods), context("node-a"));
+  relabelled.pods.erase(std::remove_if(relabelled.pods.begin(), relabelled.pods.end(),
+                                       [](const auto& p) { return p.name == "web-4"; }),
+                        relabelled.pods.end());
+  relabelled.specs[0].target.selector.pods = {{"shop", {"web-6"}}};
+  (void)sync_engine(engine, {relabelled});
+  EXPECT_EQ(engine.calls, (std::vector<std::string>{"remove " + name, "add " + name}));
+  EXPECT_EQ(engine.running[0].owners, std::vector<std::string>{"pod-uid-6"});
   // A changed spec is reinstalled.
   engine.calls.clear();
   auto changed = fault(pods::PickMode::all, "");

@@ -44,6 +44,18 @@ bool needs_nodes(const crd::NetworkFault& f) {
 
 std::string pod_name(const pods::Pod& p) { return p.namespace_name + "/" + p.name; }
 
+NodeFaultPlan failed_plan(const std::string& uid, const std::string& ns, const std::string& name, int64_t generation,
+                          std::string message) {
+  NodeFaultPlan plan;
+  plan.uid = uid;
+  plan.namespace_name = ns;
+  plan.name = name;
+  plan.generation = generation;
+  plan.phase = NodePhase::failed;
+  plan.message = std::move(message);
+  return plan;
+}
+
 void add_counters(ClusterCounters& c, const WatchHandle* w) {
   if (w == nullptr) return;
   auto wc = w->counters();
@@ -197,9 +209,8 @@ void ClusterController::reconcile() {
     auto r = refused.find(f.uid);
     auto w = watches_.find(f.uid);
     if (r != refused.end() || w == watches_.end()) {
-      NodeFaultPlan plan{f.uid, f.namespace_name, f.name, f.generation, NodePhase::failed,
-                         r != refused.end() ? r->second : "no pod list", 0, {}, {}};
-      plans.push_back(std::move(plan));
+      plans.push_back(failed_plan(f.uid, f.namespace_name, f.name, f.generation,
+                                  r != refused.end() ? r->second : "no pod list"));
       continue;
     }
     FaultView view{f, matching(w->second->pods, f.spec.selector, node_labels), {}, false};
@@ -208,8 +219,7 @@ void ClusterController::reconcile() {
     plans.push_back(plan_node_fault(view, context));
   }
   for (const auto& bad : snap.invalid) {
-    plans.push_back(NodeFaultPlan{bad.uid, bad.namespace_name, bad.name, bad.generation, NodePhase::failed,
-                                  bad.error, 0, {}, {}});
+    plans.push_back(failed_plan(bad.uid, bad.namespace_name, bad.name, bad.generation, bad.error));
   }
   auto outcome = sync_engine(engine_, plans);
   auto samples = engine_.samples();

@@ -20,31 +20,46 @@ void note_error(SyncOutcome& out, const std::string& uid, const Error& e) {
   if (slot.empty()) slot = e.message();
 }
 
+// Whether the running fault must be installed again: its spec changed, or
+// a pod it covers left the pick but is still on this node. (Retracting
+// such a pod would not hold: the engine's pod follower extends a running
+// fault to the pods its spec names, and the spec still names it.)
+bool needs_reinstall(const NodeFaultPlan& plan, const chaos::FaultSpec& spec, const chaos::FaultMembers& running,
+                     const std::set<std::string>& want) {
+  if (shape_of(running.spec) != shape_of(spec)) return true;
+  for (const auto& owner : running.owners) {
+    if (want.count(owner) == 0 && plan.here.count(owner) != 0) return true;
+  }
+  return false;
+}
+
+void add_fault(EngineActions& engine, const NodeFaultPlan& plan, const chaos::FaultSpec& spec, SyncOutcome& out) {
+  if (auto r = engine.add(spec); !r) return note_error(out, plan.uid, r.error());
+  ++out.added;
+  auto now = engine.members();
+  auto it = std::find_if(now.begin(), now.end(), [&](const auto& m) { return m.name == spec.name; });
+  if (it != now.end()) out.covered[plan.uid].insert(it->owners.begin(), it->owners.end());
+}
+
 // One engine fault that should run: add it, or bring its pods in line.
 void converge(EngineActions& engine, const NodeFaultPlan& plan, const chaos::FaultSpec& spec,
               const chaos::FaultMembers* running, SyncOutcome& out) {
   auto& covered = out.covered[plan.uid];
-  if (running != nullptr && shape_of(running->spec) != shape_of(spec)) {
+  std::set<std::string> want;
+  for (const auto& p : plan.pods) want.insert(p.uid);
+  if (running != nullptr && needs_reinstall(plan, spec, *running, want)) {
     if (auto r = engine.remove(spec.name); !r) return note_error(out, plan.uid, r.error());
     ++out.removed;
     running = nullptr;
   }
-  if (running == nullptr) {
-    if (auto r = engine.add(spec); !r) return note_error(out, plan.uid, r.error());
-    ++out.added;
-    auto now = engine.members();
-    auto it = std::find_if(now.begin(), now.end(), [&](const auto& m) { return m.name == spec.name; });
-    if (it != now.end()) covered.insert(it->owners.begin(), it->owners.end());
-    return;
-  }
-  std::set<std::string> want;
-  for (const auto& p : plan.pods) want.insert(p.uid);
+  if (running == nullptr) return add_fault(engine, plan, spec, out);
   std::set<std::string> have(running->owners.begin(), running->owners.end());
   for (const auto& owner : have) {
     if (want.count(owner) != 0) {
       covered.insert(owner);
       continue;
     }
+    // Gone from this node (deleted): drop its part, the rest keeps running.
     if (auto r = engine.retract(spec.name, owner); !r) {
       note_error(out, plan.uid, r.error());
       covered.insert(owner);

@@ -89,6 +89,9 @@ NodeFaultPlan plan_node_fault(const FaultView& view, const PlanContext& context)
     return plan;
   }
   if (!view.pods_synced) return plan;  // pending: leave the engine as it is
+  for (const auto& p : view.candidates) {
+    if (p.node_name == context.node) plan.here.insert(p.uid);
+  }
   auto picked = context.pick(fault, fault.spec.mode, fault.spec.value,
                              eligible(view.candidates, fault.spec.mode, fault.created_unix));
   plan.picked_total = picked.size();

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,10 @@ struct NodeFaultPlan {
   std::string message;
   std::size_t picked_total = 0;   // pods picked cluster-wide
   std::vector<pods::Pod> pods;    // the picked pods on this node
+  // Uids of every candidate on this node, picked or not: a pod that leaves
+  // the pick but is still here is dropped by reinstalling the fault (see
+  // engine_sync), one that is gone by retracting it.
+  std::set<std::string> here;
   std::vector<chaos::FaultSpec> specs;  // what the engine should run (injected only)
 };
 
