@@ -97,3 +97,44 @@ TEST(KubeClient, ConnectionRefusedIsAnError) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("GET /api/v1/pods"), std::string::npos) << r.error().message();
 }
+
+TEST(KubeClient, PatchSendsTheBodyWithItsContentTypeAndReturnsAnyStatus) {
+  auto api = FakeKubeApi::start_stateful();
+  ASSERT_TRUE(api) << api.error().message();
+  KubeConfig cfg;
+  cfg.server = (*api)->url();
+  auto client = KubeClient::create(cfg);
+  ASSERT_TRUE(client);
+  const std::string path = "/apis/seismo.dev/v1alpha1/namespaces/ns1/networkfaults/f";
+  nlohmann::json object = {{"apiVersion", "seismo.dev/v1alpha1"},
+                           {"kind", "NetworkFault"},
+                           {"metadata", {{"name", "f"}, {"namespace", "ns1"}}},
+                           {"spec", {{"action", "loss"}}}};
+  // Server-side apply creates the object; the answer is the object.
+  auto created = client->patch(path + "?fieldManager=t", "application/apply-patch+yaml", object.dump(), 1 << 20,
+                               kNoStop);
+  ASSERT_TRUE(created) << created.error().message();
+  ASSERT_EQ(created->status, 201) << created->body;
+  nlohmann::json status = object;
+  status.erase("spec");
+  status["status"] = {{"nodes", {{{"node", "node-a"}, {"phase", "Injected"}}}}};
+  auto applied = client->patch(path + "/status?fieldManager=seismo-node-node-a&force=true",
+                               "application/apply-patch+yaml", status.dump(), 1 << 20, kNoStop);
+  ASSERT_TRUE(applied) << applied.error().message();
+  EXPECT_EQ(applied->status, 200) << applied->body;
+  auto got = client->get(path, 1 << 20, kNoStop);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(nlohmann::json::parse(got->body)["status"]["nodes"][0]["phase"], "Injected");
+  // A missing object is a 404 answer, not an error.
+  auto other = status;
+  other["metadata"]["name"] = "g";
+  auto missing = client->patch(path.substr(0, path.size() - 1) + "g/status?fieldManager=t",
+                               "application/apply-patch+yaml", other.dump(), 1 << 20, kNoStop);
+  ASSERT_TRUE(missing) << missing.error().message();
+  EXPECT_EQ(missing->status, 404);
+  // The body limit holds for PATCH answers too.
+  auto small = client->patch(path + "/status?fieldManager=seismo-node-node-a&force=true",
+                             "application/apply-patch+yaml", status.dump(), 16, kNoStop);
+  ASSERT_FALSE(small);
+  EXPECT_NE(small.error().message().find("PATCH "), std::string::npos) << small.error().message();
+}

@@ -55,6 +55,11 @@ ParseOutcome parse_args(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--pod-label", c.pod_labels,
                  "Pod label key to export as metric label label_<key> (repeatable, at most 8; needs pods)");
+  bool cluster_faults = false;
+  auto* cluster_flag =
+      app.add_flag("--cluster-faults,!--no-cluster-faults", cluster_faults,
+                   "Apply NetworkFault objects (seismo.dev/v1alpha1) to this node's pods (default: on when an API "
+                   "server is configured and the fault engine runs; docs/cluster.md)");
   std::string level = "info";
   app.add_option("--log-level", level, "debug, info, warn or error")
       ->capture_default_str()
@@ -77,6 +82,7 @@ ParseOutcome parse_args(int argc, char** argv) {
     out.exit_code = 2;
     return out;
   }
+  if (cluster_flag->count() > 0) c.cluster_faults = cluster_faults;
   log::parse_level(level, c.log_level);
   return out;
 }

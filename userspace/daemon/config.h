@@ -36,6 +36,10 @@ struct Config {
   // Pod label keys exported as `label_<key>` metric labels (bounded; see
   // metrics::PodLabeler). Validated at parse time.
   std::vector<std::string> pod_labels;
+  // Cluster mode (docs/cluster.md): apply NetworkFault objects to this
+  // node's pods. --cluster-faults / --no-cluster-faults; unset: on when an
+  // API server is configured and the fault engine runs.
+  std::optional<bool> cluster_faults;
   log::Level log_level = log::Level::info;
 };
 

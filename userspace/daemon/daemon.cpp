@@ -13,6 +13,10 @@
 #include "chaos/fault_collector.h"
 #include "chaos/namespace_resolver.h"
 #include "chaos/pod_target_resolver.h"
+#include "cluster/cluster_collector.h"
+#include "cluster/selection.h"
+#include "cluster/status_writer.h"
+#include "cluster/watch_source.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "daemon/control_methods.h"
@@ -67,7 +71,56 @@ Result<void> Daemon::start() {
   if (auto r = start_metrics_server(*addr); !r) return r;
   if (auto r = start_control_socket(); !r) return r;
   start_pod_watch();
+  if (auto r = start_cluster(); !r) return r;
   return {};
+}
+
+Result<void> Daemon::start_cluster() {
+  bool asked = config_.cluster_faults.value_or(true);
+  if (!asked) {
+    cluster_reason_ = "disabled (--no-cluster-faults)";
+    return {};
+  }
+  std::string missing;
+  if (!kube_client_) missing = "no Kubernetes API configured (give --kubeconfig, or run in a cluster)";
+  else if (!faults_ || pod_resolver_ == nullptr) missing = "the fault engine is not running: " + faults_reason_;
+  if (!missing.empty()) {
+    if (config_.cluster_faults) return fail_errno(EINVAL, "--cluster-faults: " + missing);
+    cluster_reason_ = missing;
+    return {};
+  }
+  cluster_engine_ = std::make_unique<cluster::FaultEngineActions>(*faults_, *pod_resolver_);
+  cluster_status_ = std::make_unique<cluster::StatusPublisher>(
+      std::make_unique<cluster::StatusWriter>(*kube_client_, config_.node_name, cluster_stop_));
+  cluster::ClusterConfig cc;
+  cc.node = config_.node_name;
+  cluster_ = std::make_unique<cluster::ClusterController>(cc, cluster::default_selection(), *cluster_engine_,
+                                                          cluster::list_watch_factory(*kube_client_), *cluster_status_);
+  cluster_status_->start();
+  if (auto r = cluster_->start(); !r) return fail(std::move(r).error().wrap("cluster faults"));
+  if (metrics_server_) {
+    metrics_server_->add(std::make_shared<cluster::ClusterCollector>([this] {
+      auto c = cluster_->counters();
+      auto w = cluster_status_->counters();
+      c.requests += w.requests;
+      c.errors += w.errors;
+      return c;
+    }));
+  }
+  log::info("cluster faults: applying NetworkFault objects to the pods of node {}", config_.node_name);
+  return {};
+}
+
+nlohmann::json Daemon::cluster_status() const {
+  if (!cluster_) return {{"enabled", false}, {"reason", cluster_reason_}};
+  auto s = cluster_->status();
+  auto w = cluster_status_->counters();
+  s["enabled"] = true;
+  s["requests"] = s["requests"].get<uint64_t>() + w.requests;
+  s["errors"] = s["errors"].get<uint64_t>() + w.errors;
+  s["status_writes"] = w.requests;
+  s["status_summaries"] = w.summaries;
+  return s;
 }
 
 Result<void> Daemon::start_identity() {
@@ -237,6 +290,7 @@ Result<void> Daemon::configure_pods() {
                                   "), so only this node's pods are watched; set it or NODE_NAME");
   auto client = pods::KubeClient::create(std::move(*kube));
   if (!client) return fail(std::move(client).error().wrap(source));
+  kube_client_ = *client;
   pods::PodWatcherOptions options;
   options.node_name = config_.node_name;
   auto watcher = pods::PodWatcher::create(std::move(*client), pod_store_, std::move(options));
@@ -278,7 +332,9 @@ void Daemon::register_methods() {
     return pods_listing(pod_store_, pod_watcher_->synced(), cgroup_root_, *own_netns_, faults_.get(), params);
   });
   if (faults_) {
-    register_fault_routes(router_, *faults_);
+    NodePods node_pods;
+    if (pods_enabled()) node_pods = [this] { return pod_store_.snapshot(); };
+    register_fault_routes(router_, *faults_, node_pods);
   } else {
     for (const char* method : {"fault.add", "fault.apply", "fault.ls", "fault.rm", "fault.clear"})
       router_.add(method, api::Access::read, [this](const nlohmann::json&, const api::Peer&) -> Result<nlohmann::json> {
@@ -318,7 +374,8 @@ nlohmann::json Daemon::status() const {
           {"losses", losses},
           {"pods", pods_status()},
           {"trace_hold", trace_hold_status()},
-          {"faults", faults_status()}};
+          {"faults", faults_status()},
+          {"cluster", cluster_status()}};
 }
 
 nlohmann::json Daemon::faults_status() const {
@@ -372,6 +429,11 @@ nlohmann::json Daemon::pods_status() const {
 Daemon::~Daemon() {
   // Reverse dependency order; each owner removes what it installed. The
   // watch stops first so no pod event reaches the tracker or engine below.
+  // Cluster mode first: its watches and status writes end at once (the stop
+  // flag aborts a transfer in progress), its faults stay for faults_ below.
+  cluster_stop_ = true;
+  if (cluster_) cluster_->stop();
+  if (cluster_status_) cluster_status_->stop();
   if (pod_watcher_) pod_watcher_->stop();
   // Returns at once whatever clients do (stuck readers, half requests), so
   // the faults below are always removed before the kubelet's SIGKILL.
@@ -380,6 +442,10 @@ Daemon::~Daemon() {
   log::debug("shutdown: control socket closed");
   metrics_server_.reset();
   log::debug("shutdown: metrics server stopped");
+  // Stopped above; gone now that no scrape can read them.
+  cluster_.reset();
+  cluster_status_.reset();
+  cluster_engine_.reset();
   pod_faults_.reset();
   // Removes every fault and gives every device its qdiscs back.
   faults_.reset();

@@ -6,6 +6,9 @@
 #include "api/server.h"
 #include "cgroup/cgroup_resolver.h"
 #include "chaos/fault_engine.h"
+#include "cluster/cluster_controller.h"
+#include "cluster/fault_engine_actions.h"
+#include "cluster/status_publisher.h"
 #include "common/result.h"
 #include "daemon/config.h"
 #include "daemon/trace_publisher.h"
@@ -47,6 +50,10 @@ class Daemon {
   Result<void> start_metrics_server(const metrics::ListenAddress& addr);
   Result<void> start_control_socket();
   void start_pod_watch();
+  // Cluster mode (docs/cluster.md): NetworkFault objects applied to this
+  // node's pods; needs the API server, the pod watch and the fault engine.
+  Result<void> start_cluster();
+  [[nodiscard]] nlohmann::json cluster_status() const;
   void register_methods();
   [[nodiscard]] std::vector<probes::ProbeStatus> probe_statuses() const;
   [[nodiscard]] nlohmann::json faults_status() const;
@@ -66,6 +73,14 @@ class Daemon {
   std::string pods_reason_;  // why pods are off, when they are
   chaos::PodTargetResolver* pod_resolver_ = nullptr;  // owned by faults_
   std::unique_ptr<chaos::PodFaultFollower> pod_faults_;
+  std::optional<pods::KubeClient> kube_client_;  // when an API server is configured
+  // Cluster mode: the controller uses the engine actions and the publisher;
+  // torn down before the engine (which then removes every fault).
+  std::atomic<bool> cluster_stop_{false};
+  std::unique_ptr<cluster::FaultEngineActions> cluster_engine_;
+  std::unique_ptr<cluster::StatusPublisher> cluster_status_;
+  std::unique_ptr<cluster::ClusterController> cluster_;
+  std::string cluster_reason_;  // why cluster mode is off, when it is
   std::optional<net::Netns> own_netns_;
   events::EventHub hub_;
   std::unique_ptr<cgroup::CgroupResolver> resolver_;

@@ -4,23 +4,32 @@
 
 #include "chaos/fault_spec.h"
 #include "chaos/spec_document.h"
+#include "daemon/network_fault_apply.h"
 
 namespace seismo::daemon {
 
 using nlohmann::json;
 
-void register_fault_routes(api::Router& router, chaos::FaultEngine& engine) {
+void register_fault_routes(api::Router& router, chaos::FaultEngine& engine, NodePods node_pods) {
   router.add("fault.add", api::Access::admin, [&engine](const json& params, const api::Peer&) -> Result<json> {
     auto spec = chaos::parse_fault_spec(params);
     if (!spec) return fail(std::move(spec).error());
     return engine.add(std::move(*spec));
   });
-  router.add("fault.apply", api::Access::admin, [&engine](const json& params, const api::Peer&) -> Result<json> {
+  router.add("fault.apply", api::Access::admin, [&engine, node_pods](const json& params, const api::Peer&) -> Result<json> {
     auto doc = params.find("document");
     if (doc == params.end() || !doc->is_string())
       return fail_errno(EINVAL, "field 'document': missing or not a string (the YAML or JSON text)");
     auto items = chaos::parse_spec_document(doc->get_ref<const std::string&>());
     if (!items) return fail(std::move(items).error());
+    if (holds_network_faults(*items)) {
+      if (!node_pods)
+        return fail_errno(EOPNOTSUPP, "NetworkFault/NetworkChaos documents pick pods: seismod needs pods "
+                                      "(--node-name and an API server)");
+      auto specs = local_network_fault_specs(*items, node_pods());
+      if (!specs) return fail(std::move(specs).error());
+      return engine.apply(std::move(*specs));
+    }
     std::vector<chaos::FaultSpec> specs;
     for (size_t i = 0; i < items->size(); ++i) {
       auto spec = chaos::parse_fault_spec((*items)[i]);

@@ -34,6 +34,10 @@ struct Transfer {
   LineSplitter* lines = nullptr;
   long idle_timeout_seconds = 0;  // 0: no low-speed limit
   CURL* curl = nullptr;
+  // PATCH: the body sent and its content type (empty method: GET).
+  std::string method;
+  std::string content_type;
+  std::string_view request_body;
 };
 
 extern "C" std::size_t on_write(char* data, std::size_t size, std::size_t nmemb, void* user) noexcept {
@@ -120,6 +124,12 @@ Result<HttpResponse> perform(const KubeConfig& cfg, std::string_view path, Trans
     }
   };
   add_header("Accept: application/json");
+  if (!t.method.empty()) {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, t.method.c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, t.request_body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.request_body.size()));
+    add_header("Content-Type: " + t.content_type);
+  }
   std::string token = cfg.token;
   if (!cfg.token_file.empty()) {
     auto tk = read_token(cfg.token_file);
@@ -129,20 +139,21 @@ Result<HttpResponse> perform(const KubeConfig& cfg, std::string_view path, Trans
   if (!token.empty()) add_header("Authorization: Bearer " + token);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
 
+  const char* verb = t.method.empty() ? "GET" : t.method.c_str();
   CURLcode rc = curl_easy_perform(c);
   if (t.status == 0) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.status);
-  if (rc == CURLE_ABORTED_BY_CALLBACK) return fail_errno(ECANCELED, fmt::format("GET {}: stopped", path));
+  if (rc == CURLE_ABORTED_BY_CALLBACK) return fail_errno(ECANCELED, fmt::format("{} {}: stopped", verb, path));
   curl_off_t connected_us = 0;
   curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected_us);
   if (rc == CURLE_OPERATION_TIMEDOUT && t.idle_timeout_seconds > 0 && connected_us > 0)
-    return fail_errno(ETIMEDOUT, fmt::format("GET {}: no data for {} s (stalled connection)", path,
+    return fail_errno(ETIMEDOUT, fmt::format("{} {}: no data for {} s (stalled connection)", verb, path,
                                              t.idle_timeout_seconds));
   if (rc == CURLE_WRITE_ERROR && t.sink_ended) return HttpResponse{t.status, std::move(t.body)};
   if (rc == CURLE_WRITE_ERROR && t.too_big) {
-    return fail_plain(fmt::format("GET {}: response larger than {} bytes", path, t.sink ? kMaxErrorBody : t.max_body));
+    return fail_plain(fmt::format("{} {}: response larger than {} bytes", verb, path, t.sink ? kMaxErrorBody : t.max_body));
   }
   if (rc != CURLE_OK) {
-    return fail_plain(fmt::format("GET {}: {}", path, errbuf[0] != '\0' ? errbuf.data() : curl_easy_strerror(rc)));
+    return fail_plain(fmt::format("{} {}: {}", verb, path, errbuf[0] != '\0' ? errbuf.data() : curl_easy_strerror(rc)));
   }
   return HttpResponse{t.status, std::move(t.body)};
 }
@@ -174,6 +185,18 @@ Result<HttpResponse> KubeClient::get(std::string_view path_and_query, std::size_
   t.stop = &stop;
   t.max_body = max_body;
   t.idle_timeout_seconds = static_cast<long>(idle_timeout.count());
+  return perform(config_, path_and_query, t);
+}
+
+Result<HttpResponse> KubeClient::patch(std::string_view path_and_query, std::string_view content_type,
+                                       std::string_view body, std::size_t max_body,
+                                       const std::atomic<bool>& stop) const {
+  Transfer t;
+  t.stop = &stop;
+  t.max_body = max_body;
+  t.method = "PATCH";
+  t.content_type = std::string(content_type);
+  t.request_body = body;
   return perform(config_, path_and_query, t);
 }
 

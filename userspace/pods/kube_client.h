@@ -17,7 +17,7 @@ struct HttpResponse {
   std::string body;
 };
 
-// A GET-only client for the Kubernetes API over libcurl. One easy handle per
+// A client for the Kubernetes API (GET, watch streams and PATCH) over libcurl. One easy handle per
 // request (RAII), so a client may be used from one thread at a time per
 // call. `stop` aborts a transfer in progress from libcurl's progress
 // callback (called at least once a second even when idle).
@@ -30,6 +30,12 @@ class KubeClient {
   [[nodiscard]] Result<HttpResponse> get(std::string_view path_and_query, std::size_t max_body,
                                          const std::atomic<bool>& stop,
                                          std::chrono::seconds idle_timeout = std::chrono::seconds(0)) const;
+  // A PATCH with `body` of `content_type` ("application/apply-patch+yaml"
+  // for server-side apply, "application/merge-patch+json"); the answer like
+  // get(). Any status is returned, not turned into an error.
+  [[nodiscard]] Result<HttpResponse> patch(std::string_view path_and_query, std::string_view content_type,
+                                           std::string_view body, std::size_t max_body,
+                                           const std::atomic<bool>& stop) const;
   // A 200 response streamed line by line into `sink`; any other status
   // returns with its (bounded) body and no lines delivered. `idle_timeout`
   // (0: none) ends a connection that carries no more bytes with an
