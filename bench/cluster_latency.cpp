@@ -60,7 +60,19 @@ std::string kind_of(const std::string& line) {
 struct Sample {
   std::optional<double> status_ms, drop_ms, restore_ms;
   std::vector<std::size_t> requests;  // per node
+  // The object while injected, as JSON bytes: whole, status.nodes, managedFields.
+  std::size_t object_bytes = 0, nodes_bytes = 0, managed_bytes = 0;
 };
+
+// What the per-node status costs the object (docs/cluster.md: the size
+// limit of an object in etcd and what every watcher receives per write).
+void measure_object(const ClusterLab& lab, const std::string& name, Sample& s) {
+  auto f = lab.get_fault("shop", name);
+  if (!f) return;
+  s.object_bytes = f->dump().size();
+  if (f->contains("status") && (*f)["status"].contains("nodes")) s.nodes_bytes = (*f)["status"]["nodes"].dump().size();
+  if ((*f)["metadata"].contains("managedFields")) s.managed_bytes = (*f)["metadata"]["managedFields"].dump().size();
+}
 
 // Polls the object until every node's entry is Injected; ms from t0.
 std::optional<double> time_to_injected(const ClusterLab& lab, const std::string& name, Clock::time_point t0,
@@ -102,6 +114,7 @@ Sample one_fault(ClusterLab& lab, const std::vector<ClusterPod*>& pods, int i) {
   s.drop_ms = worst(wait_for_traffic(lab.probes(pods), false, t0, 60s));
   if (!s.drop_ms) stop = true;
   status.join();
+  measure_object(lab, name, s);
 
   const auto t1 = Clock::now();
   if (auto d = lab.delete_fault("shop", name); !d) fmt::print(stderr, "delete {}: {}\n", name, d.error().message());
@@ -155,6 +168,11 @@ void report(ClusterLab& lab, const std::vector<Sample>& samples, std::size_t log
              row("deleted -> all pods passing", restore_ms));
   fmt::print("{}\n", row("API requests per fault per node", per_node));
   fmt::print("faults that did not complete: {}\n", failed);
+  if (!samples.empty()) {
+    const auto& last = samples.back();
+    fmt::print("object while injected: {} B, status.nodes {} B, managedFields {} B ({} nodes)\n", last.object_bytes,
+               last.nodes_bytes, last.managed_bytes, lab.node_count());
+  }
   fmt::print("start-up requests per node (list+watch before any fault):");
   for (auto r : startup) fmt::print(" {}", r);
   // Breakdown over the faults, without the benchmark's own requests (its
