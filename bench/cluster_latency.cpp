@@ -10,6 +10,8 @@
 //   cluster_latency [FAULTS=50] [PODS_PER_NODE=2]
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -27,6 +29,11 @@ using namespace std::chrono_literals;
 using namespace seismo::testing;
 using nlohmann::json;
 using Clock = PodProbe::Clock;
+
+// SIGINT/SIGTERM end the run after the current fault, so the lab's
+// destructor stops the seismods and removes the pods (nothing left behind).
+std::atomic<bool> g_interrupted{false};
+void on_signal(int) { g_interrupted = true; }
 
 double nearest_rank(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -80,8 +87,10 @@ std::optional<double> time_to_injected(const ClusterLab& lab, const std::string&
   while (!stop && Clock::now() - t0 < 60s) {
     if (auto f = lab.get_fault("shop", name); f) {
       std::size_t injected = 0;
-      for (std::size_t n = 0; n < lab.node_count(); ++n)
-        injected += ClusterLab::node_entry(*f, lab.node_name(n)).value("phase", "") == "Injected" ? 1 : 0;
+      for (std::size_t n = 0; n < lab.node_count(); ++n) {
+        const json e = ClusterLab::node_entry(*f, lab.node_name(n));  // null until the node wrote one
+        injected += e.is_object() && e.value("phase", "") == "Injected" ? 1 : 0;
+      }
       if (injected == lab.node_count()) return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     }
     std::this_thread::sleep_for(5ms);
@@ -207,8 +216,15 @@ int main(int argc, char** argv) {
   const std::size_t log_from = lab->api().faults().requests().size();
   fmt::print("cluster_latency: 3 nodes, {} pods each, {} faults (loss 100%, mode all), one after another\n",
              pods_per_node, faults);
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
   std::vector<Sample> samples;
-  for (int i = 0; i < faults; ++i) samples.push_back(one_fault(*lab, pods, i));
+  for (int i = 0; i < faults && !g_interrupted; ++i) {
+    samples.push_back(one_fault(*lab, pods, i));
+    if ((i + 1) % 10 == 0) fmt::print(stderr, "  {} faults done\n", i + 1);
+  }
   report(*lab, samples, log_from, startup);
   for (std::size_t n = 0; n < lab->node_count(); ++n) (void)lab->stop_node(n);
   const std::string left = lab->leftovers();
