@@ -9,19 +9,31 @@
 
 namespace seismo::fakes {
 
-FakeKubeApi::FakeKubeApi() : server_(std::make_unique<httplib::Server>()) {
+namespace {
+
+std::unique_ptr<httplib::Server> make_server() {
+  auto server = std::make_unique<httplib::Server>();
   // httplib's default sets SO_REUSEPORT: a second process binding port 0 can
   // be given the same port, and the kernel then splits connections between
   // the two servers (ctest -j2 runs fakes side by side). SO_REUSEADDR only.
-  server_->set_socket_options([](socket_t sock) {
+  server->set_socket_options([](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  return server;
 }
 
-Result<void> FakeKubeApi::listen() {
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  if (port_ <= 0) return fail_plain("fake kube api: cannot bind 127.0.0.1");
+}  // namespace
+
+FakeKubeApi::FakeKubeApi() : server_(make_server()) {}
+
+Result<void> FakeKubeApi::listen(int port) {
+  if (port == 0) {
+    port_ = server_->bind_to_any_port("127.0.0.1");
+    if (port_ <= 0) return fail_plain("fake kube api: cannot bind 127.0.0.1");
+  } else if (!server_->bind_to_port("127.0.0.1", port)) {
+    return fail_plain("fake kube api: cannot bind 127.0.0.1:" + std::to_string(port) + " again");
+  }
   thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
   for (int i = 0; i < 500 && !server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -44,12 +56,32 @@ Result<std::unique_ptr<FakeKubeApi>> FakeKubeApi::start_stateful(std::size_t his
   api->store_->add_resource(KubeResource::network_faults());
   api->store_->add_resource(KubeResource::nodes());
   api->routes_ = std::make_unique<KubeRoutes>(*api->store_, api->faults_, api->stopping_);
-  // Every open watch holds a worker: three daemons with a few watches each
-  // outgrow httplib's default pool of 8. httplib owns the returned queue.
-  api->server_->new_task_queue = [] { return new httplib::ThreadPool(64); };  // NOLINT: httplib's API
-  api->routes_->install(*api->server_);
+  api->prepare_stateful_server();
   if (auto ok = api->listen(); !ok) return fail(ok.error());
   return api;
+}
+
+void FakeKubeApi::prepare_stateful_server() {
+  // Every open watch holds a worker: three daemons with a few watches each
+  // outgrow httplib's default pool of 8. httplib owns the returned queue.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(64); };  // NOLINT: httplib's API
+  routes_->install(*server_);
+}
+
+void FakeKubeApi::stop_serving() {
+  if (!store_) std::abort();
+  stopping_ = true;  // open watches leave their loops; stop() then joins the workers
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<void> FakeKubeApi::resume_serving() {
+  if (!store_) std::abort();
+  if (thread_.joinable()) return fail_plain("fake kube api: still serving (stop_serving first)");
+  server_ = make_server();
+  stopping_ = false;
+  prepare_stateful_server();
+  return listen(port_);
 }
 
 KubeObjectStore& FakeKubeApi::store() {

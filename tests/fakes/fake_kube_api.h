@@ -107,11 +107,17 @@ class FakeKubeApi {
   // Stateful mode only (abort otherwise).
   KubeObjectStore& store();
   KubeFaults& faults();
+  // Stateful mode: stop answering (open watches end, connections are
+  // refused), then serve again on the same port with the same objects and
+  // history: an API server that went away and came back over the same etcd.
+  void stop_serving();
+  Result<void> resume_serving();
 
  private:
   FakeKubeApi();
   void install_routes();
-  Result<void> listen();
+  void prepare_stateful_server();
+  Result<void> listen(int port = 0);
 
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

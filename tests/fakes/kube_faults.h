@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -94,6 +96,17 @@ class KubeFaults {
     std::lock_guard lock(mu_);
     return requests_;
   }
+  // Requests per client, keyed by the Authorization header ("" when none):
+  // a test that gives each client its own token reads its share here.
+  void count_client(const std::string& authorization) {
+    std::lock_guard lock(mu_);
+    ++by_client_[authorization];
+  }
+  [[nodiscard]] std::size_t requests_from(const std::string& authorization) const {
+    std::lock_guard lock(mu_);
+    auto it = by_client_.find(authorization);
+    return it == by_client_.end() ? 0 : it->second;
+  }
   void count_watch(int delta) {
     std::lock_guard lock(mu_);
     open_watches_ += delta;
@@ -114,6 +127,7 @@ class KubeFaults {
   int open_watches_ = 0;
   std::chrono::milliseconds bookmark_every_{60000};
   std::vector<std::string> requests_;
+  std::map<std::string, std::size_t> by_client_;
 };
 
 }  // namespace seismo::fakes

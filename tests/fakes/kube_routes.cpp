@@ -86,6 +86,7 @@ void KubeRoutes::handle(const httplib::Request& req, httplib::Response& res) {
   std::string query;
   for (const auto& [k, v] : req.params) query += (query.empty() ? "?" : "&") + k + "=" + v;
   faults_.log(req.method + " " + req.path + query);
+  faults_.count_client(req.get_header_value("Authorization"));
   if (auto f = faults_.take_failure(); f.status != 0) {
     if (f.retry_after > 0) res.set_header("Retry-After", std::to_string(f.retry_after));
     send_reply(res, failure_reply(f));

@@ -85,7 +85,9 @@ Result<std::unique_ptr<FakePod>> FakePod::create(const KubepodsTree& tree, const
                                                  FakePodOptions options) {
   std::unique_ptr<FakePod> pod(new FakePod(std::move(options)));
   pod->mount_ = tree.mount();
-  pod->uid_ = fmt::format("{}-{}-{}-{}-{}", random_hex(8), random_hex(4), random_hex(4), random_hex(4), random_hex(12));
+  pod->uid_ = pod->options_.uid.empty()
+                  ? fmt::format("{}-{}-{}-{}-{}", random_hex(8), random_hex(4), random_hex(4), random_hex(4), random_hex(12))
+                  : pod->options_.uid;
   pod->container_id_ = random_hex(64);
   std::string underscored = pod->uid_;
   std::replace(underscored.begin(), underscored.end(), '-', '_');
@@ -159,6 +161,7 @@ void FakePod::remove_cgroups() {
 }
 
 std::string FakePod::node_ip() const { return fmt::format("10.201.{}.1", options_.index); }
+std::string FakePod::pod_ip() const { return fmt::format("10.201.{}.2", options_.index); }
 
 nlohmann::json FakePod::to_json(const std::string& node_name, const std::string& resource_version) const {
   return {{"kind", "Pod"},

@@ -50,6 +50,9 @@ struct FakePodOptions {
   std::map<std::string, std::string> labels;
   int index = 0;           // picks the pod's /24: 10.201.<index>.0/24
   bool with_network = true;  // false: cgroup and process only (churn tests)
+  // The pod's metadata.uid when an API server assigned it (the cluster
+  // tests create the Pod first); empty: a random one.
+  std::string uid;
 };
 
 class FakePod {
@@ -61,6 +64,10 @@ class FakePod {
   FakePod& operator=(const FakePod&) = delete;
 
   [[nodiscard]] const std::string& uid() const { return uid_; }
+  // The container's 64-hex id, as status.containerStatuses[].containerID has it after "containerd://".
+  [[nodiscard]] const std::string& container_id() const { return container_id_; }
+  // The address of eth0 inside the pod (status.podIP).
+  [[nodiscard]] std::string pod_ip() const;
   [[nodiscard]] const std::string& name() const { return options_.name; }
   [[nodiscard]] const std::string& namespace_name() const { return options_.namespace_name; }
   [[nodiscard]] std::string scope_path() const { return scope_; }  // relative to the cgroup2 mount

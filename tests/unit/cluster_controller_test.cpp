@@ -19,8 +19,8 @@ const int64_t kNow =
 
 class FakeWatch : public WatchHandle {
  public:
-  FakeWatch(pods::ListWatchSink& sink, std::string path, std::string query, std::atomic<int>& alive)
-      : sink(sink), path(std::move(path)), query(std::move(query)), alive_(alive) {
+  FakeWatch(pods::ListWatchSink& into, std::string collection, std::string selector, std::atomic<int>& alive)
+      : sink(into), path(std::move(collection)), query(std::move(selector)), alive_(alive) {
     ++alive_;
   }
   ~FakeWatch() override { --alive_; }
