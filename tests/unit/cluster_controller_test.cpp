@@ -303,3 +303,31 @@ TEST_F(ClusterControllerTest, PauseRemovesAndResumeReinstalls) {
   EXPECT_EQ(engine_.size(), 1u);
   EXPECT_EQ(recorder_.entries.at("f1").phase, NodePhase::injected);
 }
+
+// status.nodes grows with the nodes a fault touches, not with the cluster:
+// a node that hosts none of the picked pods writes nothing, unless the pick
+// is empty everywhere (then every node says NoTargets) or it has an entry
+// already (a restarted node that spoke before keeps its entry current).
+TEST_F(ClusterControllerTest, ANodeThatHostsNoPickedPodWritesNoEntry) {
+  make();
+  faults()->sink.replace({fault_object("f1", "elsewhere"), fault_object("f2", "nowhere", {{"action", "loss"}, {"app", "db"}})});
+  faults()->is_synced = true;
+  controller_->reconcile();
+  list_pods("app=web", {pod_object("web-2", "node-b")});
+  list_pods("app=db", {});
+  controller_->reconcile();
+  EXPECT_EQ(engine_.size(), 0u);
+  EXPECT_EQ(recorder_.entries.count("f1"), 0u) << "picked pods only on node-b";
+  ASSERT_EQ(recorder_.entries.count("f2"), 1u) << "an empty pick is told by every node";
+  EXPECT_EQ(recorder_.entries.at("f2").phase, NodePhase::no_targets);
+  EXPECT_EQ(controller_->counters().phases.at("NoTargets"), 2u);
+
+  // The object carries an entry of this node (written before a restart):
+  // the node keeps it current.
+  auto reported = fault_object("f1", "elsewhere");
+  reported["status"] = {{"nodes", json::array({{{"node", "node-a"}, {"phase", "Injected"}}})}};
+  faults()->sink.upsert(reported);
+  controller_->reconcile();
+  ASSERT_EQ(recorder_.entries.count("f1"), 1u);
+  EXPECT_EQ(recorder_.entries.at("f1").phase, NodePhase::no_targets);
+}

@@ -28,11 +28,23 @@ struct ClusterController::FaultWatch {
   std::unique_ptr<WatchHandle> target_watch;  // null without a target
 
   [[nodiscard]] bool synced() const {
-    return pod_watch->synced() && (target_watch == nullptr || target_watch->synced());
+    return pods.listed() && (target_watch == nullptr || targets.listed());
   }
 };
 
 namespace {
+
+// Whether this node writes its entry for a fault (docs/cluster.md, Status).
+// A node speaks about the pods it hosts: once it had a picked pod (or has
+// an entry from before a restart) it keeps its entry current to the end. A
+// node that never hosted one stays quiet, so status.nodes grows with the
+// nodes a fault touches, not with the cluster. Two exceptions: a failure
+// is always told, and when the pick is empty cluster-wide every node says
+// NoTargets, so an experiment that hits nothing does not look unread.
+bool speaks(NodePhase phase, std::size_t picked_total, bool spoke_before) {
+  if (spoke_before || phase == NodePhase::injected || phase == NodePhase::failed) return true;
+  return phase == NodePhase::no_targets && picked_total == 0;
+}
 
 std::string pods_path(const std::string& ns) {
   return ns.empty() ? "/api/v1/pods" : fmt::format("/api/v1/namespaces/{}/pods", pods::url_encode(ns));
@@ -184,9 +196,10 @@ std::vector<pods::Pod> ClusterController::matching(
 }
 
 void ClusterController::reconcile() {
+  std::lock_guard pass(pass_mu_);
   // Until the first whole list, an adopted engine fault may belong to an
   // object not seen yet: change nothing.
-  if (!fault_watch_ || !fault_watch_->synced()) return;
+  if (!fault_watch_ || !faults_.listed()) return;
   auto snap = faults_.snapshot();
   auto refused = update_watches(snap.valid);
 
@@ -198,7 +211,7 @@ void ClusterController::reconcile() {
     else log::warn("cluster: {}", w.error().message());
   }
   auto node_labels = nodes_.labels();
-  bool nodes_synced = node_watch_ && node_watch_->synced();
+  bool nodes_synced = node_watch_ && nodes_.listed();
 
   PlanContext context{config_.node,
                       std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -228,7 +241,9 @@ void ClusterController::reconcile() {
   ClusterCounters c;
   for (auto& plan : plans) {
     present.insert(plan.uid);
-    publish(plan, outcome, samples);
+    auto reporters = snap.reporters.find(plan.uid);
+    publish(plan, outcome, samples,
+            reporters != snap.reporters.end() && reporters->second.count(config_.node) != 0);
     auto last = last_.find(plan.uid);
     ++c.phases[phase_name(last != last_.end() ? last->second.phase : plan.phase)];
   }
@@ -243,6 +258,7 @@ void ClusterController::reconcile() {
       continue;
     }
     status_.forget(it->first);
+    spoken_.erase(it->first);
     it = last_.erase(it);
   }
   if (!want_nodes && node_watch_) {
@@ -265,7 +281,7 @@ void ClusterController::reconcile() {
 }
 
 void ClusterController::publish(const NodeFaultPlan& plan, const SyncOutcome& outcome,
-                                const std::vector<chaos::FaultSample>& samples) {
+                                const std::vector<chaos::FaultSample>& samples, bool reported) {
   if (plan.phase == NodePhase::pending) return;
   NodeStatusEntry e;
   e.namespace_name = plan.namespace_name;
@@ -305,6 +321,8 @@ void ClusterController::publish(const NodeFaultPlan& plan, const SyncOutcome& ou
     e.delayed = last->second.delayed;
   }
   last_[plan.uid] = e;
+  if (!speaks(e.phase, plan.picked_total, reported || spoken_.count(plan.uid) != 0)) return;
+  spoken_.insert(plan.uid);
   status_.offer(plan.uid, e);
 }
 

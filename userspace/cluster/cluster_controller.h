@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -73,7 +74,9 @@ class ClusterController {
   std::map<std::string, std::string> update_watches(const std::vector<crd::NetworkFault>& faults);
   [[nodiscard]] std::vector<pods::Pod> matching(const PodSet& set, const pods::PodSelector& selector,
                                                 const std::map<std::string, std::map<std::string, std::string>>& nodes) const;
-  void publish(const NodeFaultPlan& plan, const SyncOutcome& outcome, const std::vector<chaos::FaultSample>& samples);
+  // `reported`: the object already has an entry of this node.
+  void publish(const NodeFaultPlan& plan, const SyncOutcome& outcome, const std::vector<chaos::FaultSample>& samples,
+               bool reported);
   Result<std::unique_ptr<WatchHandle>> start_watch(pods::ListWatchSink& sink, const std::string& path,
                                                    const std::string& label_query);
 
@@ -91,6 +94,10 @@ class ClusterController {
   // What this node last published per fault uid (pass thread only): the
   // phase, and the counters, kept once the engine fault is gone (expired).
   std::map<std::string, NodeStatusEntry> last_;
+  // One pass at a time: the loop's, or a caller's (tests drive passes themselves).
+  std::mutex pass_mu_;
+  // Faults this node has offered an entry for (pass thread only).
+  std::set<std::string> spoken_;
 
   mutable std::mutex counters_mu_;
   ClusterCounters counters_;

@@ -17,10 +17,27 @@ int64_t generation_of(const nlohmann::json& object) {
   return it != meta->end() && it->is_number_integer() ? it->get<int64_t>() : 0;
 }
 
+// The node names of status.nodes[] (malformed entries skipped: the
+// status is written by other nodes and only read here as a hint).
+std::set<std::string> reporters_of(const nlohmann::json& object) {
+  std::set<std::string> out;
+  auto status = object.find("status");
+  if (status == object.end() || !status->is_object()) return out;
+  auto nodes = status->find("nodes");
+  if (nodes == status->end() || !nodes->is_array()) return out;
+  for (const auto& e : *nodes) {
+    if (!e.is_object()) continue;
+    auto n = e.find("node");
+    if (n != e.end() && n->is_string()) out.insert(n->get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace
 
 void FaultStore::put_locked(const nlohmann::json& object) {
   std::string uid = string_at(object, "uid");
+  if (!uid.empty()) reporters_[uid] = reporters_of(object);
   auto parsed = parser_(object);
   if (parsed) {
     invalid_.erase(parsed->uid);
@@ -38,8 +55,10 @@ void FaultStore::put_locked(const nlohmann::json& object) {
 void FaultStore::replace(std::vector<nlohmann::json> objects) {
   {
     std::lock_guard lock(mu_);
+    listed_ = true;
     valid_.clear();
     invalid_.clear();
+    reporters_.clear();
     for (const auto& o : objects) put_locked(o);
   }
   changed_();
@@ -59,8 +78,14 @@ void FaultStore::erase(const nlohmann::json& object) {
     std::lock_guard lock(mu_);
     valid_.erase(uid);
     invalid_.erase(uid);
+    reporters_.erase(uid);
   }
   changed_();
+}
+
+bool FaultStore::listed() const {
+  std::lock_guard lock(mu_);
+  return listed_;
 }
 
 FaultSnapshot FaultStore::snapshot() const {
@@ -69,6 +94,7 @@ FaultSnapshot FaultStore::snapshot() const {
   for (const auto& [uid, f] : valid_) s.valid.push_back(f);
   for (const auto& [uid, f] : invalid_) s.invalid.push_back(f);
   s.invalid_seen = invalid_seen_;
+  s.reporters = reporters_;
   return s;
 }
 

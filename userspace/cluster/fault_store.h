@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct InvalidFault {
 struct FaultSnapshot {
   std::vector<crd::NetworkFault> valid;
   std::vector<InvalidFault> invalid;
+  // Per uid, the nodes that have an entry in the object's status.nodes: a
+  // restarted node learns from it that it spoke about a fault before.
+  std::map<std::string, std::set<std::string>> reporters;
   uint64_t invalid_seen = 0;  // objects refused since start
 };
 
@@ -48,6 +52,8 @@ class FaultStore : public pods::ListWatchSink {
   void erase(const nlohmann::json& object) override;
 
   [[nodiscard]] FaultSnapshot snapshot() const;
+  // A whole list has arrived (see PodSet::listed).
+  [[nodiscard]] bool listed() const;
 
  private:
   // Locked: files one object under its uid.
@@ -58,6 +64,8 @@ class FaultStore : public pods::ListWatchSink {
   mutable std::mutex mu_;
   std::map<std::string, crd::NetworkFault> valid_;
   std::map<std::string, InvalidFault> invalid_;
+  std::map<std::string, std::set<std::string>> reporters_;
+  bool listed_ = false;
   uint64_t invalid_seen_ = 0;
 };
 

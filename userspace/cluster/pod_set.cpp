@@ -18,6 +18,7 @@ bool PodSet::accept(const nlohmann::json& object) { return pods::pod_from_json(o
 void PodSet::replace(std::vector<nlohmann::json> objects) {
   {
     std::lock_guard lock(mu_);
+    listed_ = true;
     pods_.clear();
     for (const auto& o : objects) {
       auto pod = pods::pod_from_json(o);
@@ -79,6 +80,7 @@ std::pair<std::string, std::map<std::string, std::string>> node_of(const nlohman
 void NodeLabels::replace(std::vector<nlohmann::json> objects) {
   {
     std::lock_guard lock(mu_);
+    listed_ = true;
     labels_.clear();
     for (const auto& o : objects) {
       auto [name, labels] = node_of(o);
@@ -110,6 +112,16 @@ void NodeLabels::erase(const nlohmann::json& object) {
 std::map<std::string, std::map<std::string, std::string>> NodeLabels::labels() const {
   std::lock_guard lock(mu_);
   return labels_;
+}
+
+bool PodSet::listed() const {
+  std::lock_guard lock(mu_);
+  return listed_;
+}
+
+bool NodeLabels::listed() const {
+  std::lock_guard lock(mu_);
+  return listed_;
 }
 
 }  // namespace seismo::cluster

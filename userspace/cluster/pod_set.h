@@ -26,11 +26,16 @@ class PodSet : public pods::ListWatchSink {
   bool accept(const nlohmann::json& object) override;
 
   [[nodiscard]] std::vector<pods::Pod> pods() const;
+  // A whole list has arrived. Set with the list under the lock, before the
+  // change is announced: a pass woken by the list sees it complete (a
+  // ListWatch's own synced() flips only after replace() returns).
+  [[nodiscard]] bool listed() const;
 
  private:
   std::function<void()> changed_;
   mutable std::mutex mu_;
   std::map<std::string, pods::Pod> pods_;  // by uid
+  bool listed_ = false;
 };
 
 class NodeLabels : public pods::ListWatchSink {
@@ -42,11 +47,13 @@ class NodeLabels : public pods::ListWatchSink {
   void erase(const nlohmann::json& object) override;
 
   [[nodiscard]] std::map<std::string, std::map<std::string, std::string>> labels() const;
+  [[nodiscard]] bool listed() const;  // as PodSet::listed
 
  private:
   std::function<void()> changed_;
   mutable std::mutex mu_;
   std::map<std::string, std::map<std::string, std::string>> labels_;  // node name → labels
+  bool listed_ = false;
 };
 
 }  // namespace seismo::cluster
