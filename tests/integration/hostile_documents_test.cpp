@@ -76,7 +76,7 @@ std::vector<DocCase> doc_cases() {
       {"ChaosMeshResource",
        "apiVersion: chaos-mesh.org/v1alpha1\nkind: NetworkChaos\nmetadata: {name: x}\nspec:\n  action: delay\n"
        "  mode: one\n  selector: {namespaces: [default]}\n  delay: {latency: 10ms}\n",
-       kBad, "apiVersion"},
+       kBad, "spec.duration"},  // read as a NetworkChaos (docs/cluster.md); every seismo fault has a duration
       {"ChaosMeshPartition", "name: x\ntarget: {netns: {ns}}\naction: partition\nduration: 30s\n", kBad, "action"},
       {"ChaosMeshBandwidth", "name: x\ntarget: {netns: {ns}}\naction: bandwidth\nbandwidth: {rate: 1mbps}\n"
                              "duration: 30s\n",

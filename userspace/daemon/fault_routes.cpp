@@ -23,9 +23,13 @@ void register_fault_routes(api::Router& router, chaos::FaultEngine& engine, Node
     auto items = chaos::parse_spec_document(doc->get_ref<const std::string&>());
     if (!items) return fail(std::move(items).error());
     if (holds_network_faults(*items)) {
-      if (!node_pods)
+      if (!node_pods) {
+        // A bad document is told as such first, naming the field; a good one needs pods.
+        auto checked = local_network_fault_specs(*items, {});
+        if (!checked && checked.error().code == EINVAL) return fail(std::move(checked).error());
         return fail_errno(EOPNOTSUPP, "NetworkFault/NetworkChaos documents pick pods: seismod needs pods "
                                       "(--node-name and an API server)");
+      }
       auto specs = local_network_fault_specs(*items, node_pods());
       if (!specs) return fail(std::move(specs).error());
       return engine.apply(std::move(*specs));
