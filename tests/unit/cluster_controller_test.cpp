@@ -26,12 +26,10 @@ class FakeWatch : public WatchHandle {
   ~FakeWatch() override { --alive_; }
   void start() override {}
   void stop() override {}
-  bool synced() const override { return is_synced; }
   pods::ListWatchCounters counters() const override { return {}; }
 
   pods::ListWatchSink& sink;
   std::string path, query;
-  std::atomic<bool> is_synced{false};
 
  private:
   std::atomic<int>& alive_;
@@ -188,7 +186,6 @@ class ClusterControllerTest : public ::testing::Test {
     auto* w = watch("/api/v1/namespaces/shop/pods", query);
     ASSERT_NE(w, nullptr) << query;
     w->sink.replace(std::move(pods));
-    w->is_synced = true;
   }
   void TearDown() override {
     if (controller_) controller_->stop();
@@ -212,7 +209,6 @@ TEST_F(ClusterControllerTest, NothingChangesBeforeTheFirstFaultListThenUnknownNf
   controller_->reconcile();
   EXPECT_EQ(engine_.size(), 1u);  // no list yet: kept
   faults()->sink.replace({});
-  faults()->is_synced = true;
   controller_->reconcile();
   EXPECT_EQ(engine_.size(), 0u);
   EXPECT_TRUE(controller_->counters().synced);
@@ -221,7 +217,6 @@ TEST_F(ClusterControllerTest, NothingChangesBeforeTheFirstFaultListThenUnknownNf
 TEST_F(ClusterControllerTest, AFaultIsInjectedIntoThisNodesPodsAndStatusSaysSo) {
   make();
   faults()->sink.replace({fault_object("f1", "web-loss")});
-  faults()->is_synced = true;
   controller_->reconcile();
   EXPECT_EQ(engine_.size(), 0u);  // pod list not complete: pending, no status
   EXPECT_TRUE(recorder_.entries.empty());
@@ -253,7 +248,6 @@ TEST_F(ClusterControllerTest, DeletionRemovesTheFaultAtTheEventNotAtTheResync) {
     return cond();
   };
   faults()->sink.replace({fault_object("f1", "web-loss")});
-  faults()->is_synced = true;
   ASSERT_TRUE(deadline([&] { return watch("/api/v1/namespaces/shop/pods") != nullptr; }));
   list_pods("app=web", {pod_object("web-1", "node-a")});
   ASSERT_TRUE(deadline([&] { return engine_.size() == 1; }));
@@ -276,7 +270,6 @@ TEST_F(ClusterControllerTest, AnInvalidObjectIsFailedWithItsErrorAndTooManyAreRe
   auto older = fault_object("f1", "first");
   older["metadata"]["created"] = kNow - 100;
   faults()->sink.replace({older, fault_object("f2", "second"), fault_object("f3", "bad", json::object())});
-  faults()->is_synced = true;
   controller_->reconcile();
   EXPECT_EQ(recorder_.entries.at("f3").phase, NodePhase::failed);
   EXPECT_NE(recorder_.entries.at("f3").message.find("spec.action"), std::string::npos);
@@ -289,7 +282,6 @@ TEST_F(ClusterControllerTest, AnInvalidObjectIsFailedWithItsErrorAndTooManyAreRe
 TEST_F(ClusterControllerTest, PauseRemovesAndResumeReinstalls) {
   make();
   faults()->sink.replace({fault_object("f1", "web-loss")});
-  faults()->is_synced = true;
   controller_->reconcile();
   list_pods("app=web", {pod_object("web-1", "node-a")});
   controller_->reconcile();
@@ -314,7 +306,6 @@ TEST_F(ClusterControllerTest, PauseRemovesAndResumeReinstalls) {
 TEST_F(ClusterControllerTest, ANodeThatHostsNoPickedPodWritesNoEntry) {
   make();
   faults()->sink.replace({fault_object("f1", "elsewhere"), fault_object("f2", "nowhere", {{"action", "loss"}, {"app", "db"}})});
-  faults()->is_synced = true;
   controller_->reconcile();
   list_pods("app=web", {pod_object("web-2", "node-b")});
   list_pods("app=db", {});

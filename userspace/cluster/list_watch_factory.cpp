@@ -8,7 +8,6 @@ class ListWatchHandle : public WatchHandle {
   explicit ListWatchHandle(std::unique_ptr<pods::ListWatch> watch) : watch_(std::move(watch)) {}
   void start() override { watch_->start(); }
   void stop() override { watch_->stop(); }
-  [[nodiscard]] bool synced() const override { return watch_->synced(); }
   [[nodiscard]] pods::ListWatchCounters counters() const override { return watch_->counters(); }
 
  private:

@@ -17,7 +17,6 @@ class WatchHandle {
   virtual ~WatchHandle() = default;
   virtual void start() = 0;
   virtual void stop() = 0;  // joins; prompt (ends a transfer in progress)
-  [[nodiscard]] virtual bool synced() const = 0;
   [[nodiscard]] virtual pods::ListWatchCounters counters() const = 0;
 };
 
