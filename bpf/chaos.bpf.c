@@ -15,12 +15,14 @@
 #include "lib/maps.bpf.h"
 #include "lib/fault_packet.bpf.h"
 #include "lib/fault_model.bpf.h"
+#include "lib/fault_ctx.bpf.h"
 
 _Static_assert(sizeof(struct fault_cidr) == 36, "fault_cidr layout");
-_Static_assert(sizeof(struct fault_cfg) == 224, "fault_cfg layout");
+_Static_assert(sizeof(struct fault_cfg) == 272, "fault_cfg layout");
 _Static_assert(sizeof(struct fault_attach) == 40, "fault_attach layout");
-_Static_assert(sizeof(struct fault_stats) == 32, "fault_stats layout");
-_Static_assert(sizeof(struct fault_state) == 16, "fault_state layout");
+_Static_assert(sizeof(struct fault_stats) == 64, "fault_stats layout");
+_Static_assert(sizeof(struct fault_state) == 24, "fault_state layout");
+_Static_assert(sizeof(struct fault_bucket) == 40, "fault_bucket layout");
 _Static_assert(sizeof(struct fault_flow_key) == 8, "fault_flow_key layout");
 
 /* uapi/linux/pkt_cls.h, which vmlinux.h (enums and types only) lacks.
@@ -82,6 +84,14 @@ struct {
 } fault_state SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SEISMO_FAULT_SLOTS * 2);
+	__type(key, __u32); /* slot * 2 + 1 at ingress */
+	__type(value, struct fault_bucket);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_buckets SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, SEISMO_FAULT_FLOWS);
 	__type(key, struct fault_flow_key);
@@ -96,6 +106,10 @@ struct {
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fault_losses SEC(".maps");
+
+/* The kinds in their own files; they use the maps above. */
+#include "lib/fault_bandwidth.bpf.h"
+#include "lib/fault_copy.bpf.h"
 
 /* fault__departure - the delivery time for a packet delayed by `delay`
  * from `base`, kept monotonic per flow unless the fault allows reordering. */
@@ -145,23 +159,75 @@ static __always_inline void fault__count_delay(__u32 slot, __u64 added)
 		*cnt += 1;
 }
 
+/* fault__one - applies one live, matching fault to the packet. Returns
+ * SEISMO_FAULT_DROP when the packet is to be dropped, else 0 (delays only
+ * accumulate in ctx; the stamp is set once, after every fault). */
+static __always_inline int fault__one(struct fault_ctx *ctx, const struct fault_cfg *cfg, __u32 slot,
+				      struct fault_state *st, struct fault_stats *stats)
+{
+	switch (cfg->action) {
+	case SEISMO_FAULT_LOSS:
+		if (fault_model__lose(st, cfg)) {
+			stats->dropped += 1;
+			return SEISMO_FAULT_DROP;
+		}
+		stats->passed += 1;
+		return 0;
+	case SEISMO_FAULT_DELAY:
+		ctx->delay += fault_model__delay(st, cfg);
+		ctx->delayed = 1;
+		ctx->delay_slot = slot;
+		ctx->reorder |= cfg->flags & SEISMO_FAULT_F_REORDER;
+		return 0;
+	case SEISMO_FAULT_BANDWIDTH:
+		return fault_bandwidth__apply(ctx, cfg, slot, stats);
+	case SEISMO_FAULT_DUPLICATE:
+		return fault_duplicate__apply(ctx, cfg, st, stats);
+	case SEISMO_FAULT_CORRUPT:
+		return fault_corrupt__apply(ctx, cfg, st, stats);
+	}
+	return 0;
+}
+
+/* fault__finish_delay - stamps the packet with the sum of the matching
+ * delay faults (and any departure a shaping fault asked for). */
+static __always_inline void fault__finish_delay(struct fault_ctx *ctx)
+{
+	struct __sk_buff *skb = ctx->skb;
+	__u64 base = fault__base(skb, ctx->now); /* now was read: a fault matched */
+	__u64 t = fault__departure(skb, base, ctx->delay, ctx->reorder);
+	struct fault_stats *stats = bpf_map_lookup_elem(&fault_stats, &ctx->delay_slot);
+
+	fault__stamp(skb, t);
+	/* Counted only here: a later loss fault may have dropped the
+	 * packet, and a dropped packet is not delayed (the VM tier found
+	 * "delay, then loss" counting every packet as delayed). At most
+	 * one delay fault matches a packet (the conflict rule), so
+	 * delay_slot names it. */
+	if (stats) {
+		stats->delayed += 1;
+		/* What the packet waits beyond its own departure time, flow order included. */
+		stats->delay_ns += t - base;
+	}
+	fault__count_delay(ctx->delay_slot, t - base);
+}
+
 /* fault__apply - runs every live fault of this attachment over the packet.
- * Faults compose: any loss fault may drop it (independently), the delays of
- * the delay faults that match add up. Returns the tc verdict. */
+ * Faults compose (docs/faults.md, Composition): any loss fault may drop it
+ * (independently), the delays of the delay faults that match add up.
+ * Returns the tc verdict. */
 static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 {
-	__u32 attach_id = cfg_attach_id, reorder = 0, delay_slot = 0;
-	struct fault_packet pkt = {};
+	__u32 attach_id = cfg_attach_id;
+	struct fault_ctx ctx = { .skb = skb, .ingress = drop_verdict == SEISMO_TC_ACT_SHOT };
 	struct fault_attach *att;
-	__u64 now, delay = 0;
-	int delayed = 0;
 
 	att = bpf_map_lookup_elem(&fault_attach, &attach_id);
 	if (!att || !att->count)
 		return SEISMO_TC_ACT_UNSPEC;
-	if (fault_packet__parse(skb, cfg_l2_len, &pkt))
+	if (fault_packet__parse(skb, cfg_l2_len, &ctx.pkt))
 		return SEISMO_TC_ACT_UNSPEC;
-	now = 0; /* read the clock only for a packet some fault matches */
+	/* ctx.now stays 0 until a fault matches: the clock is read only then */
 
 	for (int i = 0; i < SEISMO_FAULTS_PER_ATTACH; i++) {
 		struct fault_stats *stats;
@@ -175,50 +241,22 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 		cfg = bpf_map_lookup_elem(&fault_cfg, &slot);
 		if (!cfg || !cfg->expires_ns)
 			continue;
-		if (!fault_packet__matches(cfg, &pkt, cfg_peer_is_src))
+		if (!fault_packet__matches(cfg, &ctx.pkt, cfg_peer_is_src))
 			continue;
-		if (!now)
-			now = bpf_ktime_get_ns();
-		if (now >= cfg->expires_ns)
+		if (!ctx.now)
+			ctx.now = bpf_ktime_get_ns();
+		if (ctx.now >= cfg->expires_ns)
 			continue;
 		stats = bpf_map_lookup_elem(&fault_stats, &slot);
 		st = bpf_map_lookup_elem(&fault_state, &slot);
 		if (!stats || !st)
 			continue;
 		fault_model__sync(st, cfg);
-		if (cfg->action == SEISMO_FAULT_LOSS) {
-			if (fault_model__lose(st, cfg)) {
-				stats->dropped += 1;
-				return drop_verdict;
-			}
-			stats->passed += 1;
-		} else if (cfg->action == SEISMO_FAULT_DELAY) {
-			__u64 d = fault_model__delay(st, cfg);
-
-			delay += d;
-			delayed = 1;
-			delay_slot = slot;
-			reorder |= cfg->flags & SEISMO_FAULT_F_REORDER;
-		}
+		if (fault__one(&ctx, cfg, slot, st, stats) == SEISMO_FAULT_DROP)
+			return drop_verdict;
 	}
-	if (delayed) {
-		__u64 base = fault__base(skb, now); /* now was read: a delay fault matched */
-		__u64 t = fault__departure(skb, base, delay, reorder);
-		struct fault_stats *stats = bpf_map_lookup_elem(&fault_stats, &delay_slot);
-
-		fault__stamp(skb, t);
-		/* Counted only here: a later loss fault may have dropped the
-		 * packet, and a dropped packet is not delayed (the VM tier found
-		 * "delay, then loss" counting every packet as delayed). At most
-		 * one delay fault matches a packet (the conflict rule), so
-		 * delay_slot names it. */
-		if (stats) {
-			stats->delayed += 1;
-			/* What the packet waits beyond its own departure time, flow order included. */
-			stats->delay_ns += t - base;
-		}
-		fault__count_delay(delay_slot, t - base);
-	}
+	if (ctx.delayed)
+		fault__finish_delay(&ctx);
 	return SEISMO_TC_ACT_UNSPEC;
 }
 

@@ -12,6 +12,8 @@ static __always_inline void fault_model__sync(struct fault_state *st, const stru
 	st->generation = cfg->generation;
 	st->bad = 0;
 	st->jitter = SEISMO_CORR_ONE / 2;
+	st->reorder_bad = 0;
+	st->reorder_count = 0;
 }
 
 /* fault_model__lose - one step of the two-state Gilbert chain: move between

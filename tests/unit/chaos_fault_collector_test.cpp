@@ -17,7 +17,10 @@ TEST(FaultCollector, ExportsPacketsDelayHistogramAndActiveCount) {
   ASSERT_EQ(families.size(), 5u);
   const auto& packets = families[0];
   EXPECT_EQ(packets.name, "seismo_fault_packets_total");
-  ASSERT_EQ(packets.metric.size(), 6u);
+  // passed, dropped, delayed for each; a delay fault also has reordered.
+  ASSERT_EQ(packets.metric.size(), 7u);
+  EXPECT_EQ(packets.metric[6].label[0].value, "slow");
+  EXPECT_EQ(packets.metric[6].label[1].value, "reordered");
   EXPECT_EQ(packets.metric[0].label[0].value, "drop10");
   EXPECT_EQ(packets.metric[0].label[1].value, "passed");
   EXPECT_EQ(packets.metric[0].counter.value, 90);
@@ -36,6 +39,20 @@ TEST(FaultCollector, ExportsPacketsDelayHistogramAndActiveCount) {
   EXPECT_EQ(families[3].metric[0].counter.value, 3);
   EXPECT_EQ(families[4].name, "seismo_faults_broken");
   EXPECT_EQ(families[4].metric[0].gauge.value, 0);
+}
+
+TEST(FaultCollector, AKindsOwnVerdictOnlyOnFaultsOfThatKind) {
+  FaultSample dup{"dup", Action::duplicate, {}};
+  dup.counters.duplicated = 7;
+  FaultSample bad{"bad", Action::corrupt, {}};
+  bad.counters.corrupted = 4;
+  FaultCollector c([&] { return std::vector<FaultSample>{dup, bad}; }, [] { return std::vector<uint64_t>{}; });
+  const auto packets = c.Collect()[0];
+  ASSERT_EQ(packets.metric.size(), 8u);
+  EXPECT_EQ(packets.metric[3].label[1].value, "duplicated");
+  EXPECT_EQ(packets.metric[3].counter.value, 7);
+  EXPECT_EQ(packets.metric[7].label[1].value, "corrupted");
+  EXPECT_EQ(packets.metric[7].counter.value, 4);
 }
 
 TEST(FaultCollector, CountsBrokenFaults) {

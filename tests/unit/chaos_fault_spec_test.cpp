@@ -71,7 +71,7 @@ TEST(FaultSpec, ParsesAGoodDelaySpecWithDefaults) {
   EXPECT_EQ(r->mode, SelectMode::all);
   EXPECT_EQ(r->delay.latency_ns, 100'000'000ULL);
   EXPECT_EQ(r->delay.jitter_ns, 10'000'000ULL);
-  EXPECT_FALSE(r->delay.reorder);
+  EXPECT_FALSE(r->delay.jitter_reorders);
 }
 
 TEST(FaultSpec, CanonicalJsonRoundTrips) {

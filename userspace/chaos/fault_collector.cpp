@@ -44,7 +44,14 @@ std::vector<prometheus::MetricFamily> FaultCollector::Collect() const {
     packets.metric.push_back(metrics::counter_metric({{"fault", s.name}, {"verdict", "passed"}}, static_cast<double>(c.passed)));
     packets.metric.push_back(metrics::counter_metric({{"fault", s.name}, {"verdict", "dropped"}}, static_cast<double>(c.dropped)));
     packets.metric.push_back(metrics::counter_metric({{"fault", s.name}, {"verdict", "delayed"}}, static_cast<double>(c.delayed)));
-    if (s.action != Action::delay) continue;
+    // A kind's own verdict, only on faults of that kind (bounded series).
+    auto own = [&](const char* verdict, uint64_t v) {
+      packets.metric.push_back(metrics::counter_metric({{"fault", s.name}, {"verdict", verdict}}, static_cast<double>(v)));
+    };
+    if (s.action == Action::duplicate) own("duplicated", c.duplicated);
+    if (s.action == Action::corrupt) own("corrupted", c.corrupted);
+    if (s.action == Action::delay) own("reordered", c.reordered);
+    if (s.action != Action::delay && s.action != Action::bandwidth) continue;
     prometheus::ClientMetric m;
     m.label = {{"fault", s.name}};
     uint64_t count = 0;

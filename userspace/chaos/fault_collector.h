@@ -11,7 +11,7 @@
 namespace seismo::chaos {
 
 // Exports each active fault's blast radius at scrape time:
-//   seismo_fault_packets_total{fault,verdict="passed|dropped|delayed"}
+//   seismo_fault_packets_total{fault,verdict="passed|dropped|delayed", and duplicated|corrupted|reordered on faults of those kinds}
 //   seismo_fault_added_delay_seconds{fault}  (histogram, delay faults)
 //   seismo_faults_active
 //   seismo_fault_kernel_losses_total{stage}

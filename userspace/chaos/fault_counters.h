@@ -14,6 +14,9 @@ struct FaultCounters {
   uint64_t dropped = 0;
   uint64_t delayed = 0;
   uint64_t delay_ns = 0;  // total delay added
+  uint64_t duplicated = 0;  // copies sent
+  uint64_t corrupted = 0;
+  uint64_t reordered = 0;   // sent at once, ahead of delayed ones
   std::array<uint64_t, SEISMO_HIST_SLOTS> delay_hist{};  // log2 ns slots
 };
 

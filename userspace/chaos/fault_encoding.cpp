@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "chaos/spec_kinds.h"
+
 namespace seismo::chaos {
 
 GilbertParams gilbert_params(double percent, double correlation_percent) {
@@ -22,17 +24,29 @@ fault_cfg encode_fault_cfg(const FaultSpec& spec, uint64_t expires_ns, uint64_t 
   fault_cfg cfg{};
   cfg.expires_ns = expires_ns;
   cfg.generation = generation;
-  if (spec.action == Action::loss) {
-    cfg.action = SEISMO_FAULT_LOSS;
-    auto g = gilbert_params(spec.loss.percent, spec.loss.correlation);
-    cfg.loss_enter = to_kernel_probability(g.enter);
-    cfg.loss_leave = to_kernel_probability(g.leave);
-  } else {
-    cfg.action = SEISMO_FAULT_DELAY;
-    cfg.latency_ns = spec.delay.latency_ns;
-    cfg.jitter_ns = spec.delay.jitter_ns;
-    cfg.jitter_corr = static_cast<uint32_t>(std::lround(spec.delay.correlation / 100.0 * SEISMO_CORR_ONE));
-    if (spec.delay.reorder) cfg.flags |= SEISMO_FAULT_F_REORDER;
+  switch (spec.action) {
+    case Action::loss: {
+      cfg.action = SEISMO_FAULT_LOSS;
+      auto g = gilbert_params(spec.loss.percent, spec.loss.correlation);
+      cfg.loss_enter = to_kernel_probability(g.enter);
+      cfg.loss_leave = to_kernel_probability(g.leave);
+      break;
+    }
+    case Action::partition:  // every matching packet, silently: loss that never leaves its bad state
+      cfg.action = SEISMO_FAULT_LOSS;
+      cfg.loss_enter = SEISMO_PROB_ONE;
+      cfg.loss_leave = 0;
+      break;
+    case Action::delay:
+      cfg.action = SEISMO_FAULT_DELAY;
+      cfg.latency_ns = spec.delay.latency_ns;
+      cfg.jitter_ns = spec.delay.jitter_ns;
+      cfg.jitter_corr = static_cast<uint32_t>(std::lround(spec.delay.correlation / 100.0 * SEISMO_CORR_ONE));
+      if (spec.delay.jitter_reorders) cfg.flags |= SEISMO_FAULT_F_REORDER;
+      break;
+    case Action::bandwidth: encode_bandwidth(spec.bandwidth, cfg); break;
+    case Action::duplicate: encode_duplicate(spec.duplicate, cfg); break;
+    case Action::corrupt: encode_corrupt(spec.corrupt, cfg); break;
   }
   cfg.protocol = spec.filter.protocol;
   cfg.ncidrs = static_cast<uint8_t>(spec.filter.cidrs.size());

@@ -8,10 +8,11 @@
 namespace seismo::chaos {
 
 static_assert(sizeof(fault_cidr) == 36, "fault_cidr layout shared with bpf/chaos.bpf.c");
-static_assert(sizeof(fault_cfg) == 224, "fault_cfg layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_cfg) == 272, "fault_cfg layout shared with bpf/chaos.bpf.c");
 static_assert(sizeof(fault_attach) == 40, "fault_attach layout shared with bpf/chaos.bpf.c");
-static_assert(sizeof(fault_stats) == 32, "fault_stats layout shared with bpf/chaos.bpf.c");
-static_assert(sizeof(fault_state) == 16, "fault_state layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_stats) == 64, "fault_stats layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_state) == 24, "fault_state layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_bucket) == 40, "fault_bucket layout shared with bpf/chaos.bpf.c");
 static_assert(sizeof(fault_flow_key) == 8, "fault_flow_key layout shared with bpf/chaos.bpf.c");
 
 // The two-state Gilbert chain behind a loss fault with percent p and

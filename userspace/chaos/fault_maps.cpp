@@ -72,6 +72,9 @@ FaultCounters FaultMaps::counters(uint32_t slot) const {
       out.dropped += s.dropped;
       out.delayed += s.delayed;
       out.delay_ns += s.delay_ns;
+      out.duplicated += s.duplicated;
+      out.corrupted += s.corrupted;
+      out.reordered += s.reordered;
     }
   }
   std::vector<uint64_t> per_cpu(ncpu);

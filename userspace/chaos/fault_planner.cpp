@@ -63,8 +63,10 @@ std::vector<size_t> FaultPlanner::choose(const FaultSpec& spec, size_t n, std::m
   return select_endpoints(spec.mode, spec.mode_value, n, rng);
 }
 
+bool FaultPlanner::ingress_at_peer_egress(Action action) { return action == Action::delay; }
+
 bool FaultPlanner::needs_peer(const FaultSpec& spec) {
-  return spec.direction != Direction::egress && spec.action == Action::delay;
+  return spec.direction != Direction::egress && ingress_at_peer_egress(spec.action);
 }
 
 Result<std::vector<FaultPlanner::Site>> FaultPlanner::sites(const FaultSpec& spec, const WorldSnapshot& world) const {
@@ -88,10 +90,10 @@ Result<std::vector<FaultPlanner::Site>> FaultPlanner::sites(const FaultSpec& spe
     if (egress)
       add({own, net::TcHook::egress, false, dev.has_mac_header, fmt::format("{} egress ({})", dev.name, ep.description),
            ep.owner, ep.owner_name});
-    if (ingress && spec.action == Action::loss)
+    if (ingress && !ingress_at_peer_egress(spec.action))
       add({own, net::TcHook::ingress, true, dev.has_mac_header,
            fmt::format("{} ingress ({})", dev.name, ep.description), ep.owner, ep.owner_name});
-    if (ingress && spec.action == Action::delay) {
+    if (ingress && ingress_at_peer_egress(spec.action)) {
       // EDT works at egress only: delay what reaches the target on its veth
       // peer's egress.
       if (!ep.peer) return fail_errno(EINVAL, fmt::format("{}: the veth peer was not read", ep.description));

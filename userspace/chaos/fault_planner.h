@@ -29,6 +29,10 @@ class FaultPlanner {
   [[nodiscard]] static std::vector<size_t> choose(const FaultSpec& spec, size_t n, std::mt19937_64& rng);
   // Whether the world reader must find the endpoints' veth peers.
   [[nodiscard]] static bool needs_peer(const FaultSpec& spec);
+  // Where a kind acts on traffic towards the target: on its veth peer's
+  // egress (what needs EDT stamps or a synchronous clone) rather than on the
+  // target device's ingress hook.
+  [[nodiscard]] static bool ingress_at_peer_egress(Action action);
 
   // A new fault in `slot` (from admit) over world.endpoints.
   [[nodiscard]] Result<FaultPlan> plan_add(const FaultSpec& spec, uint32_t slot, const WorldSnapshot& world) const;

@@ -44,6 +44,9 @@ json FaultRegistry::describe(const RunningFault& f, const FaultMaps* maps, const
   const uint64_t now = monotonic_now_ns();
   FaultCounters c = maps ? maps->counters(f.at.slot) : FaultCounters{};
   json counters = {{"passed", c.passed}, {"dropped", c.dropped}, {"delayed", c.delayed}};
+  if (c.duplicated) counters["duplicated"] = c.duplicated;
+  if (c.corrupted) counters["corrupted"] = c.corrupted;
+  if (c.reordered) counters["reordered"] = c.reordered;
   if (c.delayed) counters["delay_avg_seconds"] = static_cast<double>(c.delay_ns) / static_cast<double>(c.delayed) / 1e9;
   json out = {{"name", f.spec.name},
               {"action", action_name(f.spec.action)},

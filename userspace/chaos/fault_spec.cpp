@@ -12,6 +12,7 @@
 #include "chaos/duration.h"
 #include "chaos/spec_fields.h"
 #include "chaos/spec_filter.h"
+#include "chaos/spec_kinds.h"
 #include "chaos/spec_target.h"
 
 namespace seismo::chaos {
@@ -81,9 +82,9 @@ Result<void> parse_direction_and_action(const json& doc, FaultSpec& spec) {
 
   auto action = string_field(doc, "action", "action", true);
   if (!action) return fail(std::move(action).error());
-  if (*action == "loss") spec.action = Action::loss;
-  else if (*action == "delay") spec.action = Action::delay;
-  else return invalid_field("action", fmt::format("'{}' is not one of loss, delay", *action));
+  auto a = parse_action_name(*action);
+  if (!a) return fail(std::move(a).error());
+  spec.action = *a;
   return {};
 }
 
@@ -115,30 +116,43 @@ Result<DelaySpec> parse_delay(const json& p) {
                                                      format_duration(*lat + *jit), format_duration(kMaxLatencyNs)));
   auto corr = percent_field(p, "correlation", "delay.correlation", false, 100, false);
   if (!corr) return fail(std::move(corr).error());
-  bool reorder = false;
+  DelaySpec out{*lat, *jit, *corr};
   if (auto it = p.find("reorder"); it != p.end()) {
     if (!it->is_boolean()) return invalid_field("delay.reorder", "must be true or false");
-    reorder = it->get<bool>();
+    out.jitter_reorders = it->get<bool>();
   }
-  return DelaySpec{*lat, *jit, *corr, reorder};
+  return out;
 }
 
-// The action's own parameters (`loss` or `delay`); the other one may not be given.
+// The action's own parameters (the key named after it); another action's may
+// not be given.
 Result<void> parse_action_params(const json& doc, FaultSpec& spec) {
-  const char* own = spec.action == Action::loss ? "loss" : "delay";
-  const char* other = spec.action == Action::loss ? "delay" : "loss";
-  if (doc.contains(other) && !doc[other].is_null())
-    return invalid_field(other, fmt::format("given, but action is {}", own));
+  const char* own = action_params_key(spec.action);
+  for (Action other : kAllActions) {
+    const char* key = action_params_key(other);
+    if (key != nullptr && other != spec.action && doc.contains(key) && !doc[key].is_null())
+      return invalid_field(key, fmt::format("given, but action is {}", action_name(spec.action)));
+  }
+  if (own == nullptr) return {};  // partition: no parameters
   auto params = object_field(doc, own, own, true);
   if (!params) return fail(std::move(params).error());
-  if (spec.action == Action::loss) {
-    auto loss = parse_loss(**params);
-    if (!loss) return fail(std::move(loss).error());
-    spec.loss = *loss;
-  } else {
-    auto delay = parse_delay(**params);
-    if (!delay) return fail(std::move(delay).error());
-    spec.delay = *delay;
+  switch (spec.action) {
+    case Action::loss: {
+      auto loss = parse_loss(**params);
+      if (!loss) return fail(std::move(loss).error());
+      spec.loss = *loss;
+      return {};
+    }
+    case Action::delay: {
+      auto delay = parse_delay(**params);
+      if (!delay) return fail(std::move(delay).error());
+      spec.delay = *delay;
+      return {};
+    }
+    case Action::bandwidth: return parse_bandwidth(**params, spec.bandwidth);
+    case Action::duplicate: return parse_duplicate(**params, spec.duplicate);
+    case Action::corrupt: return parse_corrupt(**params, spec.corrupt);
+    case Action::partition: return {};
   }
   return {};
 }
@@ -166,7 +180,30 @@ const char* direction_name(Direction d) {
   return "?";
 }
 
-const char* action_name(Action a) { return a == Action::loss ? "loss" : "delay"; }
+const char* action_name(Action a) {
+  switch (a) {
+    case Action::loss: return "loss";
+    case Action::delay: return "delay";
+    case Action::bandwidth: return "bandwidth";
+    case Action::duplicate: return "duplicate";
+    case Action::corrupt: return "corrupt";
+    case Action::partition: return "partition";
+  }
+  return "?";
+}
+
+const char* action_params_key(Action a) { return a == Action::partition ? nullptr : action_name(a); }
+
+Result<Action> parse_action_name(const std::string& name) {
+  for (Action a : kAllActions)
+    if (name == action_name(a)) {
+      if (!action_supported(a))
+        return invalid_field("action", fmt::format("'{}' is not supported yet", name));
+      return a;
+    }
+  return invalid_field("action",
+                       fmt::format("'{}' is not one of loss, delay, bandwidth, duplicate, corrupt, partition", name));
+}
 
 const char* select_mode_name(SelectMode m) {
   switch (m) {
@@ -181,7 +218,7 @@ const char* select_mode_name(SelectMode m) {
 Result<FaultSpec> parse_fault_spec(const json& doc) {
   if (!doc.is_object()) return invalid_field("fault", fmt::format("must be an object, got {}", show_json(doc)));
   if (auto r = only_known_keys(doc, "", {"name", "target", "selector", "mode", "value", "direction", "action",
-                                         "loss", "delay", "filter", "duration"});
+                                         "loss", "delay", "bandwidth", "duplicate", "corrupt", "filter", "duration"});
       !r)
     return fail(std::move(r).error());
   FaultSpec spec;

@@ -22,12 +22,22 @@ inline constexpr size_t kMaxCidrs = 4;
 inline constexpr size_t kMaxPortRanges = 4;
 
 enum class Direction { egress, ingress, both };
-enum class Action { loss, delay };
+// The fault kinds (docs/faults.md). A partition drops every matching packet
+// (loss at 100 %, silently for the sender); reorder is part of a delay.
+enum class Action { loss, delay, bandwidth, duplicate, corrupt, partition };
 enum class TargetKind { netns, pid, cgroup, pods };
 enum class SelectMode { all, one, fixed, fixed_percent };
 
+inline constexpr Action kAllActions[] = {Action::loss,      Action::delay,   Action::bandwidth,
+                                         Action::duplicate, Action::corrupt, Action::partition};
+
 const char* direction_name(Direction d);
 const char* action_name(Action a);
+// The key of the action's parameters in a spec ("loss", "bandwidth", …);
+// nullptr for partition, which has none.
+const char* action_params_key(Action a);
+// "loss" → Action::loss; an unknown name is EINVAL naming the field "action".
+Result<Action> parse_action_name(const std::string& name);
 const char* select_mode_name(SelectMode m);
 
 // Chaos Mesh's pod selector (spec key `selector`), checked for syntax when
@@ -58,11 +68,42 @@ struct LossSpec {
   double correlation = 0;  // 0..<100: P(loss | previous lost) = p + c(1-p)
 };
 
+// netem's reorder, within a delay: after gap - 1 delayed packets, the next
+// one picked (percent, with correlation as loss's) leaves at once, ahead of
+// the delayed ones. gap 0 with percent 0: no reordering.
+struct ReorderSpec {
+  double percent = 0;      // 0..100
+  double correlation = 0;  // 0..<100
+  uint32_t gap = 0;        // netem: 0 given with a percent means 1
+  bool operator==(const ReorderSpec&) const = default;
+};
+
 struct DelaySpec {
   uint64_t latency_ns = 0;
   uint64_t jitter_ns = 0;  // <= latency
   double correlation = 0;  // 0..<100, between successive jitter draws
-  bool reorder = false;    // let jitter reorder packets of a flow
+  bool jitter_reorders = false;  // let jitter reorder packets of a flow (JSON delay.reorder: true)
+  ReorderSpec reorder;     // netem's reorder
+};
+
+// tbf's parameters: a token bucket of `buffer_bytes` filled at `rate`;
+// shaping queues up to `limit_bytes` (docs/faults.md, Bandwidth).
+struct BandwidthSpec {
+  uint64_t rate_bps = 0;        // bits per second
+  uint64_t limit_bytes = 0;     // bytes that may wait
+  uint64_t buffer_bytes = 0;    // bucket depth (burst)
+  uint64_t peakrate_bps = 0;    // 0: none
+  uint64_t minburst_bytes = 0;  // the peak bucket's depth
+};
+
+// duplicate and corrupt: which packets, picked like loss's.
+struct DuplicateSpec {
+  double percent = 0;      // 0..100
+  double correlation = 0;  // 0..<100
+};
+struct CorruptSpec {
+  double percent = 0;      // 0..100
+  double correlation = 0;  // 0..<100
 };
 
 struct PortRange {
@@ -87,6 +128,9 @@ struct FaultSpec {
   Action action = Action::loss;
   LossSpec loss;
   DelaySpec delay;
+  BandwidthSpec bandwidth;
+  DuplicateSpec duplicate;
+  CorruptSpec corrupt;
   FilterSpec filter;
   uint64_t duration_ns = 0;
 };

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "chaos/duration.h"
+#include "chaos/spec_kinds.h"
 
 namespace seismo::chaos {
 
@@ -36,13 +37,18 @@ json to_json(const FaultSpec& spec) {
     doc["selector"] = s;
     if (target.empty()) doc.erase("target");
   }
-  if (spec.action == Action::loss) {
-    doc["loss"] = {{"percent", spec.loss.percent}, {"correlation", spec.loss.correlation}};
-  } else {
-    doc["delay"] = {{"latency", format_duration(spec.delay.latency_ns)},
-                    {"jitter", format_duration(spec.delay.jitter_ns)},
-                    {"correlation", spec.delay.correlation},
-                    {"reorder", spec.delay.reorder}};
+  switch (spec.action) {
+    case Action::loss: doc["loss"] = {{"percent", spec.loss.percent}, {"correlation", spec.loss.correlation}}; break;
+    case Action::delay:
+      doc["delay"] = {{"latency", format_duration(spec.delay.latency_ns)},
+                      {"jitter", format_duration(spec.delay.jitter_ns)},
+                      {"correlation", spec.delay.correlation},
+                      {"reorder", spec.delay.jitter_reorders}};
+      break;
+    case Action::bandwidth: doc["bandwidth"] = bandwidth_json(spec.bandwidth); break;
+    case Action::duplicate: doc["duplicate"] = duplicate_json(spec.duplicate); break;
+    case Action::corrupt: doc["corrupt"] = corrupt_json(spec.corrupt); break;
+    case Action::partition: break;
   }
   json filter = json::object();
   if (!spec.filter.cidrs.empty()) {

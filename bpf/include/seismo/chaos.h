@@ -5,6 +5,10 @@
 
 #include "seismo/common.h"
 
+#ifndef __BPF__
+#include <linux/bpf.h> /* struct bpf_spin_lock; vmlinux.h has it for BPF */
+#endif
+
 /* Table sizes. A fault occupies one slot; an attachment (one program on one
  * device hook) lists the slots of the faults that apply to it. */
 #define SEISMO_FAULT_SLOTS (256)
@@ -14,12 +18,17 @@
 #define SEISMO_FAULT_PORTS (4)
 #define SEISMO_FAULT_FLOWS (65536)
 
-/* fault_cfg.action */
+/* fault_cfg.action. A partition is LOSS with loss_enter = SEISMO_PROB_ONE,
+ * loss_leave = 0 (every matching packet dropped, silently for the sender). */
 #define SEISMO_FAULT_LOSS (1)
 #define SEISMO_FAULT_DELAY (2)
+#define SEISMO_FAULT_BANDWIDTH (3) /* token bucket: police (drop) or shape (EDT) */
+#define SEISMO_FAULT_DUPLICATE (4) /* the packet and a copy of it */
+#define SEISMO_FAULT_CORRUPT (5)   /* payload bits flipped; the receiver's checksum rejects it */
 
 /* fault_cfg.flags */
 #define SEISMO_FAULT_F_REORDER (1U << 0) /* delay: no per-flow monotonic stamps */
+#define SEISMO_FAULT_F_SHAPE (1U << 1)   /* bandwidth: delay with EDT (needs fq), else police */
 
 /* fault_cfg.protocol: an IP protocol number, or 0 for any. ICMP matches
  * ICMPv6 as well. */
@@ -52,12 +61,23 @@ struct fault_cfg {
 	__u64 generation;  /* bumped each time userspace reuses the slot */
 	__u32 action;      /* SEISMO_FAULT_LOSS or SEISMO_FAULT_DELAY */
 	__u32 flags;       /* SEISMO_FAULT_F_* */
-	/* loss: Gilbert model, P(good -> bad) and P(bad -> good) */
+	/* loss, duplicate, corrupt: the Gilbert chain that picks packets,
+	 * P(good -> bad) and P(bad -> good); a packet in bad is picked */
 	__u64 loss_enter;
 	__u64 loss_leave;
 	/* delay: latency +- jitter, jitter correlation */
 	__u64 latency_ns;
 	__u64 jitter_ns;
+	/* delay, netem's reorder: after reorder_gap - 1 delayed packets, one
+	 * picked by this Gilbert chain leaves at once (gap 0: no reordering) */
+	__u64 reorder_enter;
+	__u64 reorder_leave;
+	__u32 reorder_gap;
+	__u32 burst_bytes;  /* bandwidth: bucket depth (tbf's buffer) */
+	__u64 rate_Bps;     /* bandwidth: bytes per second */
+	__u64 peak_Bps;     /* bandwidth: peak rate, 0 none */
+	__u32 limit_bytes;  /* bandwidth: bytes that may wait (shape) */
+	__u32 minburst_bytes; /* bandwidth: peak bucket depth */
 	__u32 jitter_corr; /* over SEISMO_CORR_ONE */
 	/* filters: a packet matches when every given filter matches */
 	__u8 protocol;
@@ -77,17 +97,34 @@ struct fault_attach {
 
 /* Per fault, per CPU. */
 struct fault_stats {
-	__u64 passed;   /* matched, neither dropped nor delayed */
+	__u64 passed;     /* matched, left as it was */
 	__u64 dropped;
 	__u64 delayed;
-	__u64 delay_ns; /* sum of the delay added */
+	__u64 delay_ns;   /* sum of the delay added */
+	__u64 duplicated; /* copies sent */
+	__u64 corrupted;
+	__u64 reordered;  /* sent at once, ahead of delayed ones */
+	__u64 pad;
 };
 
-/* Per fault, per CPU: the loss model's state and the jitter's last value. */
+/* Per fault, per CPU: the models' state. */
 struct fault_state {
-	__u64 generation; /* the cfg generation this state belongs to */
-	__u32 bad;        /* Gilbert: 1 in the bad (losing) state */
-	__u32 jitter;     /* last jitter value over SEISMO_CORR_ONE */
+	__u64 generation;  /* the cfg generation this state belongs to */
+	__u32 bad;         /* Gilbert: 1 in the bad (picking) state */
+	__u32 jitter;      /* last jitter value over SEISMO_CORR_ONE */
+	__u32 reorder_bad; /* reorder's Gilbert state */
+	__u32 reorder_count; /* packets delayed since the last one sent at once */
+};
+
+/* Per fault and direction (slot * 2 + 1 at ingress), shared by all CPUs:
+ * a bandwidth fault's token bucket, like a tbf on the device. */
+struct fault_bucket {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 generation; /* the cfg generation this bucket belongs to */
+	__u64 tokens;     /* bytes the bucket holds (police) */
+	__u64 stamp_ns;   /* last refill (police), or next departure (shape) */
+	__u64 peak_tokens;
 };
 
 /* Per flow: the last departure time stamped, so stamps never go backwards

@@ -1,0 +1,16 @@
+/* What fault__apply carries from one fault to the next over one packet. */
+#pragma once
+
+/* fault__one's verdict: drop the packet (the hook's own drop verdict). */
+#define SEISMO_FAULT_DROP (1)
+
+struct fault_ctx {
+	struct __sk_buff *skb;
+	struct fault_packet pkt; /* parsed once; a fault that rewrites the packet keeps it valid */
+	__u64 now;               /* bpf_ktime_get_ns once a fault matched, else 0 */
+	__u64 delay;             /* sum of the matching delay faults' draws */
+	__u32 delayed;           /* some delay fault matched */
+	__u32 delay_slot;        /* which (at most one: the conflict rule) */
+	__u32 reorder;           /* SEISMO_FAULT_F_REORDER from a delay fault */
+	__u32 ingress;           /* the hook: 0 egress, 1 ingress */
+};
