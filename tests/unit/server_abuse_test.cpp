@@ -185,6 +185,31 @@ TEST(ServerAbuse, StreamClientThatNeverReadsIsDroppedWithoutBlockingOthers) {
   close(sleeper);
 }
 
+TEST(ServerAbuse, AReaderThatPausesPastTheWriteTimeoutIsToldItWasCut) {
+  std::atomic<bool> ended{false};
+  Router r = flood_router(ended);
+  std::string path = temp_socket_path();
+  ServerConfig config{path, std::nullopt, 8};
+  config.write_timeout = std::chrono::milliseconds(300);
+  auto s = Server::create(config, r);
+  ASSERT_TRUE(s) << s.error().message();
+  auto c = Client::connect(path);
+  ASSERT_TRUE(c);
+  // Model: the reader takes one event, then sleeps 2 s; the flood fills the
+  // socket and stream buffers within milliseconds and the 300 ms write
+  // timeout cuts the client long before it reads again.
+  bool slept = false;
+  auto res = c->stream("flood", nlohmann::json::object(), [&](const nlohmann::json&) {
+    if (!slept) std::this_thread::sleep_for(std::chrono::seconds(2));
+    slept = true;
+    return true;
+  }, nullptr);
+  ASSERT_FALSE(res) << "a cut stream ended like a finished one";
+  EXPECT_EQ(res.error().code, ECONNRESET);
+  EXPECT_NE(res.error().message().find("stopped reading for longer than seismod waits"), std::string::npos)
+      << res.error().message();
+}
+
 TEST(ServerAbuse, StopReturnsPromptlyWhateverClientsDo) {
   std::atomic<bool> ended{false};
   Router r = flood_router(ended);

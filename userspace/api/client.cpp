@@ -95,10 +95,15 @@ Result<void> Client::stream(const std::string& method, const json& params,
     auto line = read_line(200);
     if (!line) {
       if (line.error().code == ETIMEDOUT || line.error().code == EINTR) continue;
-      if (line.error().code == ECONNRESET) return {};  // daemon ended the stream
+      if (line.error().code == ECONNRESET)
+        return fail_errno(ECONNRESET,
+                          "seismod cut the stream: this reader stopped reading for longer than seismod waits "
+                          "for one (its control write timeout, 5 s by default; e.g. output paused in a pager), "
+                          "or seismod stopped");
       return fail(std::move(line).error());
     }
     json doc = json::parse(*line, nullptr, false);
+    if (doc.is_object() && doc.value("end", false)) return {};  // the daemon ended the stream
     if (doc.is_discarded() || !doc.contains("event")) return fail_errno(EPROTO, "seismod sent a malformed stream event");
     if (!on_event(doc["event"])) return {};
   }

@@ -25,7 +25,9 @@ class Client {
                               std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   // Starts a streaming method; on_event runs for each event until it returns
-  // false, the daemon closes the stream, or `should_stop` becomes true.
+  // false, the daemon ends the stream, or `should_stop` becomes true. A
+  // stream cut without the daemon's end marker (this client fell behind the
+  // write timeout, or seismod stopped) is an ECONNRESET error saying so.
   Result<void> stream(const std::string& method, const nlohmann::json& params,
                       const std::function<bool(const nlohmann::json&)>& on_event,
                       const std::function<bool()>& should_stop);

@@ -94,4 +94,9 @@ std::string stream_event(uint64_t id, const json& event) {
   return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
+std::string stream_end(uint64_t id) {
+  json doc = {{"v", kProtocolVersion}, {"id", id}, {"end", true}};
+  return doc.dump() + "\n";
+}
+
 }  // namespace seismo::api

@@ -33,6 +33,10 @@ std::string serialize_request(const Request& request);
 std::string ok_response(uint64_t id, const nlohmann::json& result);
 std::string error_response(uint64_t id, const Error& error);
 std::string stream_event(uint64_t id, const nlohmann::json& event);
+// The last line of a stream the daemon ended on purpose ({"end": true}): a
+// stream that stops without it was cut (the reader fell behind, or seismod
+// stopped), which the client reports as an error.
+std::string stream_end(uint64_t id);
 
 // Stable machine-readable error code for an Error ("invalid_request",
 // "not_found", "already_exists", "permission_denied", "unsupported",

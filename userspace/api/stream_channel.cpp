@@ -42,6 +42,14 @@ void StreamChannel::refuse(const Error& error) {
 }
 
 void StreamChannel::finish() {
+  bool answered = false;
+  {
+    std::lock_guard lock(mutex_);
+    answered = started_ && !closed_;
+  }
+  // The end marker only after a stream ack (a refused request ended with
+  // its error) and only to a client still reading.
+  if (answered) push(stream_end(id_));
   asio::post(io_, [weak = connection_] {
     if (auto c = weak.lock()) c->close_when_written();
   });

@@ -32,7 +32,8 @@ class StreamChannel : public StreamSink {
 
   // Handler side: answers with an error instead of the stream ack.
   void refuse(const Error& error);
-  // Handler side: the handler returned; the connection closes once what is
+  // Handler side: the handler returned; the end marker (protocol.h,
+  // stream_end) follows the events and the connection closes once what is
   // queued has been written.
   void finish();
 
