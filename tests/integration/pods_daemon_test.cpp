@@ -127,6 +127,32 @@ TEST_F(PodsDaemon, LabelSelectedLossHitsExactlyTheSelectedPodsAndFollowsThem) {
   EXPECT_EQ(api_->watch_requests(), 1u);
 }
 
+TEST_F(PodsDaemon, AHostNetworkPodIsLeftOutByTheApisWordNotByComparingWithSeismodsNetns) {
+  // In the DaemonSet seismod has a pod network of its own, so a hostNetwork
+  // pod's processes sit in a netns that is not seismod's: only the API's
+  // spec.hostNetwork tells. The fake pod stands for it with a netns of its
+  // own, which the old comparison with seismod's netns took for a pod's.
+  FakePodOptions host{"shop", "web-host", {{"app", "web"}}, 1};
+  host.host_network = true;
+  add_pod(host, false);
+  add_pod({"shop", "web-pod", {{"app", "web"}}, 2}, false);
+  start_daemon();
+  const std::string name = fmt::format("it-hostnet-{}", ::getpid());
+  auto added = run_cli(daemon_->socket(), {"fault", "add", "loss", "100%", "-n", "shop", "-l", "app=web", "--mode",
+                                           "all", "--duration", "60s", "--name", name, "-o", "json"});
+  ASSERT_EQ(added.status, 0) << added.out << daemon_->log();
+  EXPECT_EQ(pod_names(fault(name)), (std::vector<std::string>{"shop/web-pod"}));
+  for (const auto& p : pods_) EXPECT_EQ(p->udp_received(*node_, 10), p->name() == "web-host" ? 10 : 0) << p->name();
+  auto listing = run_cli(daemon_->socket(), {"pods", "-n", "shop", "-o", "json"});
+  ASSERT_EQ(listing.status, 0) << listing.out;
+  for (const auto& p : json::parse(listing.out)["pods"]) {
+    if (p["pod"] != "web-host") continue;
+    EXPECT_TRUE(p["host_veth"].is_null()) << p.dump();
+    EXPECT_NE(p.value("network_error", "").find("hostNetwork: true"), std::string::npos) << p.dump();
+  }
+  EXPECT_EQ(run_cli(daemon_->socket(), {"fault", "rm", name}).status, 0);
+}
+
 TEST_F(PodsDaemon, WatchStaysBoundedAcross410DropsAndBadObjects) {
   add_pod({"shop", "web-a", {{"app", "web"}}, 1, false}, false);
   start_daemon();

@@ -172,7 +172,7 @@ nlohmann::json FakePod::to_json(const std::string& node_name, const std::string&
             {"namespace", options_.namespace_name},
             {"resourceVersion", resource_version},
             {"labels", options_.labels}}},
-          {"spec", {{"nodeName", node_name}}},
+          {"spec", {{"nodeName", node_name}, {"hostNetwork", options_.host_network}}},
           {"status",
            {{"phase", "Running"},
             {"containerStatuses", {{{"name", "app"}, {"containerID", "containerd://" + container_id_}}}}}}};

@@ -53,6 +53,9 @@ struct FakePodOptions {
   // The pod's metadata.uid when an API server assigned it (the cluster
   // tests create the Pod first); empty: a random one.
   std::string uid;
+  // spec.hostNetwork as the API would say it. The fake pod still gets a
+  // netns of its own (standing for the node's, which a test must not touch).
+  bool host_network = false;
 };
 
 class FakePod {

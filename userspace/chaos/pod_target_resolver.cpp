@@ -32,7 +32,8 @@ std::vector<Endpoint> PodTargetResolver::endpoints_for(const std::vector<Pod>& p
   for (const auto& pod : pods) {
     const std::string name = pod.namespace_name + "/" + pod.name;
     auto it = cgroups.find(pod.uid);
-    auto net = pods::resolve_pod_network(cgroup_root_, it == cgroups.end() ? kNone : it->second, own_netns_, interface);
+    auto net = pods::resolve_pod_network(cgroup_root_, it == cgroups.end() ? kNone : it->second, own_netns_,
+                                          pod.host_network, interface);
     if (!net) {
       if (skipped) skipped->push_back(fmt::format("{}: {}", name, net.error().message()));
       continue;

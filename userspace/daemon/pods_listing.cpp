@@ -34,7 +34,7 @@ Result<json> pods_listing(const pods::PodStore& store, bool synced, const std::s
     }
     json row = {{"namespace", pod.namespace_name}, {"pod", pod.name},   {"uid", pod.uid},
                 {"labels", pod.labels},            {"cgroups", cg},     {"host_veth", nullptr}};
-    if (auto net = pods::resolve_pod_network(cgroup_root, dirs, own_netns); net) {
+    if (auto net = pods::resolve_pod_network(cgroup_root, dirs, own_netns, pod.host_network); net) {
       row["host_veth"] = net->host_interface;
       row["host_ifindex"] = net->host_ifindex;
     } else {

@@ -9,9 +9,14 @@
 #include "net/veth_peer.h"
 
 namespace seismo::pods {
+namespace {
+constexpr const char* kHostNetworkPod = "the pod uses the host network (hostNetwork: true): no pod netns";
+}  // namespace
 
 Result<PodNetwork> resolve_pod_network(const std::string& cgroup_root, const std::vector<PodCgroupDir>& dirs,
-                                       const net::Netns& own, const std::string& interface) {
+                                       const net::Netns& own, bool declared_host_network,
+                                       const std::string& interface) {
+  if (declared_host_network) return fail_errno(EPERM, kHostNetworkPod);
   if (dirs.empty()) return fail_errno(ENOENT, "no cgroup on this node (not started yet, or already gone)");
   const auto pids = pod_processes(cgroup_root, dirs);
   bool host_network = false;
@@ -34,7 +39,7 @@ Result<PodNetwork> resolve_pod_network(const std::string& cgroup_root, const std
     out.host_interface = peer->link.name;
     return out;
   }
-  if (host_network) return fail_errno(EPERM, "the pod uses the host network (hostNetwork: true): no pod netns");
+  if (host_network) return fail_errno(EPERM, kHostNetworkPod);
   return fail_errno(ESRCH, fmt::format("no process in its cgroups ({} …) yet", dirs.front().path));
 }
 

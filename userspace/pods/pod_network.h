@@ -21,9 +21,16 @@ struct PodNetwork {
 
 // Resolves pod → a process of its containers (cgroup.procs) → that
 // process's /proc/<pid>/ns/net → `interface` there → its veth peer. Clear
-// errors for: no process yet, host-network pods (same netns as `own`), no
-// such interface, non-veth interfaces (ipvlan, netkit: no host peer).
+// errors for: no process yet, host-network pods, no such interface,
+// non-veth interfaces (ipvlan, netkit: no host peer).
+//
+// A host-network pod is known from the API (`spec.hostNetwork`,
+// `declared_host_network`); without the API, by a process in `own`'s netns,
+// which only catches it when seismod itself runs in the node's network
+// (the DaemonSet's seismod has a pod network of its own, so there the
+// API's word is what tells).
 Result<PodNetwork> resolve_pod_network(const std::string& cgroup_root, const std::vector<PodCgroupDir>& dirs,
-                                       const net::Netns& own, const std::string& interface = "eth0");
+                                       const net::Netns& own, bool declared_host_network,
+                                       const std::string& interface = "eth0");
 
 }  // namespace seismo::pods
