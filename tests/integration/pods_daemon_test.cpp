@@ -153,6 +153,25 @@ TEST_F(PodsDaemon, AHostNetworkPodIsLeftOutByTheApisWordNotByComparingWithSeismo
   EXPECT_EQ(run_cli(daemon_->socket(), {"fault", "rm", name}).status, 0);
 }
 
+TEST_F(PodsDaemon, AStaticPodIsKnownThroughItsMirrorPodForMetricsAndFaults) {
+  FakePodOptions etcd{"kube-system", "etcd-node", {{"component", "etcd"}}, 1};
+  etcd.static_pod = true;
+  auto& pod = add_pod(etcd, false);
+  start_daemon();
+  // Metrics: the cgroup's hash UID finds the mirror pod's name.
+  ASSERT_EQ(pod.run({"/bin/true"}), 0);
+  EXPECT_TRUE(eventually([&] { return series_of("etcd-node") > 0; })) << "no series names the static pod";
+  // Faults: the selector picks the mirror pod, its cgroups are found by hash.
+  const std::string name = fmt::format("it-static-{}", ::getpid());
+  auto added = run_cli(daemon_->socket(), {"fault", "add", "loss", "100%", "-n", "kube-system", "-l",
+                                           "component=etcd", "--duration", "60s", "--name", name, "-o", "json"});
+  ASSERT_EQ(added.status, 0) << added.out << daemon_->log();
+  EXPECT_EQ(pod_names(fault(name)), (std::vector<std::string>{"kube-system/etcd-node"}));
+  EXPECT_EQ(pod.udp_received(*node_, 10), 0);
+  EXPECT_EQ(run_cli(daemon_->socket(), {"fault", "rm", name}).status, 0);
+  EXPECT_EQ(pod.udp_received(*node_, 10), 10);
+}
+
 TEST_F(PodsDaemon, WatchStaysBoundedAcross410DropsAndBadObjects) {
   add_pod({"shop", "web-a", {{"app", "web"}}, 1, false}, false);
   start_daemon();

@@ -88,6 +88,10 @@ Result<std::unique_ptr<FakePod>> FakePod::create(const KubepodsTree& tree, const
   pod->uid_ = pod->options_.uid.empty()
                   ? fmt::format("{}-{}-{}-{}-{}", random_hex(8), random_hex(4), random_hex(4), random_hex(4), random_hex(12))
                   : pod->options_.uid;
+  if (pod->options_.static_pod) {
+    pod->mirror_uid_ = pod->uid_;
+    pod->uid_ = random_hex(32);  // the config hash the cgroups are named by
+  }
   pod->container_id_ = random_hex(64);
   std::string underscored = pod->uid_;
   std::replace(underscored.begin(), underscored.end(), '-', '_');
@@ -164,14 +168,15 @@ std::string FakePod::node_ip() const { return fmt::format("10.201.{}.1", options
 std::string FakePod::pod_ip() const { return fmt::format("10.201.{}.2", options_.index); }
 
 nlohmann::json FakePod::to_json(const std::string& node_name, const std::string& resource_version) const {
+  nlohmann::json meta = {{"uid", options_.static_pod ? mirror_uid_ : uid_},
+                         {"name", options_.name},
+                         {"namespace", options_.namespace_name},
+                         {"resourceVersion", resource_version},
+                         {"labels", options_.labels}};
+  if (options_.static_pod) meta["annotations"] = {{"kubernetes.io/config.mirror", uid_}};
   return {{"kind", "Pod"},
           {"apiVersion", "v1"},
-          {"metadata",
-           {{"uid", uid_},
-            {"name", options_.name},
-            {"namespace", options_.namespace_name},
-            {"resourceVersion", resource_version},
-            {"labels", options_.labels}}},
+          {"metadata", meta},
           {"spec", {{"nodeName", node_name}, {"hostNetwork", options_.host_network}}},
           {"status",
            {{"phase", "Running"},

@@ -56,6 +56,10 @@ struct FakePodOptions {
   // spec.hostNetwork as the API would say it. The fake pod still gets a
   // netns of its own (standing for the node's, which a test must not touch).
   bool host_network = false;
+  // A static pod: its cgroups carry a 32-hex config hash as UID and the API
+  // object is the kubelet's mirror pod, with a UID of its own and the hash
+  // in kubernetes.io/config.mirror.
+  bool static_pod = false;
 };
 
 class FakePod {
@@ -91,7 +95,8 @@ class FakePod {
   explicit FakePod(FakePodOptions options) : options_(std::move(options)) {}
   FakePodOptions options_;
   std::string mount_;
-  std::string uid_;
+  std::string uid_;         // what the cgroups carry (a static pod's hash)
+  std::string mirror_uid_;  // a static pod's API UID
   std::string container_id_;
   std::string pod_slice_;  // relative to the mount
   std::string scope_;

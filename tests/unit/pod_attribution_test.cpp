@@ -42,6 +42,37 @@ TEST(PodAttribution, KnownPodAndContainer) {
   EXPECT_FALSE(attribute_cgroup(store, kPath));
 }
 
+TEST(PodAttribution, AStaticPodsCgroupsFindItsMirrorPod) {
+  // kubelet names a static pod's cgroups by its config hash; the API has a
+  // mirror pod with its own UID and the hash in kubernetes.io/config.mirror.
+  const std::string hash = "6d5b1f3b0c9e4a7f8e2d1c0b9a8f7e6d";
+  Pod mirror = web();
+  mirror.name = "etcd-node1";
+  mirror.namespace_name = "kube-system";
+  mirror.containers = {};
+  mirror.annotations = {{kMirrorAnnotation, hash}};
+  EXPECT_EQ(cgroup_uid(mirror), hash);
+  PodStore store;
+  store.upsert(mirror);
+  const std::string path = "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + hash +
+                           ".slice/cri-containerd-" + std::string(64, 'b') + ".scope";
+  auto a = attribute_cgroup(store, path);
+  ASSERT_TRUE(a) << "the static pod's cgroup found no pod";
+  EXPECT_EQ(a->pod.name, "etcd-node1");
+  EXPECT_EQ(a->pod.uid, kUid);  // the API's UID, as every other pod carries it
+  // An annotation that is not a hash names no cgroup; deleting the mirror
+  // pod forgets the hash.
+  Pod odd = mirror;
+  odd.annotations = {{kMirrorAnnotation, "not-a-hash"}};
+  EXPECT_EQ(cgroup_uid(odd), odd.uid);
+  store.erase(kUid);
+  EXPECT_FALSE(attribute_cgroup(store, path));
+  store.replace_all({mirror});
+  EXPECT_TRUE(attribute_cgroup(store, path));
+  store.replace_all({});
+  EXPECT_FALSE(attribute_cgroup(store, path));
+}
+
 TEST(PodAttribution, StoreNotifiesOnEveryChange) {
   PodStore store;
   int changes = 0;

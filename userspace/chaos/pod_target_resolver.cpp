@@ -31,7 +31,7 @@ std::vector<Endpoint> PodTargetResolver::endpoints_for(const std::vector<Pod>& p
   static const std::vector<pods::PodCgroupDir> kNone;
   for (const auto& pod : pods) {
     const std::string name = pod.namespace_name + "/" + pod.name;
-    auto it = cgroups.find(pod.uid);
+    auto it = cgroups.find(pods::cgroup_uid(pod));
     auto net = pods::resolve_pod_network(cgroup_root_, it == cgroups.end() ? kNone : it->second, own_netns_,
                                           pod.host_network, interface);
     if (!net) {

@@ -23,7 +23,7 @@ Result<json> pods_listing(const pods::PodStore& store, bool synced, const std::s
   json out = json::array();
   for (const auto& pod : store.snapshot()) {
     if (!filter->matches(pod)) continue;
-    auto it = cgroups.find(pod.uid);
+    auto it = cgroups.find(pods::cgroup_uid(pod));
     const auto& dirs = it == cgroups.end() ? kNone : it->second;
     json cg = json::array();
     for (const auto& d : dirs) {

@@ -33,6 +33,15 @@ struct Pod {
   friend bool operator==(const Pod&, const Pod&) = default;
 };
 
+// The kubelet's annotation on a mirror pod: the static pod's config hash,
+// which is the UID the static pod's cgroups carry (the mirror pod itself has
+// another, API-assigned UID).
+inline constexpr const char* kMirrorAnnotation = "kubernetes.io/config.mirror";
+
+// The UID this pod's cgroups are named by: a mirror pod's static-pod hash
+// (when the annotation holds a 32-hex hash), else metadata.uid.
+std::string cgroup_uid(const Pod& pod);
+
 inline bool operator==(const PodContainer& a, const PodContainer& b) {
   return a.name == b.name && a.id == b.id && a.runtime == b.runtime;
 }

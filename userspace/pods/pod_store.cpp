@@ -9,6 +9,7 @@ void PodStore::index_locked(const Pod& pod) {
   for (const auto& c : pod.containers) {
     if (!c.id.empty()) container_to_uid_[c.id] = pod.uid;
   }
+  if (auto cg = cgroup_uid(pod); cg != pod.uid) static_to_uid_[cg] = pod.uid;
 }
 
 void PodStore::unindex_locked(const Pod& pod) {
@@ -16,6 +17,8 @@ void PodStore::unindex_locked(const Pod& pod) {
     auto it = container_to_uid_.find(c.id);
     if (it != container_to_uid_.end() && it->second == pod.uid) container_to_uid_.erase(it);
   }
+  if (auto it = static_to_uid_.find(cgroup_uid(pod)); it != static_to_uid_.end() && it->second == pod.uid)
+    static_to_uid_.erase(it);
 }
 
 void PodStore::remember_deleted_locked(Pod pod) {
@@ -66,6 +69,7 @@ void PodStore::replace_all(std::vector<Pod> pods) {
     std::unordered_map<std::string, Pod> old;
     old.swap(pods_);
     container_to_uid_.clear();
+    static_to_uid_.clear();
     for (auto& p : pods) {
       auto uid = p.uid;
       auto [it, _] = pods_.insert_or_assign(uid, std::move(p));
@@ -81,13 +85,20 @@ void PodStore::replace_all(std::vector<Pod> pods) {
 std::optional<Pod> PodStore::by_uid(const std::string& uid) const {
   std::lock_guard lock(mu_);
   auto it = pods_.find(uid);
-  if (it == pods_.end()) return std::nullopt;
+  if (it == pods_.end()) {
+    auto s = static_to_uid_.find(uid);
+    if (s == static_to_uid_.end()) return std::nullopt;
+    it = pods_.find(s->second);
+    if (it == pods_.end()) return std::nullopt;
+  }
   return it->second;
 }
 
 std::optional<Pod> PodStore::by_uid_or_recent(const std::string& uid) const {
   std::lock_guard lock(mu_);
   if (auto it = pods_.find(uid); it != pods_.end()) return it->second;
+  if (auto s = static_to_uid_.find(uid); s != static_to_uid_.end())
+    if (auto it = pods_.find(s->second); it != pods_.end()) return it->second;
   if (auto it = recently_deleted_.find(uid); it != recently_deleted_.end()) return it->second;
   return std::nullopt;
 }

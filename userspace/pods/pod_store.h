@@ -34,6 +34,8 @@ class PodStore {
   // was down disappear here).
   void replace_all(std::vector<Pod> pods);
 
+  // `uid` is metadata.uid, or the UID a pod's cgroups carry: a static pod's
+  // hash finds its mirror pod (pod.h, cgroup_uid).
   [[nodiscard]] std::optional<Pod> by_uid(const std::string& uid) const;
   // A live pod, or one deleted (or gone in a relist) among the last
   // kRecentlyDeleted: trace events a pod emitted just before its deletion
@@ -57,6 +59,7 @@ class PodStore {
   mutable std::mutex mu_;
   std::unordered_map<std::string, Pod> pods_;
   std::unordered_map<std::string, std::string> container_to_uid_;
+  std::unordered_map<std::string, std::string> static_to_uid_;  // a mirror pod's cgroup_uid → its uid
   std::unordered_map<std::string, Pod> recently_deleted_;  // at most kRecentlyDeleted
   std::deque<std::string> deleted_order_;                  // their UIDs, oldest first
   uint64_t generation_ = 0;
