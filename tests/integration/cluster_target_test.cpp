@@ -139,6 +139,22 @@ class ClusterTargetTest : public ::testing::Test {
     return out;
   }
 
+  // What one node adds to the object (docs/cluster.md, Limits: the object
+  // size bound is computed from these): its status.nodes entry and its
+  // field manager's managedFields record, as compact JSON (etcd stores a
+  // custom resource as JSON).
+  void report_status_size(const json& fault) const {
+    const json entry = ClusterLab::node_entry(fault, lab_->node_name(0));
+    std::size_t managed = 0;
+    for (const auto& m : fault["metadata"].value("managedFields", json::array()))
+      if (m.value("manager", "") == "seismo-node-" + lab_->node_name(0)) managed = m.dump().size();
+    std::cout << "[ measured ] node name " << lab_->node_name(0).size() << " chars, 1 pod: status.nodes entry "
+              << entry.dump().size() << " B, managedFields record " << managed << " B, whole object "
+              << fault.dump().size() << " B (3 nodes)\n";
+    RecordProperty("entry_bytes", static_cast<int>(entry.dump().size()));
+    RecordProperty("managed_fields_bytes", static_cast<int>(managed));
+  }
+
   json create_target_fault(const std::string& name) {
     json object = ClusterLab::loss_fault("shop", name, kWebSelector, "all", "", "10m");
     object["spec"]["target"] = {{"mode", "all"}, {"selector", kDbSelector}};
@@ -179,6 +195,7 @@ TEST_F(ClusterTargetTest, ATargetLimitsTheFaultToTrafficBetweenTheSelectedPodsAn
       kConverge))
       << describe("web-db");
   const std::string engine_name = "nf-" + created["metadata"]["uid"].get<std::string>();
+  report_status_size(fault_now("web-db"));
   for (std::size_t n = 0; n < lab_->node_count(); ++n) {
     EXPECT_EQ(entry_pods(ClusterLab::node_entry(fault_now("web-db"), lab_->node_name(n))),
               std::vector<std::string>{"shop/web-" + std::string(1, static_cast<char>('a' + n))});
