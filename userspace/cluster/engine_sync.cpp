@@ -18,20 +18,13 @@ nlohmann::json shape_of(chaos::FaultSpec spec) {
 // The engine's counters of each running fault, read before any removal.
 using CountsByName = std::map<std::string, chaos::FaultCounters>;
 
-// Removes an engine fault and keeps what it counted (summed: a name may be
-// removed, added again and removed in one pass only in theory, but a sum
-// never loses a count).
+// Removes an engine fault and keeps what it counted (a pass removes a name
+// at most once: a reinstall's removal, or the sweep of names no plan keeps).
 Result<void> remove_counted(EngineActions& engine, const std::string& name, const CountsByName& counts,
                             SyncOutcome& out) {
   if (auto r = engine.remove(name); !r) return r;
   ++out.removed;
-  if (auto c = counts.find(name); c != counts.end()) {
-    auto& kept = out.retired[name];
-    kept.passed += c->second.passed;
-    kept.dropped += c->second.dropped;
-    kept.delayed += c->second.delayed;
-    kept.delay_ns += c->second.delay_ns;
-  }
+  if (auto c = counts.find(name); c != counts.end()) out.retired[name] = c->second;
   return {};
 }
 
