@@ -29,6 +29,7 @@ using nlohmann::json;
 constexpr auto kConverge = 30s;
 const json kWebSelector = {{"namespaces", {"shop"}}, {"labelSelectors", {{"app", "web"}}}};
 const json kDbSelector = {{"namespaces", {"shop"}}, {"labelSelectors", {{"app", "db"}}}};
+constexpr const char* kPaused = "seismo.dev/paused";
 
 // Datagrams from one pod to another's IP.
 struct Path {
@@ -276,7 +277,8 @@ TEST_F(ClusterTargetTest, PausingStopsTheFaultOnEveryNodeAndResumingRunsTheRestO
       << describe("pausable");
 
   // `kubectl annotate nf pausable seismo.dev/paused=true`
-  ASSERT_TRUE(lab_->patch_fault("shop", "pausable", {{"metadata", {{"annotations", {{"seismo.dev/paused", "true"}}}}}}));
+  auto paused = lab_->patch_fault("shop", "pausable", {{"metadata", {{"annotations", {{kPaused, "true"}}}}}});
+  ASSERT_TRUE(paused) << paused.error().message();
   EXPECT_TRUE(wait_until([&] { return every_entry_is("pausable", "Paused"); }, kConverge)) << describe("pausable");
   EXPECT_TRUE(wait_until([&] { return lab_->silenced().empty(); }, kConverge)) << describe("pausable");
   for (std::size_t n = 0; n < lab_->node_count(); ++n)
@@ -285,7 +287,8 @@ TEST_F(ClusterTargetTest, PausingStopsTheFaultOnEveryNodeAndResumingRunsTheRestO
   for (int64_t d : dropped_paused) EXPECT_GT(d, 0) << "a paused entry keeps what was counted\n" << describe("pausable");
 
   // `kubectl annotate nf pausable seismo.dev/paused-`: the annotation removed.
-  ASSERT_TRUE(lab_->patch_fault("shop", "pausable", {{"metadata", {{"annotations", {{"seismo.dev/paused", nullptr}}}}}}));
+  auto resumed = lab_->patch_fault("shop", "pausable", {{"metadata", {{"annotations", {{kPaused, nullptr}}}}}});
+  ASSERT_TRUE(resumed) << resumed.error().message();
   // No traffic is sent until every entry says Injected again, so the
   // counters read then are what the node carried over, not new drops.
   EXPECT_TRUE(wait_until([&] { return every_entry_is("pausable", "Injected"); }, kConverge)) << describe("pausable");
