@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
     if ((i + 1) % 10 == 0) fmt::print(stderr, "  {} faults done\n", i + 1);
   }
   report(*lab, samples, log_from, startup);
-  for (std::size_t n = 0; n < lab->node_count(); ++n) (void)lab->stop_node(n);
+  if (auto stopped = lab->stop_all(); !stopped) fmt::print(stderr, "{}\n", stopped.error().message());
   const std::string left = lab->leftovers();
   if (!left.empty()) fmt::print("LEFT BEHIND:\n{}", left);
   return 0;

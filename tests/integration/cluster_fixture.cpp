@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <random>
 
@@ -43,6 +44,11 @@ Result<std::unique_ptr<ClusterLab>> ClusterLab::create(Options options) {
   auto node_ns = TestNetns::create();
   if (!node_ns) return fail(std::move(node_ns).error());
   lab->node_netns_.emplace(std::move(*node_ns));
+  // The node namespace routes between pods (a CNI's bridge or routes do).
+  if (auto r = run_checked({"ip", "netns", "exec", lab->node_netns_->name(), "sysctl", "-qw",
+                            "net.ipv4.ip_forward=1"});
+      !r)
+    return fail(std::move(r).error());
   auto tree = KubepodsTree::create();
   if (!tree) return fail(std::move(tree).error());
   lab->tree_.emplace(std::move(*tree));
@@ -108,6 +114,20 @@ Result<int> ClusterLab::stop_node(std::size_t i) {
   if (!rc) rc = fail(std::move(rc).error().wrap(n.daemon->log()));
   n.daemon.reset();
   return rc;
+}
+
+Result<void> ClusterLab::stop_all() {
+  std::string failed;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    Node& n = nodes_[i];
+    if (!n.daemon) continue;
+    auto rc = n.daemon->stop();  // SIGKILL when SIGTERM hangs
+    if (!rc) failed += fmt::format("{}: {}\n{}\n", n.name, rc.error().message(), n.daemon->log());
+    else if (*rc != 0) failed += fmt::format("{}: exit {}\n{}\n", n.name, *rc, n.daemon->log());
+    n.daemon.reset();
+  }
+  if (!failed.empty()) return fail_plain("nodes did not stop cleanly:\n" + failed);
+  return {};
 }
 
 void ClusterLab::kill_node(std::size_t i) {
@@ -180,6 +200,10 @@ Result<ClusterPod*> ClusterLab::add_pod(std::size_t node, const std::string& nam
   auto sandbox = FakePod::create(*tree_, &*node_netns_, std::move(o));
   if (!sandbox) return fail(std::move(sandbox).error());
   pod->sandbox = std::move(*sandbox);
+  if (auto r = run_checked({"ip", "-n", pod->sandbox->netns()->name(), "route", "add", "10.201.0.0/16", "via",
+                            pod->sandbox->node_ip()});
+      !r)
+    return fail(std::move(r).error());
   auto probe = PodProbe::open(*pod->sandbox->netns(), *node_netns_, pod->sandbox->node_ip(), 40000);
   if (!probe) return fail(std::move(probe).error());
   pod->probe.emplace(std::move(*probe));
@@ -291,6 +315,10 @@ std::vector<PodProbe*> ClusterLab::probes(const std::vector<ClusterPod*>& which)
   return out;
 }
 
+Result<PodProbe> ClusterLab::probe_between(const ClusterPod& from, const ClusterPod& to) {
+  return PodProbe::open(*from.sandbox->netns(), *to.sandbox->netns(), to.sandbox->pod_ip(), next_port_++);
+}
+
 std::string ClusterLab::leftovers() const {
   std::string out;
   for (const auto& p : pods_) {
@@ -301,6 +329,35 @@ std::string ClusterLab::leftovers() const {
     if (n.daemon) continue;
     for (const auto& pin : n.fs->pins()) out += fmt::format("{}: pin {} left\n", n.name, pin);
   }
+  return out;
+}
+
+int64_t created_unix(const json& object) {
+  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return 0;
+  std::tm tm{};
+  const std::string ts = object["metadata"].value("creationTimestamp", "");
+  if (::strptime(ts.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) return 0;
+  return static_cast<int64_t>(::timegm(&tm));
+}
+
+json status_nodes(const json& fault) {
+  if (!fault.is_object() || !fault.contains("status") || !fault["status"].is_object() ||
+      !fault["status"].contains("nodes") || !fault["status"]["nodes"].is_array())
+    return json::array();
+  return fault["status"]["nodes"];
+}
+
+int64_t entry_counter(const json& entry, const char* name) {
+  if (!entry.is_object() || !entry.contains("counters") || !entry["counters"].is_object()) return -1;
+  return entry["counters"].value(name, int64_t{-1});
+}
+
+std::vector<std::string> entry_pods(const json& entry) {
+  std::vector<std::string> out;
+  if (entry.is_object() && entry.contains("pods") && entry["pods"].is_array())
+    for (const auto& p : entry["pods"])
+      if (p.is_string()) out.push_back(p.get<std::string>());
+  std::sort(out.begin(), out.end());
   return out;
 }
 

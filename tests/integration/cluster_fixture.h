@@ -14,7 +14,9 @@
 // cgroups and namespaces of every node share one machine, and a seismod only
 // ever looks up the UIDs of its own node's pods, so the nodes share one
 // kubepods tree and one "node" namespace holding every pod's host-side veth
-// (10.201.<i>.1, the pod 10.201.<i>.2). A pod is made the way kubelet does:
+// (10.201.<i>.1, the pod 10.201.<i>.2). The node namespace forwards and each
+// pod routes 10.201.0.0/16 through its node side, so pods reach each other
+// (the target tests send pod to pod). A pod is made the way kubelet does:
 // the Pod is created (Pending, on its node), then the sandbox (cgroup, netns,
 // process) under the UID the API server assigned, then status Running with
 // podIP/podIPs and the container's id.
@@ -77,6 +79,9 @@ class ClusterLab {
   Result<void> start_node(std::size_t i, std::chrono::seconds sync_timeout = std::chrono::seconds(30));
   // SIGTERM and wait: the exit status.
   Result<int> stop_node(std::size_t i);
+  // Stops every running node (SIGTERM, each waited for); an error naming
+  // each node that did not exit 0 (with its log). The tests' teardown.
+  Result<void> stop_all();
   // SIGKILL: nothing is cleaned up (the kernel state stays).
   void kill_node(std::size_t i);
   [[nodiscard]] bool node_running(std::size_t i) const { return nodes_.at(i).daemon.has_value(); }
@@ -125,6 +130,10 @@ class ClusterLab {
   // other all of them.
   [[nodiscard]] std::vector<std::string> silenced(int count = 3) const;
   [[nodiscard]] std::vector<PodProbe*> probes(const std::vector<ClusterPod*>& which) const;
+  // Datagrams from `from`'s netns to `to`'s pod IP (a port of its own in
+  // `to`): the egress of `from`'s eth0 and the ingress of `to`'s. Close
+  // it before deleting either pod.
+  Result<PodProbe> probe_between(const ClusterPod& from, const ClusterPod& to);
 
   // --- leftovers ----------------------------------------------------------
   // "" when every pod's eth0 has the tc state it had before any fault and
@@ -150,7 +159,18 @@ class ClusterLab {
   std::vector<Node> nodes_;
   std::vector<std::unique_ptr<ClusterPod>> pods_;
   int next_index_ = 1;
+  uint16_t next_port_ = 41000;  // pod-to-pod probes; the node-side ones use 40000
 };
+
+// --- reading a NetworkFault object ---------------------------------------
+// metadata.creationTimestamp ("2026-11-29T04:00:00Z") as seconds since the epoch (0 when unreadable).
+[[nodiscard]] int64_t created_unix(const nlohmann::json& object);
+// status.nodes, or an empty list while there is none (a status may hold only the summary so far).
+[[nodiscard]] nlohmann::json status_nodes(const nlohmann::json& fault);
+// A status.nodes[] entry's counters.<name>, or -1.
+[[nodiscard]] int64_t entry_counter(const nlohmann::json& entry, const char* name);
+// A status.nodes[] entry's pods, sorted.
+[[nodiscard]] std::vector<std::string> entry_pods(const nlohmann::json& entry);
 
 // Polls `pred` every 20 ms until it holds or `timeout` passes.
 template <class Pred>

@@ -34,11 +34,8 @@ class ClusterFixtureTest : public ::testing::Test {
   }
   void TearDown() override {
     if (!lab_) return;
-    for (std::size_t n = 0; n < lab_->node_count(); ++n) {
-      if (!lab_->node_running(n)) continue;
-      auto rc = lab_->stop_node(n);
-      EXPECT_TRUE(rc && *rc == 0) << (rc ? "exit " + std::to_string(*rc) : rc.error().message());
-    }
+    auto stopped = lab_->stop_all();
+    EXPECT_TRUE(stopped) << stopped.error().message();
     EXPECT_EQ(lab_->leftovers(), "");
     lab_.reset();
   }

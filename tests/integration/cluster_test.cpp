@@ -27,14 +27,6 @@ using nlohmann::json;
 constexpr auto kConverge = 30s;
 const json kWebSelector = {{"namespaces", {"shop"}}, {"labelSelectors", {{"app", "web"}}}};
 
-// metadata.creationTimestamp ("2026-11-29T04:00:00Z") as seconds since the epoch.
-int64_t created_unix(const json& object) {
-  std::tm tm{};
-  const std::string ts = object["metadata"].value("creationTimestamp", "");
-  if (::strptime(ts.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) return 0;
-  return static_cast<int64_t>(::timegm(&tm));
-}
-
 // The steady-clock moment of a wall-clock second (the tests' probes run on the steady clock).
 PodProbe::Clock::time_point steady_at(int64_t unix_seconds) {
   const auto wall = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(unix_seconds));
@@ -45,28 +37,6 @@ PodProbe::Clock::time_point steady_at(int64_t unix_seconds) {
 std::vector<std::string> sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;
-}
-
-// status.nodes, or an empty list while there is none (a status may hold
-// only the summary so far).
-json status_nodes(const json& fault) {
-  if (!fault.is_object() || !fault.contains("status") || !fault["status"].is_object() ||
-      !fault["status"].contains("nodes") || !fault["status"]["nodes"].is_array())
-    return json::array();
-  return fault["status"]["nodes"];
-}
-
-int64_t counter(const json& entry, const char* name) {
-  if (!entry.is_object() || !entry.contains("counters") || !entry["counters"].is_object()) return -1;
-  return entry["counters"].value(name, int64_t{-1});
-}
-
-std::vector<std::string> entry_pods(const json& entry) {
-  std::vector<std::string> out;
-  if (entry.is_object() && entry.contains("pods") && entry["pods"].is_array())
-    for (const auto& p : entry["pods"])
-      if (p.is_string()) out.push_back(p.get<std::string>());
-  return sorted(out);
 }
 
 class ClusterTest : public ::testing::Test {
@@ -86,11 +56,8 @@ class ClusterTest : public ::testing::Test {
   }
   void TearDown() override {
     if (!lab_) return;
-    for (std::size_t n = 0; n < lab_->node_count(); ++n) {
-      if (!lab_->node_running(n)) continue;
-      auto rc = lab_->stop_node(n);
-      EXPECT_TRUE(rc && *rc == 0) << (rc ? "exit " + std::to_string(*rc) : rc.error().message());
-    }
+    auto stopped = lab_->stop_all();
+    EXPECT_TRUE(stopped) << stopped.error().message();
     EXPECT_EQ(lab_->leftovers(), "") << "after every node stopped";
     lab_.reset();
   }
@@ -194,10 +161,8 @@ TEST_F(ClusterTest, FixedTwoHitsTheSameTwoRankedPodsClusterWideWhateverOrderTheN
 
   // The same object, nodes started again in another order: the same two,
   // each node converging on its share as it comes up.
-  for (std::size_t n = 0; n < lab_->node_count(); ++n) {
-    auto rc = lab_->stop_node(n);
-    ASSERT_TRUE(rc && *rc == 0);
-  }
+  auto stopped = lab_->stop_all();
+  ASSERT_TRUE(stopped) << stopped.error().message();
   std::vector<std::string> shares;
   for (std::size_t n : {2u, 0u, 1u}) {
     start({n});
@@ -232,7 +197,7 @@ TEST_F(ClusterTest, AllHitsEverySelectedPodOnEveryNodeAndALaterOneWithOneStatusE
         if (!entries_are("all-web", "Injected", web)) return false;
         (void)lab_->silenced();  // keeps traffic flowing into the filters
         for (const auto& e : status_nodes(fault_now("all-web")))
-          if (counter(e, "dropped") <= 0 || counter(e, "delayed") != 0) return false;
+          if (entry_counter(e, "dropped") <= 0 || entry_counter(e, "delayed") != 0) return false;
         return true;
       },
       kConverge);
@@ -359,10 +324,8 @@ TEST_F(ClusterTest, TheApiServerStoppedDuringAFaultFaultsStillEndOnTimeAndNothin
                                           steady_at(deadline) + 20s - PodProbe::Clock::now()));
   expect_ends_at(ended, web, lab_->logs());
   // Stopped with the API server still gone: each exits on time and cleanly.
-  for (std::size_t n = 0; n < lab_->node_count(); ++n) {
-    auto rc = lab_->stop_node(n);
-    EXPECT_TRUE(rc && *rc == 0) << (rc ? "exit " + std::to_string(*rc) : rc.error().message());
-  }
+  auto stopped = lab_->stop_all();
+  EXPECT_TRUE(stopped) << stopped.error().message();
   EXPECT_EQ(lab_->leftovers(), "");
 }
 

@@ -297,6 +297,10 @@ TEST_F(ClusterControllerTest, PauseRemovesAndResumeReinstalls) {
   controller_->reconcile();
   EXPECT_EQ(engine_.size(), 1u);
   EXPECT_EQ(recorder_.entries.at("f1").phase, NodePhase::injected);
+  // The reinstalled engine fault counts from 0 (the fake: 7 passed, 3
+  // dropped per instance); the status goes on from what was counted before.
+  EXPECT_EQ(recorder_.entries.at("f1").dropped, 6u);
+  EXPECT_EQ(recorder_.entries.at("f1").passed, 14u);
 }
 
 // status.nodes grows with the nodes a fault touches, not with the cluster:

@@ -33,8 +33,12 @@ Result<std::vector<json>> parse_spec_document(std::string_view text) {
   // YAML or JSON, bounded (size, depth, alias expansion): crd/document.h.
   auto docs = crd::read_documents(text, "fault document");
   if (!docs) return fail(std::move(docs).error());
+  return spec_document_items(*docs);
+}
+
+Result<std::vector<json>> spec_document_items(const std::vector<json>& documents) {
   std::vector<json> out;
-  for (const auto& doc : *docs)
+  for (const auto& doc : documents)
     if (auto r = append_faults(doc, out); !r) return fail(std::move(r).error());
   if (out.empty()) return fail_errno(EINVAL, "fault document holds no fault");
   return out;

@@ -21,5 +21,8 @@ inline constexpr size_t kMaxSpecDocumentNodes = crd::kMaxDocumentNodes;
 // several YAML documents separated by '---'. Errors are EINVAL/EMSGSIZE and
 // say where ("line 3, column 5").
 Result<std::vector<nlohmann::json>> parse_spec_document(std::string_view text);
+// The same from documents already read (crd::read_documents), so a caller
+// that looked at them first does not read the text again.
+Result<std::vector<nlohmann::json>> spec_document_items(const std::vector<nlohmann::json>& documents);
 
 }  // namespace seismo::chaos

@@ -259,6 +259,7 @@ void ClusterController::reconcile() {
     }
     status_.forget(it->first);
     spoken_.erase(it->first);
+    carried_.erase(it->first);
     it = last_.erase(it);
   }
   if (!want_nodes && node_watch_) {
@@ -306,19 +307,31 @@ void ClusterController::publish(const NodeFaultPlan& plan, const SyncOutcome& ou
     e.phase = NodePhase::recovered;
   }
   std::string base = engine_base_name(plan.uid);
+  auto ours = [&](const std::string& name) { return name == base || name.starts_with(base + "-"); };
+  auto& carried = carried_[plan.uid];
+  for (const auto& [name, c] : outcome.retired) {
+    if (!ours(name)) continue;
+    carried.passed += c.passed;
+    carried.dropped += c.dropped;
+    carried.delayed += c.delayed;
+  }
+  e.passed = carried.passed;
+  e.dropped = carried.dropped;
+  e.delayed = carried.delayed;
   bool counted = false;
   for (const auto& s : samples) {
-    if (s.name != base && !s.name.starts_with(base + "-")) continue;
+    if (!ours(s.name)) continue;
     counted = true;
     e.passed += s.counters.passed;
     e.dropped += s.counters.dropped;
     e.delayed += s.counters.delayed;
   }
-  // The engine fault is gone (expired, paused, pods left): what it counted last.
+  // No engine fault now (expired in the kernel, paused, pods left): what
+  // was counted last, or carried when this pass removed it.
   if (!counted && last != last_.end()) {
-    e.passed = last->second.passed;
-    e.dropped = last->second.dropped;
-    e.delayed = last->second.delayed;
+    e.passed = std::max(e.passed, last->second.passed);
+    e.dropped = std::max(e.dropped, last->second.dropped);
+    e.delayed = std::max(e.delayed, last->second.delayed);
   }
   last_[plan.uid] = e;
   if (!speaks(e.phase, plan.picked_total, reported || spoken_.count(plan.uid) != 0)) return;

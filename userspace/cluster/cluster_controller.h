@@ -94,6 +94,10 @@ class ClusterController {
   // What this node last published per fault uid (pass thread only): the
   // phase, and the counters, kept once the engine fault is gone (expired).
   std::map<std::string, NodeStatusEntry> last_;
+  // Per fault uid: what its engine faults counted before this node removed
+  // them (a pause, a reinstall for new peers). The status counters are
+  // these plus what runs now, so they never go back (pass thread only).
+  std::map<std::string, chaos::FaultCounters> carried_;
   // One pass at a time: the loop's, or a caller's (tests drive passes themselves).
   std::mutex pass_mu_;
   // Faults this node has offered an entry for (pass thread only).

@@ -15,6 +15,19 @@ nlohmann::json shape_of(chaos::FaultSpec spec) {
   return chaos::to_json(spec);
 }
 
+// The engine's counters of each running fault, read before any removal.
+using CountsByName = std::map<std::string, chaos::FaultCounters>;
+
+// Removes an engine fault and keeps what it counted (a pass removes a name
+// at most once: a reinstall's removal, or the sweep of names no plan keeps).
+Result<void> remove_counted(EngineActions& engine, const std::string& name, const CountsByName& counts,
+                            SyncOutcome& out) {
+  if (auto r = engine.remove(name); !r) return r;
+  ++out.removed;
+  if (auto c = counts.find(name); c != counts.end()) out.retired[name] = c->second;
+  return {};
+}
+
 void note_error(SyncOutcome& out, const std::string& uid, const Error& e) {
   auto& slot = out.errors[uid];
   if (slot.empty()) slot = e.message();
@@ -43,13 +56,12 @@ void add_fault(EngineActions& engine, const NodeFaultPlan& plan, const chaos::Fa
 
 // One engine fault that should run: add it, or bring its pods in line.
 void converge(EngineActions& engine, const NodeFaultPlan& plan, const chaos::FaultSpec& spec,
-              const chaos::FaultMembers* running, SyncOutcome& out) {
+              const chaos::FaultMembers* running, const CountsByName& counts, SyncOutcome& out) {
   auto& covered = out.covered[plan.uid];
   std::set<std::string> want;
   for (const auto& p : plan.pods) want.insert(p.uid);
   if (running != nullptr && needs_reinstall(plan, spec, *running, want)) {
-    if (auto r = engine.remove(spec.name); !r) return note_error(out, plan.uid, r.error());
-    ++out.removed;
+    if (auto r = remove_counted(engine, spec.name, counts, out); !r) return note_error(out, plan.uid, r.error());
     running = nullptr;
   }
   if (running == nullptr) return add_fault(engine, plan, spec, out);
@@ -84,6 +96,8 @@ SyncOutcome sync_engine(EngineActions& engine, const std::vector<NodeFaultPlan>&
   auto running = engine.members();
   std::map<std::string, const chaos::FaultMembers*> by_name;
   for (const auto& m : running) by_name[m.name] = &m;
+  CountsByName counts;
+  for (auto& s : engine.samples()) counts[s.name] = s.counters;
 
   std::set<std::string> keep;
   for (const auto& plan : plans) {
@@ -97,16 +111,14 @@ SyncOutcome sync_engine(EngineActions& engine, const std::vector<NodeFaultPlan>&
     for (const auto& spec : plan.specs) {
       keep.insert(spec.name);
       auto it = by_name.find(spec.name);
-      converge(engine, plan, spec, it == by_name.end() ? nullptr : it->second, out);
+      converge(engine, plan, spec, it == by_name.end() ? nullptr : it->second, counts, out);
     }
   }
   for (const auto& [name, m] : by_name) {
     if (!is_cluster_fault_name(name) || keep.count(name) != 0) continue;
-    if (auto r = engine.remove(name); !r) {
+    if (auto r = remove_counted(engine, name, counts, out); !r) {
       // ENOENT: it expired in between, which is what we wanted.
       if (r.error().code != ENOENT) note_error(out, "", r.error().wrap(fmt::format("remove {}", name)));
-    } else {
-      ++out.removed;
     }
   }
   return out;

@@ -23,6 +23,10 @@ struct SyncOutcome {
   std::map<std::string, std::string> errors;
   // Per fault uid: the pod uids its engine faults cover after the pass.
   std::map<std::string, std::set<std::string>> covered;
+  // Per engine fault name: what it had counted when this pass removed it
+  // (paused, reinstalled for a changed spec, no longer wanted), so the
+  // status counters of its NetworkFault go on from there.
+  std::map<std::string, chaos::FaultCounters> retired;
   unsigned added = 0, removed = 0, extended = 0, retracted = 0;
 };
 

@@ -39,12 +39,17 @@ inline constexpr size_t kMaxNetworkFaultsPerText = 64;
 // text to read_network_faults rather than its own fault schema, which then
 // names a kind it does not take. False when the text is unreadable.
 [[nodiscard]] bool has_kubernetes_kinds(std::string_view text);
+// The same over documents already read (read_documents); a top-level list
+// holding one counts too (it is refused by read_network_faults, naming List).
+[[nodiscard]] bool has_kubernetes_kinds(const std::vector<nlohmann::json>& documents);
 
 // Every NetworkFault and NetworkChaos (converted) of `text`, read with
 // require_identity = false (documents a user wrote). A `kind: List` holds
 // them in `items`. Errors name the document: "document 2: spec.loss.loss: ...".
 // Any other kind is an error naming it.
 [[nodiscard]] Result<std::vector<NetworkFault>> read_network_faults(std::string_view text);
+// The same over documents already read (read_documents); each object is parsed once.
+[[nodiscard]] Result<std::vector<NetworkFault>> read_network_faults(const std::vector<nlohmann::json>& documents);
 
 // The same as NetworkFault objects (JSON, NetworkChaos converted), for
 // `seismo convert`: every NetworkChaos as its NetworkFault, each checked.

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "chaos/fault_spec.h"
-#include "chaos/spec_document.h"
 #include "daemon/network_fault_apply.h"
 
 namespace seismo::daemon {
@@ -20,27 +19,9 @@ void register_fault_routes(api::Router& router, chaos::FaultEngine& engine, Node
     auto doc = params.find("document");
     if (doc == params.end() || !doc->is_string())
       return fail_errno(EINVAL, "field 'document': missing or not a string (the YAML or JSON text)");
-    auto items = chaos::parse_spec_document(doc->get_ref<const std::string&>());
-    if (!items) return fail(std::move(items).error());
-    if (holds_network_faults(*items)) {
-      if (!node_pods) {
-        // A bad document is told as such first, naming the field; a good one needs pods.
-        auto checked = local_network_fault_specs(*items, {});
-        if (!checked && checked.error().code == EINVAL) return fail(std::move(checked).error());
-        return fail_errno(EOPNOTSUPP, "NetworkFault/NetworkChaos documents pick pods: seismod needs pods "
-                                      "(--node-name and an API server)");
-      }
-      auto specs = local_network_fault_specs(*items, node_pods());
-      if (!specs) return fail(std::move(specs).error());
-      return engine.apply(std::move(*specs));
-    }
-    std::vector<chaos::FaultSpec> specs;
-    for (size_t i = 0; i < items->size(); ++i) {
-      auto spec = chaos::parse_fault_spec((*items)[i]);
-      if (!spec) return fail(std::move(spec).error().wrap(fmt::format("faults[{}]", i)));
-      specs.push_back(std::move(*spec));
-    }
-    return engine.apply(std::move(specs));
+    auto specs = fault_document_specs(doc->get_ref<const std::string&>(), node_pods);
+    if (!specs) return fail(std::move(specs).error());
+    return engine.apply(std::move(*specs));
   });
   router.add("fault.ls", api::Access::read,
              [&engine](const json&, const api::Peer&) -> Result<json> { return engine.list(); });

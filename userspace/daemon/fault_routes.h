@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "chaos/fault_engine.h"
+#include "daemon/network_fault_apply.h"
 #include "pods/pod.h"
 
 namespace seismo::daemon {
@@ -17,8 +18,6 @@ namespace seismo::daemon {
 //   fault.ls     read   params: {}                     → {"faults": [...], "fq_available", "reconcile"}
 //   fault.rm     admin  params: {"name": "..."}        → {"removed": "..."}
 //   fault.clear  admin  params: {}                     → {"removed": N}
-// This node's pods now (empty function: pods are off).
-using NodePods = std::function<std::vector<pods::Pod>()>;
 void register_fault_routes(api::Router& router, chaos::FaultEngine& engine, NodePods node_pods = {});
 
 }  // namespace seismo::daemon

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "chaos/network_fault_specs.h"
-#include "crd/network_chaos.h"
-#include "crd/network_fault.h"
+#include "chaos/spec_document.h"
+#include "crd/document.h"
 #include "pods/rendezvous.h"
 
 namespace seismo::daemon {
@@ -12,23 +12,21 @@ namespace {
 
 using nlohmann::json;
 
-std::string kind_of(const json& item) { return item.is_object() ? item.value("kind", "") : ""; }
-
-Result<crd::NetworkFault> fault_of(const json& item) {
-  if (kind_of(item) == "NetworkChaos") {
-    auto converted = crd::network_fault_from_chaos(item);
-    if (!converted) return fail(std::move(converted).error());
-    return crd::parse_network_fault(*converted, false);
-  }
-  return crd::parse_network_fault(item, false);
-}
-
-Result<std::vector<chaos::FaultSpec>> specs_of(const crd::NetworkFault& fault, const std::vector<pods::Pod>& node_pods) {
+// What a local apply cannot do, whatever the pods: the checks that need none.
+Result<void> check_local(const crd::NetworkFault& fault) {
+  if (!chaos::check_fault_name(fault.name) || fault.name.starts_with("nf-"))
+    return fail_errno(EINVAL, "metadata.name: '" + fault.name +
+                                  "' cannot name a fault here (a-z, 0-9, '-', '.', '_', not starting with nf-)");
   if (fault.spec.target)
     return fail_errno(EINVAL, "spec.target: needs cluster mode (the target's pods may be on other nodes); "
                               "use externalTargets, or create the object with kubectl");
   if (fault.spec.selector.needs_node_labels())
     return fail_errno(EINVAL, "spec.selector.nodeSelectors: needs cluster mode (node labels come from the API)");
+  return {};
+}
+
+Result<std::vector<chaos::FaultSpec>> specs_of(const crd::NetworkFault& fault, const std::vector<pods::Pod>& node_pods) {
+  if (auto ok = check_local(fault); !ok) return fail(std::move(ok).error());
   std::vector<pods::Pod> candidates;
   for (const auto& p : node_pods) {
     if (fault.spec.selector.matches(p)) candidates.push_back(p);
@@ -51,34 +49,44 @@ Result<std::vector<chaos::FaultSpec>> specs_of(const crd::NetworkFault& fault, c
   return chaos::fault_specs_for(fault, placement);
 }
 
-}  // namespace
-
-bool holds_network_faults(const std::vector<json>& items) {
-  for (const auto& item : items) {
-    auto kind = kind_of(item);
-    if (kind == "NetworkFault" || kind == "NetworkChaos") return true;
-  }
-  return false;
+Result<std::vector<chaos::FaultSpec>> network_fault_specs(const std::vector<json>& documents,
+                                                          const NodePods& node_pods) {
+  auto faults = crd::read_network_faults(documents);
+  if (!faults) return fail(std::move(faults).error());
+  if (node_pods) return local_network_fault_specs(*faults, node_pods());
+  // A bad document is told as such first, naming the field; a good one needs pods.
+  for (std::size_t i = 0; i < faults->size(); ++i)
+    if (auto ok = check_local((*faults)[i]); !ok) return fail(std::move(ok).error().wrap(fmt::format("faults[{}]", i)));
+  return fail_errno(EOPNOTSUPP, "NetworkFault/NetworkChaos documents pick pods: seismod needs pods "
+                                "(--node-name and an API server)");
 }
 
-Result<std::vector<chaos::FaultSpec>> local_network_fault_specs(const std::vector<json>& items,
+}  // namespace
+
+Result<std::vector<chaos::FaultSpec>> local_network_fault_specs(const std::vector<crd::NetworkFault>& faults,
                                                                 const std::vector<pods::Pod>& node_pods) {
   std::vector<chaos::FaultSpec> out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    auto where = fmt::format("faults[{}]", i);
-    auto kind = kind_of(items[i]);
-    if (kind != "NetworkFault" && kind != "NetworkChaos")
-      return fail_errno(EINVAL, where + ".kind: a document with NetworkFault or NetworkChaos objects holds only those");
-    auto fault = fault_of(items[i]);
-    if (!fault) return fail(std::move(fault).error().wrap(where));
-    if (!chaos::check_fault_name(fault->name) || fault->name.starts_with("nf-"))
-      return fail_errno(EINVAL, where + ".metadata.name: '" + fault->name +
-                                    "' cannot name a fault here (a-z, 0-9, '-', '.', '_', not starting with nf-)");
-    auto specs = specs_of(*fault, node_pods);
-    if (!specs) return fail(std::move(specs).error().wrap(where));
+  for (std::size_t i = 0; i < faults.size(); ++i) {
+    auto specs = specs_of(faults[i], node_pods);
+    if (!specs) return fail(std::move(specs).error().wrap(fmt::format("faults[{}]", i)));
     for (auto& s : *specs) out.push_back(std::move(s));
   }
   return out;
+}
+
+Result<std::vector<chaos::FaultSpec>> fault_document_specs(std::string_view text, const NodePods& node_pods) {
+  auto documents = crd::read_documents(text, "fault document");
+  if (!documents) return fail(std::move(documents).error());
+  if (crd::has_kubernetes_kinds(*documents)) return network_fault_specs(*documents, node_pods);
+  auto items = chaos::spec_document_items(*documents);
+  if (!items) return fail(std::move(items).error());
+  std::vector<chaos::FaultSpec> specs;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    auto spec = chaos::parse_fault_spec((*items)[i]);
+    if (!spec) return fail(std::move(spec).error().wrap(fmt::format("faults[{}]", i)));
+    specs.push_back(std::move(*spec));
+  }
+  return specs;
 }
 
 }  // namespace seismo::daemon

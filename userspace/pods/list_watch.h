@@ -57,17 +57,17 @@ class ListWatchSink {
 };
 
 struct ListWatchCounters {
-  uint64_t requests = 0;  // HTTP requests (list pages + watches)
+  uint64_t requests = 0;  // HTTP requests sent (list pages + watches)
   uint64_t lists = 0;     // whole lists
   uint64_t pages = 0;
-  uint64_t relists = 0;   // lists after the first
+  uint64_t relists = 0;   // lists after the first (410 Gone, ERROR events, list failures)
   uint64_t expired_continues = 0;  // 410 on a continue token: restarted the list
   uint64_t watches = 0;
-  uint64_t events = 0;
-  uint64_t errors = 0;
-  uint64_t stalled = 0;
-  uint64_t malformed = 0;
-  uint64_t oversized = 0;
+  uint64_t events = 0;     // ADDED/MODIFIED/DELETED/BOOKMARK applied
+  uint64_t errors = 0;     // failed requests, non-200 statuses, ERROR events
+  uint64_t stalled = 0;    // watches cut after watch_idle_timeout without a byte (then relisted)
+  uint64_t malformed = 0;  // lines or objects that failed validation, skipped
+  uint64_t oversized = 0;  // objects above max_object_bytes, skipped
 };
 
 class ListWatch {

@@ -82,19 +82,6 @@ void PodWatcher::stop() { list_watch_->stop(); }
 
 bool PodWatcher::synced() const { return list_watch_->synced(); }
 
-PodWatcherCounters PodWatcher::counters() const {
-  auto c = list_watch_->counters();
-  PodWatcherCounters out;
-  out.requests = c.requests;
-  out.lists = c.lists;
-  out.relists = c.relists;
-  out.watches = c.watches;
-  out.events = c.events;
-  out.errors = c.errors;
-  out.stalled = c.stalled;
-  out.malformed = c.malformed;
-  out.oversized = c.oversized;
-  return out;
-}
+PodWatcherCounters PodWatcher::counters() const { return list_watch_->counters(); }
 
 }  // namespace seismo::pods

@@ -36,17 +36,9 @@ struct PodWatcherOptions {
   std::function<void(std::chrono::milliseconds)> sleep;
 };
 
-struct PodWatcherCounters {
-  uint64_t requests = 0;   // HTTP requests sent (lists + watches)
-  uint64_t lists = 0;
-  uint64_t relists = 0;    // lists after the first (410 Gone, ERROR events, list failures)
-  uint64_t watches = 0;
-  uint64_t events = 0;     // ADDED/MODIFIED/DELETED/BOOKMARK applied
-  uint64_t errors = 0;     // failed requests, non-200 statuses, ERROR events
-  uint64_t stalled = 0;    // watches cut after watch_idle_timeout without a byte (then relisted)
-  uint64_t malformed = 0;  // lines or objects that failed validation, skipped
-  uint64_t oversized = 0;  // objects above max_object_bytes, skipped
-};
+// What the node's pod list+watch has done: its ListWatch's counters (the
+// status JSON and the seismo_pods_* metrics name the fields they show).
+using PodWatcherCounters = ListWatchCounters;
 
 // Keeps a PodStore equal to this node's pods: a ListWatch of
 // /api/v1/pods?fieldSelector=spec.nodeName=<node> (paginated list, then
