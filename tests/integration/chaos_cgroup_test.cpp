@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -408,4 +409,36 @@ TEST_F(ChaosCgroupTest, RestartAdoptsARunningIngressFault) {
   EXPECT_EQ(counters("cg-survivor").dropped, kDatagrams);
   ASSERT_TRUE(engine_->remove("cg-survivor"));
   EXPECT_EQ(cgroup_programs(*target_).find("cgskb_fault"), std::string::npos);
+}
+
+// The installer's transaction with a cgroup attachment in it: a failure
+// injected at each step of a by-socket add (both directions: a tc filter
+// and a cgroup link) leaves no program on the cgroup, no filter on the
+// device, no pin and no state file.
+TEST_F(ChaosCgroupTest, AFailureAtAnyStepLeavesNoCgroupProgramBehind) {
+  if (!lab_ready()) return;
+  std::vector<std::string> steps;
+  for (int fail_at = 0;; ++fail_at) {
+    int seen = 0;
+    steps.clear();
+    start_engine([&](std::string_view step) -> Result<void> {
+      steps.emplace_back(step);
+      if (seen++ == fail_at) return fail_errno(EIO, fmt::format("injected failure at step {} ({})", fail_at, step));
+      return {};
+    });
+    auto added = engine_->add(spec(by_socket("cg-txn", "both")));
+    if (added) {
+      EXPECT_GT(fail_at, 3) << "an add has more steps than that";
+      break;
+    }
+    EXPECT_NE(added.error().message().find("injected failure"), std::string::npos) << added.error().message();
+    EXPECT_EQ(cgroup_programs(*target_).find("cgskb_fault"), std::string::npos) << "after a failure at " << steps.back();
+    EXPECT_EQ(lab_->a_state(), lab_->a_before) << "after a failure at " << steps.back();
+    EXPECT_FALSE(std::filesystem::exists(fs_->state_file())) << "after a failure at " << steps.back();
+    engine_.reset();
+    EXPECT_TRUE(fs_->pins().empty()) << "after a failure at " << steps.back();
+    ASSERT_LT(fail_at, 30) << "the add never succeeded";
+  }
+  EXPECT_NE(std::find(steps.begin(), steps.end(), "attach cgroup program"), steps.end());
+  ASSERT_TRUE(engine_->remove("cg-txn"));
 }
