@@ -442,3 +442,27 @@ TEST_F(ChaosCgroupTest, AFailureAtAnyStepLeavesNoCgroupProgramBehind) {
   EXPECT_NE(std::find(steps.begin(), steps.end(), "attach cgroup program"), steps.end());
   ASSERT_TRUE(engine_->remove("cg-txn"));
 }
+
+// A pod that ends takes its cgroup with it: the kernel detaches the
+// cgroup's programs, and the fault says so (health broken) instead of
+// counting as active; removing it then succeeds and leaves nothing.
+TEST_F(ChaosCgroupTest, ACgroupRemovedUnderneathIsReported) {
+  if (!lab_ready()) return;
+  start_engine();
+  auto added = engine_->add(spec(by_socket("cg-gone", "ingress")));
+  ASSERT_TRUE(added) << added.error().message();
+  const std::string dir = target_->dir();
+  target_.reset();  // the worker dies, its cgroup is removed
+  ASSERT_FALSE(std::filesystem::exists(dir));
+  // The cgroup is released asynchronously once its last reference goes
+  // (percpu ref + a work item): a deadline, not a sleep.
+  std::string health;
+  for (auto deadline = Clock::now() + std::chrono::seconds(20); Clock::now() < deadline;) {
+    auto faults = engine_->list()["faults"];
+    health = faults.empty() ? "" : faults[0].value("health", "");
+    if (health == "broken") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(health, "broken") << engine_->list().dump();
+  EXPECT_TRUE(engine_->remove("cg-gone"));
+}

@@ -89,6 +89,14 @@ std::vector<uint32_t> CgroupLink::pinned(const std::string& pin_dir) {
   return out;
 }
 
+Result<bool> CgroupLink::attached() const {
+  bpf_link_info info{};
+  uint32_t len = sizeof(info);
+  if (bpf_link_get_info_by_fd(link_.get(), &info, &len) != 0)
+    return fail_errno(errno, fmt::format("read BPF link {}", pin_));
+  return info.cgroup.cgroup_id != 0;
+}
+
 Result<void> CgroupLink::detach() {
   Result<void> out;
   if (link_ && bpf_link_detach(link_.get()) != 0 && errno != ENOLINK)

@@ -34,6 +34,9 @@ class CgroupLink {
   CgroupLink(const CgroupLink&) = delete;
   CgroupLink& operator=(const CgroupLink&) = delete;
 
+  // Whether the link still holds its cgroup: false once the cgroup was
+  // removed (the kernel detaches its programs) or the link detached.
+  [[nodiscard]] Result<bool> attached() const;
   // Detaches the program from the cgroup and removes the pin.
   Result<void> detach();
   [[nodiscard]] uint64_t cgroup_id() const { return cgroup_id_; }
