@@ -18,7 +18,7 @@
 #include "lib/fault_ctx.bpf.h"
 
 _Static_assert(sizeof(struct fault_cidr) == 36, "fault_cidr layout");
-_Static_assert(sizeof(struct fault_cfg) == 272, "fault_cfg layout");
+_Static_assert(sizeof(struct fault_cfg) == 288, "fault_cfg layout");
 _Static_assert(sizeof(struct fault_attach) == 40, "fault_attach layout");
 _Static_assert(sizeof(struct fault_stats) == 64, "fault_stats layout");
 _Static_assert(sizeof(struct fault_state) == 24, "fault_state layout");
@@ -243,6 +243,8 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 			continue;
 		if (!fault_packet__matches(cfg, &ctx.pkt, cfg_peer_is_src))
 			continue;
+		if (cfg->cgroup_id && !fault_packet__in_cgroup(skb, cfg))
+			continue;
 		if (!ctx.now)
 			ctx.now = bpf_ktime_get_ns();
 		if (ctx.now >= cfg->expires_ns)
@@ -274,6 +276,58 @@ SEC("tc")
 int tc_fault_ingress(struct __sk_buff *skb)
 {
 	return fault__apply(skb, SEISMO_TC_ACT_SHOT);
+}
+
+/* Ingress by cgroup (target.by: socket): tc ingress runs before the socket
+ * lookup, so traffic towards a cgroup's sockets is judged here, in the
+ * socket's receive path, from a program attached to the cgroup. Only what
+ * a cgroup_skb program can honour: a drop (loss, partition); the planner
+ * refuses the other kinds at ingress. Fails open. */
+SEC("cgroup_skb/ingress")
+int cgskb_fault_ingress(struct __sk_buff *skb)
+{
+	__u32 attach_id = cfg_attach_id;
+	struct fault_packet pkt = {};
+	struct fault_attach *att;
+	__u64 now = 0;
+
+	att = bpf_map_lookup_elem(&fault_attach, &attach_id);
+	if (!att || !att->count)
+		return 1;
+	if (fault_packet__parse(skb, 0, &pkt)) /* skb->data is the IP header here */
+		return 1;
+	for (int i = 0; i < SEISMO_FAULTS_PER_ATTACH; i++) {
+		struct fault_stats *stats;
+		struct fault_state *st;
+		struct fault_cfg *cfg;
+		__u32 slot;
+
+		if (i >= att->count)
+			break;
+		slot = att->slots[i];
+		cfg = bpf_map_lookup_elem(&fault_cfg, &slot);
+		if (!cfg || !cfg->expires_ns || cfg->action != SEISMO_FAULT_LOSS)
+			continue;
+		if (!fault_packet__matches(cfg, &pkt, 1))
+			continue;
+		if (cfg->cgroup_id && !fault_packet__in_cgroup(skb, cfg))
+			continue;
+		if (!now)
+			now = bpf_ktime_get_ns();
+		if (now >= cfg->expires_ns)
+			continue;
+		stats = bpf_map_lookup_elem(&fault_stats, &slot);
+		st = bpf_map_lookup_elem(&fault_state, &slot);
+		if (!stats || !st)
+			continue;
+		fault_model__sync(st, cfg);
+		if (fault_model__lose(st, cfg)) {
+			stats->dropped += 1;
+			return 0;
+		}
+		stats->passed += 1;
+	}
+	return 1;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -19,6 +19,7 @@ struct AddFlags {
   std::string name, netns, cgroup, interface, direction = "egress", duration, protocol, mode, value;
   int pid = 0;
   bool host_network = false;
+  bool by_socket = false;
   std::vector<std::string> cidrs, ports;
   std::vector<std::string> namespaces, pods;  // -n, --pod
   std::string labels;                         // -l
@@ -30,6 +31,7 @@ struct AddFlags {
     if (!cgroup.empty()) target["cgroup"] = cgroup;
     if (!interface.empty()) target["interface"] = interface;
     if (host_network) target["host_network"] = true;
+    if (by_socket) target["by"] = "socket";
     json doc = {{"target", target}, {"direction", direction}, {"action", action}, {action, std::move(params)}};
     if (!name.empty()) doc["name"] = name;
     if (!duration.empty()) doc["duration"] = duration;
@@ -71,6 +73,9 @@ void add_target_flags(CLI::App* cmd, AddFlags& f) {
   cmd->add_option("--netns", f.netns, "Target network namespace (as in /run/netns/NAME)");
   cmd->add_option("--pid", f.pid, "Target the network namespace of this process");
   cmd->add_option("--cgroup", f.cgroup, "Target the network namespaces of this cgroup's processes");
+  cmd->add_flag("--by-socket", f.by_socket,
+                "With --cgroup: only the cgroup's own packets (by their socket's cgroup) on a shared device, e.g. a "
+                "hostNetwork pod's; ingress: loss and partition only");
   cmd->add_option("-i,--interface", f.interface, "Device in the namespace (default: its only non-loopback one)");
   cmd->add_flag("--host-network", f.host_network, "Allow targeting the node's network namespace (PID 1's, the initial one, or seismod's own)");
   cmd->add_option("--direction", f.direction, "egress, ingress or both, as seen from the target")->capture_default_str();

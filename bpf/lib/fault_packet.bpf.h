@@ -137,3 +137,13 @@ static __always_inline int fault_packet__matches(const struct fault_cfg *cfg, co
 	}
 	return 1;
 }
+
+/* fault_packet__in_cgroup - whether the packet's owning socket lies in the
+ * fault's cgroup (target.by: socket) or below it. A packet with no full
+ * local socket (forwarded, from another netns, a TCP SYN-ACK sent by a
+ * request socket, a kernel RST) has ancestor id 0 and never matches. Call
+ * only when cfg->cgroup_id != 0: faults without the filter skip the helper. */
+static __always_inline int fault_packet__in_cgroup(struct __sk_buff *skb, const struct fault_cfg *cfg)
+{
+	return bpf_skb_ancestor_cgroup_id(skb, (int)(cfg->cgroup_level & 0xff)) == cfg->cgroup_id;
+}

@@ -319,3 +319,76 @@ TEST(FaultPlanner, APlanPrintsWhatItWouldChange) {
   EXPECT_TRUE(j["attachments"][1]["new"].get<bool>());
   EXPECT_TRUE(j.contains("fq"));
 }
+
+namespace {
+
+// A hostNetwork pod's cgroup: its processes share the node's netns.
+EndpointFacts host_cgroup_endpoint() {
+  EndpointFacts ep;
+  ep.netns_inode = kHostSideNetns;
+  ep.netns_device = 3;
+  ep.description = "cgroup /kubepods/pod1 (pid 42)";
+  ep.device = host_veth();
+  ep.cgroup = CgroupTarget{"/sys/fs/cgroup/unified/kubepods/pod1", "/kubepods/pod1", 777, 2};
+  return ep;
+}
+
+FaultSpec by_socket(Direction direction) {
+  FaultSpec s = spec("pod1-loss", Action::loss, direction);
+  s.target.kind = TargetKind::cgroup;
+  s.target.cgroup = "/kubepods/pod1";
+  s.target.by_socket = true;
+  return s;
+}
+
+}  // namespace
+
+TEST(FaultPlanner, BySocketOnTheNodesDeviceNeedsNoHostNetwork) {
+  FaultSpec s = by_socket(Direction::egress);
+  auto w = world({host_cgroup_endpoint()});
+  auto plan = planner.plan_add(s, 0, w);
+  ASSERT_TRUE(plan) << plan.error().message();
+  ASSERT_EQ(plan->attachments.size(), 1u);
+  EXPECT_EQ(plan->attachments[0].hook, net::TcHook::egress);
+  EXPECT_EQ(plan->attachments[0].cgroup_id, 0u);
+  ASSERT_TRUE(plan->cgroup);
+  EXPECT_EQ(plan->cgroup->id, 777u);
+  EXPECT_EQ(plan->cgroup->level, 2u);
+  // Without by: socket the same cgroup on the node's netns is refused.
+  s.target.by_socket = false;
+  auto refused = planner.plan_add(s, 0, w);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, EPERM);
+}
+
+TEST(FaultPlanner, BySocketIngressIsACgroupSiteNotATcHook) {
+  auto w = world({host_cgroup_endpoint()});
+  auto plan = planner.plan_add(by_socket(Direction::both), 0, w);
+  ASSERT_TRUE(plan) << plan.error().message();
+  ASSERT_EQ(plan->attachments.size(), 2u);
+  int cgroup_sites = 0;
+  for (const auto& a : plan->attachments) {
+    if (!a.cgroup_id) {
+      EXPECT_EQ(a.hook, net::TcHook::egress) << "ingress by socket never hooks tc ingress";
+      continue;
+    }
+    ++cgroup_sites;
+    EXPECT_EQ(a.cgroup_id, 777u);
+    EXPECT_EQ(a.cgroup_path, "/sys/fs/cgroup/unified/kubepods/pod1");
+    EXPECT_TRUE(a.is_new);
+  }
+  EXPECT_EQ(cgroup_sites, 1);
+  EXPECT_EQ(plan->devices.size(), 1u) << "the cgroup site opens no device";
+  EXPECT_NE(plan->attachments[0].attach_id, plan->attachments[1].attach_id);
+
+  // A second fault on the same cgroup shares the cgroup attachment.
+  place_running(w, by_socket(Direction::egress), 0, 9);
+  w.installed.attachments.push_back({5, DeviceKey{}, net::TcHook::ingress, true, {0}, 777});
+  FaultSpec second = by_socket(Direction::ingress);
+  second.name = "second";
+  auto again = planner.plan_add(second, 1, w);
+  ASSERT_TRUE(again) << again.error().message();
+  ASSERT_EQ(again->attachments.size(), 1u);
+  EXPECT_EQ(again->attachments[0].attach_id, 5u);
+  EXPECT_FALSE(again->attachments[0].is_new);
+}

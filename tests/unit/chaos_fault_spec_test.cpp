@@ -333,3 +333,39 @@ TEST(FaultSpec, FaultNameCheckBoundsLengthAndCharacters) {
   EXPECT_FALSE(check_fault_name("-web"));
   EXPECT_FALSE(check_fault_name("a/b"));
 }
+
+// target.by: socket (docs/faults.md, Faults by cgroup on a shared device).
+TEST(FaultSpec, BySocketRoundTripsAndChecksItsCompanions) {
+  json doc = with(good_loss(), "/target"_json_pointer, {{"cgroup", "/kubepods/pod1"}, {"by", "socket"}});
+  doc["direction"] = "both";
+  auto r = parse_fault_spec(doc);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->target.by_socket);
+  EXPECT_EQ(to_json(*r)["target"]["by"], "socket");
+  auto back = parse_fault_spec(to_json(*r));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_TRUE(back->target.by_socket);
+  // by: netns is today's meaning, and is not written back.
+  auto netns = parse_fault_spec(with(doc, "/target/by"_json_pointer, "netns"));
+  ASSERT_TRUE(netns);
+  EXPECT_FALSE(netns->target.by_socket);
+  EXPECT_FALSE(to_json(*netns)["target"].contains("by"));
+
+  expect_field_error(with(doc, "/target/by"_json_pointer, "pid"), "target.by");
+  expect_field_error(with(doc, "/target/by"_json_pointer, 1), "target.by");
+  expect_field_error(with(doc, "/target/by"_json_pointer, nullptr), "target.by");
+  expect_field_error(with(good_loss(), "/target/by"_json_pointer, "socket"), "target.by");  // netns target
+}
+
+TEST(FaultSpec, BySocketRefusesAtIngressWhatACgroupProgramCannotDo) {
+  json doc = with(good_delay(), "/target"_json_pointer, {{"cgroup", "/kubepods/pod1"}, {"by", "socket"}});
+  doc["direction"] = "egress";
+  EXPECT_TRUE(parse_fault_spec(doc)) << "delay at egress runs at tc";
+  doc["direction"] = "ingress";
+  expect_field_error(doc, "direction");
+  doc["direction"] = "both";
+  expect_field_error(doc, "direction");
+  json loss = with(good_loss(), "/target"_json_pointer, {{"cgroup", "/x"}, {"by", "socket"}});
+  loss["direction"] = "ingress";
+  EXPECT_TRUE(parse_fault_spec(loss));
+}

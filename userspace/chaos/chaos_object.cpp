@@ -32,6 +32,7 @@ Result<std::unique_ptr<ChaosObject>> ChaosObject::load(const std::string& pin_di
   bpf_program* wanted = nullptr;
   if (config) {
     wanted = config->hook == net::TcHook::egress ? skel->progs.tc_fault_egress : skel->progs.tc_fault_ingress;
+    if (config->cgroup_ingress) wanted = skel->progs.cgskb_fault_ingress;
     skel->rodata->cfg_attach_id = config->attach_id;
     skel->rodata->cfg_l2_len = config->l2_len;
     skel->rodata->cfg_peer_is_src = config->peer_is_src ? 1 : 0;
@@ -39,6 +40,7 @@ Result<std::unique_ptr<ChaosObject>> ChaosObject::load(const std::string& pin_di
   }
   bpf_program__set_autoload(skel->progs.tc_fault_egress, wanted == skel->progs.tc_fault_egress);
   bpf_program__set_autoload(skel->progs.tc_fault_ingress, wanted == skel->progs.tc_fault_ingress);
+  bpf_program__set_autoload(skel->progs.cgskb_fault_ingress, wanted == skel->progs.cgskb_fault_ingress);
   if (int err = chaos_bpf__load(skel); err != 0)
     return fail_errno(err, fmt::format("load chaos BPF {} (pinned maps under {}; verifier log at --log-level debug)",
                                        config ? "program" : "maps", pin_dir));

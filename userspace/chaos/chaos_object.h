@@ -19,6 +19,7 @@ struct ChaosProgramConfig {
   net::TcHook hook = net::TcHook::egress;
   uint32_t l2_len = 14;      // 0 on devices without a MAC header
   bool peer_is_src = false;  // the hook sees traffic towards the target
+  bool cgroup_ingress = false;  // cgskb_fault_ingress (target.by: socket), not a tc program
 };
 
 // One instance of bpf/chaos.bpf.c. Every instance shares the maps pinned

@@ -8,7 +8,7 @@
 namespace seismo::chaos {
 
 static_assert(sizeof(fault_cidr) == 36, "fault_cidr layout shared with bpf/chaos.bpf.c");
-static_assert(sizeof(fault_cfg) == 272, "fault_cfg layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_cfg) == 288, "fault_cfg layout shared with bpf/chaos.bpf.c");
 static_assert(sizeof(fault_attach) == 40, "fault_attach layout shared with bpf/chaos.bpf.c");
 static_assert(sizeof(fault_stats) == 64, "fault_stats layout shared with bpf/chaos.bpf.c");
 static_assert(sizeof(fault_state) == 24, "fault_state layout shared with bpf/chaos.bpf.c");

@@ -47,9 +47,22 @@ Result<HookedDevice*> FaultInstaller::device_for(const PlannedAttachment& att, c
 Result<void> FaultInstaller::attach(const PlannedAttachment& att, const FaultPlan& plan, const RunningFault& fault,
                                     std::vector<EndpointHandles>& handles, InstallTransaction& txn,
                                     std::vector<HookedDevice*>& opened) {
+  FaultMaps& maps = *registry_.maps();
+  if (att.cgroup_id) {
+    if (att.is_new) {
+      if (auto r = step("attach cgroup program"); !r) return r;
+      auto link = AttachedCgroupLink::attach(maps, pin_dir_, att);
+      if (!link) return fail(std::move(link).error());
+      txn.add(std::move(*link));
+    }
+    if (auto r = step("write attach list"); !r) return r;
+    auto list = WrittenAttachList::write(maps, att.attach_id, att.slots_before, att.slots_after);
+    if (!list) return fail(std::move(list).error());
+    txn.add(std::move(*list));
+    return {};
+  }
   auto dev = device_for(att, plan, handles, txn, opened);
   if (!dev) return fail(std::move(dev).error());
-  FaultMaps& maps = *registry_.maps();
   if (att.is_new) {
     if (auto r = step("attach filter"); !r) return r;
     auto filter = AttachedFilter::attach(**dev, maps, pin_dir_, att);
@@ -88,8 +101,12 @@ Result<void> FaultInstaller::install(const FaultPlan& plan, std::vector<Endpoint
   txn.add(std::move(*lease));
   if (plan.new_fault) {
     if (auto r = step("write fault config"); !r) return fail(std::move(r).error().wrap(label));
-    auto cfg = WrittenConfig::write(*registry_.maps(), plan.slot,
-                                    encode_fault_cfg(fault.spec, fault.at.expires_mono_ns, fault.at.generation));
+    fault_cfg encoded = encode_fault_cfg(fault.spec, fault.at.expires_mono_ns, fault.at.generation);
+    if (plan.cgroup) {
+      encoded.cgroup_id = plan.cgroup->id;
+      encoded.cgroup_level = plan.cgroup->level;
+    }
+    auto cfg = WrittenConfig::write(*registry_.maps(), plan.slot, encoded);
     if (!cfg) return fail(std::move(cfg).error().wrap(label));
     txn.add(std::move(*cfg));
   }
@@ -107,7 +124,8 @@ Result<void> FaultInstaller::install(const FaultPlan& plan, std::vector<Endpoint
 
   txn.commit(registry_);
   for (const auto& att : plan.attachments)
-    registry_.set_attachment(att.attach_id, Attachment{att.device, att.hook, att.peer_is_src, att.slots_after});
+    registry_.set_attachment(att.attach_id,
+                             Attachment{att.device, att.hook, att.peer_is_src, att.slots_after, att.cgroup_id});
   registry_.put(fault);
   registry_.publish();
   return {};

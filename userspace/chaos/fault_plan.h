@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chaos/cgroup_target.h"
 #include "chaos/device_record.h"
 #include "net/fq_options.h"
 #include "net/tc_filter.h"
@@ -37,6 +38,10 @@ struct PlannedAttachment {
   std::string where;  // "eth0 egress (netns web)"
   std::string owner;  // pod uid, "" for other targets
   std::string owner_name;
+  // target.by: socket at ingress: a cgroup_skb program on this cgroup
+  // (cgroup_id != 0), not a tc filter; `device` is unused then.
+  uint64_t cgroup_id = 0;
+  std::string cgroup_path;
 };
 
 // Everything an add or an extend will change, decided before anything is
@@ -50,6 +55,7 @@ struct FaultPlan {
   std::vector<PlannedDevice> devices;
   std::vector<PlannedAttachment> attachments;
   std::optional<net::FqOptions> fq;  // delay: fq on every device of the plan
+  std::optional<CgroupTarget> cgroup;  // target.by: socket: fault_cfg's cgroup filter
 
   [[nodiscard]] const PlannedDevice* device(const DeviceKey& key) const;
   [[nodiscard]] nlohmann::json to_json() const;

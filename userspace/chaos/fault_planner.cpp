@@ -73,7 +73,9 @@ Result<std::vector<FaultPlanner::Site>> FaultPlanner::sites(const FaultSpec& spe
   std::vector<Site> out;
   auto add = [&](Site s) {
     for (const auto& o : out)
-      if (o.device.key == s.device.key && o.hook == s.hook && o.peer_is_src == s.peer_is_src) return;
+      if (o.device.key == s.device.key && o.hook == s.hook && o.peer_is_src == s.peer_is_src &&
+          o.cgroup_id == s.cgroup_id)
+        return;
     s.device.hooked = hooked(world.installed, s.device.key);
     out.push_back(std::move(s));
   };
@@ -81,19 +83,30 @@ Result<std::vector<FaultPlanner::Site>> FaultPlanner::sites(const FaultSpec& spe
   const bool ingress = spec.direction != Direction::egress;
   for (size_t i = 0; i < world.endpoints.size(); ++i) {
     const EndpointFacts& ep = world.endpoints[i];
-    if (auto host = world.host.matches(ep.netns_inode, ep.netns_device); host && !spec.target.host_network)
+    // By socket, a fault on a shared device selects the cgroup's own
+    // packets: the node's devices are allowed without host_network.
+    if (auto host = world.host.matches(ep.netns_inode, ep.netns_device);
+        host && !spec.target.host_network && !spec.target.by_socket)
       return fail_errno(EPERM, fmt::format("target: {} is {}; set target.host_network: true to allow that",
                                            ep.description, *host));
+    if (spec.target.by_socket) {
+      if (!ep.cgroup) return fail_errno(EINVAL, fmt::format("target.by: {}: the cgroup was not read", ep.description));
+      if (ingress)
+        add({PlannedDevice{{}, ep.cgroup->relative, i, false, false}, net::TcHook::ingress, true, false,
+             fmt::format("cgroup {} ingress (socket receive path)", ep.cgroup->relative), ep.owner, ep.owner_name,
+             ep.cgroup->id, ep.cgroup->path});
+      if (!egress) continue;
+    }
     if (!ep.device) return fail(ep.device.error());
     const DeviceFacts& dev = *ep.device;
     const PlannedDevice own{dev.key, dev.name, i, false, false};
     if (egress)
       add({own, net::TcHook::egress, false, dev.has_mac_header, fmt::format("{} egress ({})", dev.name, ep.description),
-           ep.owner, ep.owner_name});
-    if (ingress && !ingress_at_peer_egress(spec.action))
+           ep.owner, ep.owner_name, 0, {}});
+    if (ingress && !spec.target.by_socket && !ingress_at_peer_egress(spec.action))
       add({own, net::TcHook::ingress, true, dev.has_mac_header,
-           fmt::format("{} ingress ({})", dev.name, ep.description), ep.owner, ep.owner_name});
-    if (ingress && ingress_at_peer_egress(spec.action)) {
+           fmt::format("{} ingress ({})", dev.name, ep.description), ep.owner, ep.owner_name, 0, {}});
+    if (ingress && !spec.target.by_socket && ingress_at_peer_egress(spec.action)) {
       // EDT works at egress only: delay what reaches the target on its veth
       // peer's egress.
       if (!ep.peer) return fail_errno(EINVAL, fmt::format("{}: the veth peer was not read", ep.description));
@@ -103,7 +116,7 @@ Result<std::vector<FaultPlanner::Site>> FaultPlanner::sites(const FaultSpec& spe
       const DeviceFacts& peer = **ep.peer;
       add({PlannedDevice{peer.key, peer.name, i, true, false}, net::TcHook::egress, true, peer.has_mac_header,
            fmt::format("{} ingress via peer {} egress ({})", dev.name, peer.name, ep.description), ep.owner,
-           ep.owner_name});
+           ep.owner_name, 0, {}});
     }
   }
   return out;
@@ -113,7 +126,7 @@ Result<void> FaultPlanner::check_conflicts(const FaultSpec& spec, const std::vec
                                            const InstalledState& installed) {
   for (const auto& site : sites) {
     for (const auto& att : installed.attachments) {
-      if (att.device != site.device.key || att.hook != site.hook) continue;
+      if (att.device != site.device.key || att.hook != site.hook || att.cgroup_id != site.cgroup_id) continue;
       if (att.peer_is_src == site.peer_is_src && att.slots.size() >= SEISMO_FAULTS_PER_ATTACH)
         return fail_errno(ENOSPC, fmt::format("{}: already has {} faults (the limit per device and direction)",
                                               site.where, SEISMO_FAULTS_PER_ATTACH));
@@ -137,10 +150,11 @@ Result<FaultPlan> FaultPlanner::place(const FaultSpec& spec, uint32_t slot, cons
   plan.name = spec.name;
   plan.slot = slot;
   if (spec.action == Action::delay) plan.fq = fq_options_for(spec, delay_rate_pps_);
+
   std::set<uint32_t> taken;
   for (const auto& a : installed.attachments) taken.insert(a.attach_id);
   for (const auto& site : sites) {
-    if (!plan.device(site.device.key)) plan.devices.push_back(site.device);
+    if (!site.cgroup_id && !plan.device(site.device.key)) plan.devices.push_back(site.device);
     PlannedAttachment att;
     att.device = site.device.key;
     att.hook = site.hook;
@@ -149,8 +163,11 @@ Result<FaultPlan> FaultPlanner::place(const FaultSpec& spec, uint32_t slot, cons
     att.where = site.where;
     att.owner = site.owner;
     att.owner_name = site.owner_name;
+    att.cgroup_id = site.cgroup_id;
+    att.cgroup_path = site.cgroup_path;
     auto existing = std::find_if(installed.attachments.begin(), installed.attachments.end(), [&](const auto& a) {
-      return a.device == site.device.key && a.hook == site.hook && a.peer_is_src == site.peer_is_src;
+      return a.device == site.device.key && a.hook == site.hook && a.peer_is_src == site.peer_is_src &&
+             a.cgroup_id == site.cgroup_id;
     });
     if (existing != installed.attachments.end()) {
       att.attach_id = existing->attach_id;
@@ -176,7 +193,9 @@ Result<FaultPlan> FaultPlanner::plan_add(const FaultSpec& spec, uint32_t slot, c
   auto s = sites(spec, world);
   if (!s) return fail(std::move(s).error());
   if (auto r = check_conflicts(spec, *s, world.installed); !r) return fail(std::move(r).error());
-  return place(spec, slot, *s, world.installed);
+  auto plan = place(spec, slot, *s, world.installed);
+  if (plan && spec.target.by_socket) plan->cgroup = world.endpoints.front().cgroup;
+  return plan;
 }
 
 Result<FaultPlan> FaultPlanner::plan_extend(const std::string& name, const WorldSnapshot& world) const {

@@ -48,6 +48,8 @@ class FaultPlanner {
     std::string where;
     std::string owner;
     std::string owner_name;
+    uint64_t cgroup_id = 0;  // a cgroup_skb site (target.by: socket, ingress)
+    std::string cgroup_path;
   };
   [[nodiscard]] Result<std::vector<Site>> sites(const FaultSpec& spec, const WorldSnapshot& world) const;
   [[nodiscard]] static Result<void> check_conflicts(const FaultSpec& spec, const std::vector<Site>& sites,

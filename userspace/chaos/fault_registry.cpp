@@ -43,7 +43,8 @@ void FaultRegistry::release_maps_if_idle() {
 InstalledState FaultRegistry::installed() const {
   InstalledState out;
   for (const auto& [name, f] : faults_) out.faults.push_back({name, f.at.slot, f.spec, f.at.attach_ids});
-  for (const auto& [id, a] : attachments_) out.attachments.push_back({id, a.device, a.hook, a.peer_is_src, a.slots});
+  for (const auto& [id, a] : attachments_)
+    out.attachments.push_back({id, a.device, a.hook, a.peer_is_src, a.slots, a.cgroup_id});
   return out;
 }
 
@@ -60,6 +61,10 @@ HookedDevice* FaultRegistry::device(const DeviceKey& key) {
 void FaultRegistry::adopt_device(std::unique_ptr<HookedDevice> device) {
   const DeviceKey key = device->key();
   devices_[key] = std::move(device);
+}
+
+void FaultRegistry::adopt_cgroup_link(uint32_t attach_id, std::unique_ptr<CgroupLink> link) {
+  cgroup_links_[attach_id] = std::move(link);
 }
 
 void FaultRegistry::set_attachment(uint32_t attach_id, Attachment attachment) {
@@ -91,8 +96,12 @@ void FaultRegistry::drop_attachment_slot(uint32_t attach_id, uint32_t slot) {
   }
   // Unlist first so the program passes everything, then detach it.
   if (auto r = maps_->write_attach(attach_id, fault_attach{}); !r) log::warn("{}", r.error().message());
-  if (auto d = devices_.find(it->second.device); d != devices_.end())
+  if (auto c = cgroup_links_.find(attach_id); c != cgroup_links_.end()) {
+    if (auto r = c->second->detach(); !r) log::warn("{}", r.error().message());
+    cgroup_links_.erase(c);
+  } else if (auto d = devices_.find(it->second.device); d != devices_.end()) {
     if (auto r = d->second->detach(attach_id); !r) log::warn("{}", r.error().message());
+  }
   attachments_.erase(it);
   broken_.erase(attach_id);
 }
@@ -269,6 +278,9 @@ void FaultRegistry::shutdown() {
     dev->release();
   }
   devices_.clear();
+  for (auto& [id, link] : cgroup_links_)
+    if (auto r = link->detach(); !r) log::warn("{}", r.error().message());
+  cgroup_links_.clear();
   attachments_.clear();
   release_maps_if_idle();
   std::error_code ec;

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chaos/cgroup_link.h"
 #include "chaos/engine_state.h"
 #include "chaos/fault_maps.h"
 #include "chaos/fault_readout.h"
@@ -43,6 +44,7 @@ struct Attachment {
   net::TcHook hook = net::TcHook::egress;
   bool peer_is_src = false;
   std::vector<uint32_t> slots;
+  uint64_t cgroup_id = 0;  // a cgroup_skb link (cgroup_links_), not a tc filter on `device`
 };
 
 // The live faults, the devices and attachments they use, the pinned maps,
@@ -75,6 +77,7 @@ class FaultRegistry {
 
   // Takes over what an install did (never fails).
   void adopt_device(std::unique_ptr<HookedDevice> device);
+  void adopt_cgroup_link(uint32_t attach_id, std::unique_ptr<CgroupLink> link);
   void set_attachment(uint32_t attach_id, Attachment attachment);
   void put(RunningFault fault);
 
@@ -123,6 +126,7 @@ class FaultRegistry {
   void sweep_orphans(const std::set<uint32_t>& recorded_programs, ReconcileReport& report);
   void reconcile_devices(const EngineState& previous, ReconcileReport& report, std::set<uint32_t>& seen_programs);
   void reconcile_maps(uint64_t now, ReconcileReport& report);
+  std::vector<uint32_t> reconcile_cgroup_links(ReconcileReport& report);
   uint64_t expire(uint64_t now);
   void expiry_loop();
   [[nodiscard]] std::vector<std::string> problems(const RunningFault& fault) const;
@@ -135,6 +139,7 @@ class FaultRegistry {
   std::map<std::string, RunningFault> faults_;
   std::map<uint32_t, Attachment> attachments_;
   std::map<DeviceKey, std::unique_ptr<HookedDevice>> devices_;
+  std::map<uint32_t, std::unique_ptr<CgroupLink>> cgroup_links_;  // attach id → link (target.by: socket)
   std::map<uint32_t, std::string> broken_;  // attach id → what was found missing
   uint64_t next_generation_ = 1;
   std::string boot_id_;

@@ -47,6 +47,7 @@ void FaultRegistry::reconcile(const EngineState& state, ReconcileReport& report)
 
   std::set<uint32_t> seen_programs;
   reconcile_devices(state, report, seen_programs);
+  for (uint32_t prog : reconcile_cgroup_links(report)) seen_programs.insert(prog);
 
   // Faults whose devices are all gone apply nowhere: drop them too.
   for (auto it = faults_.begin(); it != faults_.end();) {
@@ -124,6 +125,34 @@ void FaultRegistry::reconcile_devices(const EngineState& state, ReconcileReport&
     if (kept.empty()) ++report.devices_restored;
     tidy_device(key);
   }
+}
+
+// Cgroup links (target.by: socket), found by their pins: kept when an
+// adopted fault lists the attachment, detached otherwise. Returns the
+// programs they run (kept or just detached: neither is an orphan).
+std::vector<uint32_t> FaultRegistry::reconcile_cgroup_links(ReconcileReport& report) {
+  std::vector<uint32_t> programs;
+  for (uint32_t id : CgroupLink::pinned(paths_.pin_dir)) {
+    auto link = CgroupLink::adopt(paths_.pin_dir, id);
+    if (!link) {
+      report.errors.push_back(link.error().message());
+      (void)std::filesystem::remove(CgroupLink::pin_path(paths_.pin_dir, id));
+      continue;
+    }
+    programs.push_back((*link)->program_id());
+    std::vector<uint32_t> slots;
+    for (const auto& [name, f] : faults_)
+      if (std::find(f.at.attach_ids.begin(), f.at.attach_ids.end(), id) != f.at.attach_ids.end())
+        slots.push_back(f.at.slot);
+    if (!slots.empty() && id < SEISMO_FAULT_ATTACH_SLOTS && !attachments_.count(id)) {
+      attachments_[id] = Attachment{{}, net::TcHook::ingress, true, slots, (*link)->cgroup_id()};
+      cgroup_links_[id] = std::move(*link);
+      continue;
+    }
+    if (auto r = (*link)->detach(); !r) report.errors.push_back(r.error().message());
+    else ++report.filters_removed;
+  }
+  return programs;
 }
 
 // Kernel maps: exactly the adopted faults and attachments, nothing else.

@@ -114,6 +114,17 @@ void FaultRegistry::verify() {
   bool changed = false;
   for (const auto& [id, att] : attachments_) {
     if (broken_.count(id)) continue;
+    if (auto link = cgroup_links_.find(id); link != cgroup_links_.end()) {
+      auto on = link->second->attached();
+      if (!on || *on) continue;
+      const std::string what = fmt::format("the cgroup of {} (id {}) is gone or its program was detached; the fault "
+                                           "no longer applies to what that cgroup receives",
+                                           link->second->pin(), att.cgroup_id);
+      log::warn("fault state: {}", what);
+      broken_[id] = what;
+      changed = true;
+      continue;
+    }
     auto dev = devices_.find(att.device);
     if (dev == devices_.end()) continue;
     auto present = dev->second->has_filter(id);

@@ -250,7 +250,25 @@ Result<FaultSpec> parse_fault_spec(const json& doc) {
     return invalid_field("duration", fmt::format("{} is over the maximum of {}", format_duration(*duration),
                                                  format_duration(kMaxDurationNs)));
   spec.duration_ns = *duration;
+  if (auto r = check_by_socket(spec); !r) return fail(std::move(r).error());
   return spec;
+}
+
+Result<void> check_by_socket(const FaultSpec& spec) {
+  if (!spec.target.by_socket || spec.direction == Direction::egress) return {};
+  // Ingress has no tc hook that knows the socket (tc runs before the socket
+  // lookup): a cgroup_skb program in the socket's receive path, which can
+  // pass or drop a packet and nothing else.
+  if (spec.action == Action::loss || spec.action == Action::partition) return {};
+  return invalid_field("direction",
+                       fmt::format("{} with target.by: socket acts on egress only: received packets are judged in "
+                                   "the socket's receive path (a cgroup_skb program), which can only drop them, not "
+                                   "{} them; use direction: egress, or loss/partition for ingress",
+                                   direction_name(spec.direction),
+                                   spec.action == Action::delay       ? "delay"
+                                   : spec.action == Action::bandwidth ? "shape or police"
+                                   : spec.action == Action::duplicate ? "copy"
+                                                                      : "rewrite (corrupt)"));
 }
 
 }  // namespace seismo::chaos

@@ -61,6 +61,10 @@ struct TargetSpec {
   PodSelectorSpec selector;  // kind pods: this node's pods that match
   std::string interface;   // device in the netns; empty: the only non-loopback one
   bool host_network = false;  // allow seismod's own netns (the node's network)
+  // kind cgroup, `by: socket`: select packets by their owning socket's
+  // cgroup on the (possibly shared) device, not every packet of the
+  // cgroup's network namespaces (docs/faults.md, Faults by cgroup).
+  bool by_socket = false;
 };
 
 struct LossSpec {
@@ -147,6 +151,11 @@ Result<FaultSpec> parse_fault_spec(const nlohmann::json& doc);
 Result<void> check_fault_name(const std::string& name);
 // The canonical form, accepted back by parse_fault_spec.
 nlohmann::json to_json(const FaultSpec& spec);
+
+// target.by: socket — whether the kind can act on that direction (ingress
+// runs in a cgroup_skb program, which can only drop). EINVAL naming the
+// field when not.
+Result<void> check_by_socket(const FaultSpec& spec);
 
 // Whether some packet could match both filters.
 bool filters_overlap(const FilterSpec& a, const FilterSpec& b);

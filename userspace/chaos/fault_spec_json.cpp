@@ -21,6 +21,7 @@ json to_json(const FaultSpec& spec) {
   }
   if (!spec.target.interface.empty()) target["interface"] = spec.target.interface;
   if (spec.target.host_network) target["host_network"] = true;
+  if (spec.target.by_socket) target["by"] = "socket";
   json doc = {{"name", spec.name},
               {"target", target},
               {"mode", select_mode_name(spec.mode)},

@@ -79,6 +79,24 @@ AttachedFilter::~AttachedFilter() {
   if (!kept()) warn_if_failed(device_.detach(attach_id_), "tc filter");
 }
 
+Result<std::unique_ptr<AttachedCgroupLink>> AttachedCgroupLink::attach(FaultMaps& maps, const std::string& pin_dir,
+                                                                       const PlannedAttachment& att) {
+  // An empty list first, as for a tc filter.
+  if (auto r = maps.write_attach(att.attach_id, fault_attach{}); !r) return fail(std::move(r).error());
+  auto link = CgroupLink::attach(pin_dir, att.attach_id, att.cgroup_path);
+  if (!link) return fail(std::move(link).error());
+  return std::unique_ptr<AttachedCgroupLink>(new AttachedCgroupLink(std::move(*link), att.attach_id));
+}
+
+void AttachedCgroupLink::keep(FaultRegistry& registry) {
+  InstallStep::keep(registry);
+  registry.adopt_cgroup_link(attach_id_, std::move(link_));
+}
+
+AttachedCgroupLink::~AttachedCgroupLink() {
+  if (!kept() && link_) warn_if_failed(link_->detach(), "cgroup link");
+}
+
 Result<std::unique_ptr<InstalledFq>> InstalledFq::ensure(HookedDevice& device, const net::FqOptions& wanted) {
   const bool ours_before = device.record().fq_installed;
   std::unique_ptr<InstalledFq> step(new InstalledFq(device, ours_before));

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "chaos/cgroup_link.h"
 #include "chaos/fault_maps.h"
 #include "chaos/fault_plan.h"
 #include "chaos/hooked_device.h"
@@ -96,6 +97,22 @@ class AttachedFilter final : public InstallStep {
  private:
   AttachedFilter(HookedDevice& device, uint32_t attach_id) : device_(device), attach_id_(attach_id) {}
   HookedDevice& device_;
+  uint32_t attach_id_;
+};
+
+// A program instance attached to a cgroup's ingress (target.by: socket)
+// through a pinned link; detached again unless the registry takes it.
+class AttachedCgroupLink final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<AttachedCgroupLink>> attach(FaultMaps& maps, const std::string& pin_dir,
+                                                            const PlannedAttachment& att);
+  void keep(FaultRegistry& registry) override;
+  ~AttachedCgroupLink() override;
+
+ private:
+  AttachedCgroupLink(std::unique_ptr<CgroupLink> link, uint32_t attach_id)
+      : link_(std::move(link)), attach_id_(attach_id) {}
+  std::unique_ptr<CgroupLink> link_;
   uint32_t attach_id_;
 };
 

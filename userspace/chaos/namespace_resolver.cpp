@@ -26,13 +26,13 @@ Result<std::vector<Endpoint>> NamespaceResolver::resolve(const TargetSpec& targe
                                                 target.netns, netns_dir_, target.netns));
         return fail(std::move(ns).error().wrap("target.netns"));
       }
-      out.push_back({std::move(*ns), target.interface, fmt::format("netns {}", target.netns), {}, {}});
+      out.push_back({std::move(*ns), target.interface, fmt::format("netns {}", target.netns), {}, {}, {}});
       return out;
     }
     case TargetKind::pid: {
       auto ns = net::Netns::of_pid(target.pid);
       if (!ns) return fail(std::move(ns).error().wrap("target.pid"));
-      out.push_back({std::move(*ns), target.interface, fmt::format("pid {}", target.pid), {}, {}});
+      out.push_back({std::move(*ns), target.interface, fmt::format("pid {}", target.pid), {}, {}, {}});
       return out;
     }
     case TargetKind::cgroup: return resolve_cgroup(target);
@@ -67,13 +67,21 @@ Result<std::vector<Endpoint>> NamespaceResolver::resolve_cgroup(const TargetSpec
     if (++dirs > kMaxCgroupDirs) break;
     read_procs(it->path());
   }
+  std::optional<CgroupTarget> cgroup;
+  if (target.by_socket) {
+    auto read = read_cgroup_target(cgroup_root_, dir.string());
+    if (!read) return fail(std::move(read).error());
+    cgroup = std::move(*read);
+  }
   std::vector<Endpoint> out;
   for (pid_t pid : pids) {
     auto ns = net::Netns::of_pid(pid);
     if (!ns) continue;  // exited meanwhile
     bool seen = false;
     for (const auto& e : out) seen = seen || e.netns.same_as(*ns);
-    if (!seen) out.push_back({std::move(*ns), target.interface, fmt::format("cgroup {} (pid {})", target.cgroup, pid), {}, {}});
+    if (!seen)
+      out.push_back({std::move(*ns), target.interface, fmt::format("cgroup {} (pid {})", target.cgroup, pid), {}, {},
+                     cgroup});
   }
   if (out.empty())
     return fail_errno(ESRCH, fmt::format("target.cgroup: cgroup '{}' has no processes (no network namespace to "

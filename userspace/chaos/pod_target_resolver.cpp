@@ -38,7 +38,7 @@ std::vector<Endpoint> PodTargetResolver::endpoints_for(const std::vector<Pod>& p
       if (skipped) skipped->push_back(fmt::format("{}: {}", name, net.error().message()));
       continue;
     }
-    out.push_back({std::move(net->netns), net->interface, "pod " + name, pod.uid, name});
+    out.push_back({std::move(net->netns), net->interface, "pod " + name, pod.uid, name, {}});
   }
   return out;
 }

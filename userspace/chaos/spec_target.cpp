@@ -23,7 +23,7 @@ bool dns_name(std::string_view s, size_t max_len, bool dots) {
 }  // namespace
 
 Result<TargetSpec> parse_target(const json& t) {
-  if (auto r = only_known_keys(t, "target", {"netns", "pid", "cgroup", "interface", "host_network"}); !r)
+  if (auto r = only_known_keys(t, "target", {"netns", "pid", "cgroup", "by", "interface", "host_network"}); !r)
     return fail(std::move(r).error());
   TargetSpec target;
   int kinds = 0;
@@ -54,6 +54,15 @@ Result<TargetSpec> parse_target(const json& t) {
     ++kinds;
   }
   if (kinds != 1) return invalid_field("target", "give exactly one of netns, pid, cgroup");
+  if (t.contains("by")) {
+    auto by = string_field(t, "by", "target.by", true);
+    if (!by) return fail(std::move(by).error());
+    if (target.kind != TargetKind::cgroup)
+      return invalid_field("target.by", "only with target.cgroup (by: socket selects a cgroup's own packets)");
+    if (*by != "socket" && *by != "netns")
+      return invalid_field("target.by", fmt::format("'{}' is not one of socket, netns", *by));
+    target.by_socket = *by == "socket";
+  }
   auto iface = string_field(t, "interface", "target.interface", false);
   if (!iface) return fail(std::move(iface).error());
   if (iface->size() >= 16 || iface->find('/') != std::string::npos)

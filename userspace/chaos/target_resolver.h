@@ -1,8 +1,10 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "chaos/cgroup_target.h"
 #include "chaos/fault_spec.h"
 #include "common/result.h"
 #include "net/netns.h"
@@ -19,6 +21,8 @@ struct Endpoint {
   // engine can later drop from the fault, and its name ("default/web-1").
   std::string owner;
   std::string owner_name;
+  // target.by: socket: the cgroup whose sockets' packets the fault selects.
+  std::optional<CgroupTarget> cgroup;
 };
 
 // Turns a fault's target into endpoints. The fault engine knows nothing of

@@ -75,6 +75,7 @@ ReadEndpoints WorldReader::read(std::vector<Endpoint>& endpoints, const std::vec
     facts.description = ep.description;
     facts.owner = ep.owner;
     facts.owner_name = ep.owner_name;
+    facts.cgroup = ep.cgroup;
     EndpointHandles handles;
     read_one(ep, with_peer, facts, handles);
     out.facts.push_back(std::move(facts));

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "chaos/cgroup_target.h"
 #include "chaos/device_record.h"
 #include "chaos/fault_spec.h"
 #include "chaos/host_netns.h"
@@ -37,6 +38,7 @@ struct EndpointFacts {
   std::string owner_name;
   Result<DeviceFacts> device = fail_plain("not read");
   std::optional<Result<DeviceFacts>> peer;
+  std::optional<CgroupTarget> cgroup;  // target.by: socket
 };
 
 // A tc attachment that exists now, with the fault slots it lists.
@@ -46,6 +48,7 @@ struct PlacedAttachment {
   net::TcHook hook = net::TcHook::egress;
   bool peer_is_src = false;
   std::vector<uint32_t> slots;
+  uint64_t cgroup_id = 0;  // a cgroup_skb attachment (target.by: socket), not a device's
 };
 
 // A running fault as the planner needs to know it.

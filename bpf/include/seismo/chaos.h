@@ -86,6 +86,12 @@ struct fault_cfg {
 	__u8 pad;
 	struct fault_cidr cidrs[SEISMO_FAULT_CIDRS];
 	struct fault_ports ports[SEISMO_FAULT_PORTS];
+	/* target.by: socket: the packet's owning socket must be in this
+	 * cgroup v2 (id = the directory's inode) or below it, at `level`
+	 * (root 0). 0: no cgroup filter. */
+	__u64 cgroup_id;
+	__u32 cgroup_level;
+	__u32 cgroup_pad;
 };
 
 /* The faults one attachment applies, in order. */
