@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "chaos_lab_fixture.h"
+#include "doctor/doctor.h"
 #include "chaos_support.h"
 #include "netns_fixture.h"
 
@@ -287,4 +288,68 @@ TEST_F(ChaosCopyTest, TcpTransferUnderCorruptCompletesIntactWithRetransmits) {
       << "every corrupted segment rejected by the receiver's checksums";
   std::cout << fmt::format("[ info ] 4 MB over corrupt 5%: {:.2f} s, {} corrupted, {} retransmits, {} skipped\n",
                            run->seconds, c.corrupted, run->retransmits, kernel_loss(kCorruptSkipped));
+}
+
+// Side by side with netem on the same kernel (the VM tier; netem is absent on
+// the host, which skips): netem's duplicate 10% and corrupt 10% on the same
+// veth, the same datagrams, the same receiver checks. Both must land in the
+// same binomial interval. netem corrupts after skb_checksum_help, so its
+// flipped bit shows in the receiver's Udp InCsumErrors, or (a bit of the
+// headers) in the IP layer's counters or a datagram for another port.
+TEST_F(ChaosCopyTest, NetemSideBySide) {
+  if (doctor::probe_qdisc("netem") != 0) GTEST_SKIP() << "no netem qdisc in this kernel";
+  expect_restored_ = false;  // the test replaces the root qdisc itself
+  auto netem = [&](const std::vector<std::string>& what) {
+    std::vector<std::string> cmd = {"tc", "qdisc", "replace", "dev", ab_->a_name(), "root", "netem"};
+    cmd.insert(cmd.end(), what.begin(), what.end());
+    return a_->exec(cmd).status == 0;
+  };
+  ASSERT_TRUE(netem({"duplicate", "10%"}));
+  auto dup = copy_run(*a_, *b_, ab_->b_ip(), 5111, kDatagrams, false);
+  ASSERT_TRUE(dup) << dup.error().message();
+  const uint64_t netem_copies = dup->datagrams - dup->unique;
+  expect_binomial(netem_copies, dup->sent, 0.10, "netem copies");
+  ASSERT_TRUE(netem({"corrupt", "10%"}));
+  auto bad = copy_run(*a_, *b_, ab_->b_ip(), 5112, kDatagrams, false);
+  ASSERT_TRUE(bad) << bad.error().message();
+  const uint64_t netem_rejected = bad->sent - bad->unique;
+  expect_binomial(netem_rejected + bad->bad, bad->sent, 0.10, "netem corrupted");
+  a_->exec({"tc", "qdisc", "del", "dev", ab_->a_name(), "root"});
+
+  ASSERT_TRUE(engine_->add(spec(fault("dupvs", "duplicate", 10))));
+  auto ours = copy_run(*a_, *b_, ab_->b_ip(), 5113, kDatagrams, false);
+  ASSERT_TRUE(ours) << ours.error().message();
+  const uint64_t our_copies = ours->datagrams - ours->unique;
+  expect_binomial(our_copies, ours->sent, 0.10, "our copies");
+  std::cout << fmt::format("[ info ] duplicate 10%: ours {} copies, netem {}; corrupt 10%: netem {} rejected, {} "
+                           "corrupted datagrams delivered (ours: 0, ChaosCopyTest.CorruptFidelity)\n",
+                           our_copies, netem_copies, netem_rejected, bad->bad);
+}
+
+TEST_F(ChaosCopyTest, DuplicateWithDelayDelaysBothCopies) {
+  if (doctor::probe_qdisc("fq") != 0) GTEST_SKIP() << "no fq qdisc in this kernel (delay faults need it)";
+  ASSERT_TRUE(engine_->add(spec(fault("dupdelay", "duplicate", 100))));
+  auto d = fault("delay50", "delay", 0);
+  d["delay"] = {{"latency", "50ms"}};
+  ASSERT_TRUE(engine_->add(spec(d)));
+  // Every datagram and its copy arrive, none before the delay: the receiver
+  // sees nothing within 25 ms of a send, then both.
+  auto rx = b_->socket(AF_INET, SOCK_DGRAM);
+  ASSERT_TRUE(rx);
+  auto addr = ipv4(ab_->b_ip(), 5114);
+  ASSERT_EQ(::bind(rx->get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  auto tx = a_->socket(AF_INET, SOCK_DGRAM);
+  ASSERT_TRUE(tx);
+  ASSERT_EQ(::connect(tx->get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::send(tx->get(), "x", 1, 0), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  char buf[16];
+  EXPECT_LT(::recv(rx->get(), buf, sizeof(buf), MSG_DONTWAIT), 0) << "a copy left undelayed";
+  int got = 0;
+  for (int i = 0; i < 200 && got < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (::recv(rx->get(), buf, sizeof(buf), MSG_DONTWAIT) > 0) ++got;
+  }
+  EXPECT_EQ(got, 2);
+  EXPECT_EQ(counters("delay50").delayed, 2u) << "the original and its copy";
 }
