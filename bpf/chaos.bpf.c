@@ -34,7 +34,9 @@ _Static_assert(sizeof(struct fault_flow_key) == 8, "fault_flow_key layout");
 
 /* Loss stages of this object (fault_losses). */
 #define SEISMO_FAULT_LOSS_FLOWS_FULL (0) /* a flow's last stamp could not be stored */
-#define SEISMO_FAULT_LOSS_SLOTS (2)
+#define SEISMO_FAULT_LOSS_DUPLICATE_FAILED (1) /* bpf_clone_redirect failed: no copy sent */
+#define SEISMO_FAULT_LOSS_CORRUPT_SKIPPED (2)  /* picked, but not corruptible so the receiver rejects it */
+#define SEISMO_FAULT_LOSS_SLOTS (4)
 
 const volatile __u32 cfg_attach_id = 0;
 const volatile __u32 cfg_l2_len = 14;   /* 0 on L3 devices (no MAC header) */

@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-// Flags shared by `fault add loss` and `fault add delay`.
+// Flags shared by every `fault add KIND`.
 struct AddFlags {
   std::string name, netns, cgroup, interface, direction = "egress", duration, protocol, mode, value;
   int pid = 0;
@@ -98,7 +98,11 @@ void print_fault_rows(const json& faults, OutputFormat format) {
   for (const auto& f : faults) {
     const auto& spec = f["spec"];
     std::string what = f.value("action", "");
-    if (what == "loss") what = fmt::format("loss {}%", spec["loss"].value("percent", 0.0));
+    const auto& c = f["counters"];
+    if (what == "loss" || what == "duplicate" || what == "corrupt")
+      what = fmt::format("{} {}%", what, spec[what].value("percent", 0.0));
+    if (c.contains("duplicated")) what += fmt::format(" ({} copies)", human_count(c.value("duplicated", 0.0)));
+    if (c.contains("corrupted")) what += fmt::format(" ({} corrupted)", human_count(c.value("corrupted", 0.0)));
     if (what == "delay") {
       what = fmt::format("delay {}", spec["delay"].value("latency", ""));
       if (spec["delay"].value("jitter", "0s") != "0s") what += fmt::format("±{}", spec["delay"].value("jitter", ""));
@@ -111,7 +115,6 @@ void print_fault_rows(const json& faults, OutputFormat format) {
     } else {
       for (const auto& e : f["endpoints"]) where += (where.empty() ? "" : "; ") + e.get<std::string>();
     }
-    const auto& c = f["counters"];
     std::string name = f.value("name", "");
     if (f.value("health", "ok") != "ok") {
       name += " (broken)";
@@ -126,22 +129,37 @@ void print_fault_rows(const json& faults, OutputFormat format) {
   for (const auto& p : problems) std::cout << "broken: " << p << "\n";
 }
 
-// seismo fault add loss PERCENT …
-void add_loss_command(CLI::App* add, Context& ctx) {
-  auto loss_flags = std::make_shared<AddFlags>();
+// seismo fault add loss|duplicate|corrupt PERCENT …: the kinds that pick
+// packets with a percent and a correlation.
+void add_pick_command(CLI::App* add, Context& ctx, const std::string& kind, const std::string& help,
+                      const std::string& percent_help) {
+  auto flags = std::make_shared<AddFlags>();
   auto percent = std::make_shared<std::string>();
   auto correlation = std::make_shared<std::string>();
-  auto* loss = add->add_subcommand("loss", "Drop packets: seismo fault add loss 10% --netns web --duration 30s");
-  loss->add_option("percent", *percent, "Share of packets lost, 0-100 (e.g. 10%)")->required();
-  loss->add_option("--correlation", *correlation, "Burstiness 0-<100: P(loss | previous lost) = p + c(1-p)");
-  add_target_flags(loss, *loss_flags);
-  loss->callback([&ctx, loss_flags, percent, correlation] {
+  auto* cmd = add->add_subcommand(kind, help);
+  cmd->add_option("percent", *percent, percent_help)->required();
+  cmd->add_option("--correlation", *correlation,
+                  kind == "loss" ? "Burstiness 0-<100: P(loss | previous lost) = p + c(1-p)"
+                                 : "Burstiness 0-<100: P(picked | previous picked) = p + c(1-p)");
+  add_target_flags(cmd, *flags);
+  cmd->callback([&ctx, kind, flags, percent, correlation] {
     json params = {{"percent", *percent}};
     if (!correlation->empty()) params["correlation"] = *correlation;
-    auto r = ctx.call("fault.add", loss_flags->spec("loss", params));
+    auto r = ctx.call("fault.add", flags->spec(kind, params));
     if (!r) throw CommandFailed{r.error().message()};
     print_fault_rows(json::array({*r}), ctx.format());
   });
+}
+
+void add_pick_commands(CLI::App* add, Context& ctx) {
+  add_pick_command(add, ctx, "loss", "Drop packets: seismo fault add loss 10% --netns web --duration 30s",
+                   "Share of packets lost, 0-100 (e.g. 10%)");
+  add_pick_command(add, ctx, "duplicate",
+                   "Send a copy of packets too: seismo fault add duplicate 10% --netns web --duration 30s",
+                   "Share of packets copied, 0-100 (e.g. 10%)");
+  add_pick_command(add, ctx, "corrupt",
+                   "Flip a bit the receiver's checksum rejects: seismo fault add corrupt 10% --netns web --duration 30s",
+                   "Share of packets corrupted, 0-100 (e.g. 10%)");
 }
 
 // seismo fault add delay LATENCY …
@@ -217,11 +235,11 @@ void add_list_and_remove_commands(CLI::App* fault, Context& ctx) {
 }  // namespace
 
 void add_fault_command(CLI::App& app, Context& ctx) {
-  auto* fault = app.add_subcommand("fault", "Network faults (loss, delay) applied by seismod");
+  auto* fault = app.add_subcommand("fault", "Network faults (loss, delay, duplicate, corrupt) applied by seismod");
   fault->require_subcommand(1);
   auto* add = fault->add_subcommand("add", "Apply a fault");
   add->require_subcommand(1);
-  add_loss_command(add, ctx);
+  add_pick_commands(add, ctx);
   add_delay_command(add, ctx);
   add_list_and_remove_commands(fault, ctx);
 }

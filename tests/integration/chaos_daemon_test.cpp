@@ -165,6 +165,32 @@ TEST_F(ChaosDaemonTest, ApplyIsAllOrNothing) {
   EXPECT_EQ(lab_->a_state(), lab_->a_before);
 }
 
+TEST_F(ChaosDaemonTest, CliDuplicateAndCorruptShowTheirCounters) {
+  auto dup = cli({"fault", "add", "duplicate", "100%", "--name", "cli-dup", "--netns", a_->name(), "--interface",
+                  ab_->a_name(), "--duration", "60s"});
+  ASSERT_EQ(dup.exit_code, 0) << dup.out;
+  auto run = lab_->udp(300, 5556);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->received, 300u);  // distinct datagrams; the copies are counted by the fault
+  auto table = cli({"fault", "ls"});
+  EXPECT_NE(table.out.find("duplicate 100% (300 copies)"), std::string::npos) << table.out;
+  auto body = http_get(daemon_->port(), "/metrics");
+  ASSERT_TRUE(body);
+  auto samples = parse_exposition(*body);
+  EXPECT_EQ(sum_samples(samples, "seismo_fault_packets_total", {{"fault", "cli-dup"}, {"verdict", "duplicated"}}), 300);
+  ASSERT_EQ(cli({"fault", "rm", "cli-dup"}).exit_code, 0);
+
+  auto bad = cli({"fault", "add", "corrupt", "100%", "--name", "cli-corrupt", "--netns", a_->name(), "--interface",
+                  ab_->a_name(), "--duration", "60s"});
+  ASSERT_EQ(bad.exit_code, 0) << bad.out;
+  EXPECT_EQ(received(200), 0u) << "a corrupted datagram reached the application";
+  auto ls = cli({"-o", "json", "fault", "ls"});
+  ASSERT_EQ(ls.exit_code, 0) << ls.out;
+  EXPECT_EQ(json::parse(ls.out)["faults"][0]["counters"]["corrupted"], 200);
+  ASSERT_EQ(cli({"fault", "rm", "cli-corrupt"}).exit_code, 0);
+  EXPECT_EQ(lab_->a_state(), lab_->a_before);
+}
+
 TEST_F(ChaosDaemonTest, BadInputIsRefusedClearlyAndTheDaemonSurvives) {
   struct Case {
     std::vector<std::string> args;
@@ -185,6 +211,11 @@ TEST_F(ChaosDaemonTest, BadInputIsRefusedClearlyAndTheDaemonSurvives) {
       {{"fault", "add", "loss", "10%", "--netns", ns, "--port", "99999", "--duration", "30s"}, "filter.ports[0]"},
       {{"fault", "add", "loss", "10%", "--netns", "smc-missing", "--duration", "30s"}, "target.netns"},
       {{"fault", "add", "loss", "10%", "--netns", ns, "-i", "nosuch0", "--duration", "30s"}, "target.interface"},
+      {{"fault", "add", "duplicate", "120%", "--netns", ns, "--duration", "30s"}, "duplicate.percent"},
+      {{"fault", "add", "duplicate", "10%", "--correlation", "100", "--netns", ns, "--duration", "30s"},
+       "duplicate.correlation"},
+      {{"fault", "add", "corrupt", "nan", "--netns", ns, "--duration", "30s"}, "corrupt.percent"},
+      {{"fault", "add", "corrupt", "-1", "--netns", ns, "--duration", "30s"}, "corrupt.percent"},
   };
   for (const auto& c : cases) {
     auto r = cli(c.args);
@@ -194,7 +225,7 @@ TEST_F(ChaosDaemonTest, BadInputIsRefusedClearlyAndTheDaemonSurvives) {
   // Unknown action and a duplicate name, through the raw API.
   auto client = api::Client::connect(daemon_->socket());
   ASSERT_TRUE(client);
-  json spec = {{"name", "dup"}, {"target", {{"netns", ns}}}, {"action", "corrupt"}, {"duration", "30s"}};
+  json spec = {{"name", "dup"}, {"target", {{"netns", ns}}}, {"action", "teleport"}, {"duration", "30s"}};
   auto unknown = client->call("fault.add", spec);
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message().find("action"), std::string::npos);

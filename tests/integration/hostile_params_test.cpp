@@ -37,6 +37,14 @@ Patch delay(json params) {
     j["delay"] = params;
   };
 }
+// The spec as a duplicate or corrupt fault with these parameters.
+Patch kind(const char* action, json params) {
+  return [action, params](json& j) {
+    j.erase("loss");
+    j["action"] = action;
+    j[action] = params;
+  };
+}
 Patch filter(json f) {
   return [f](json& j) { j["filter"] = f; };
 }
@@ -138,6 +146,20 @@ std::vector<ParamCase> spec_field_cases() {
        "loss.correlation"},
       {"LossUnknownKey", "fault.add", set("loss", {{"percent", 5}, {"burst", 3}}), kBad, "loss.burst"},
       {"LossAndDelay", "fault.add", set("delay", {{"latency", "10ms"}}), kBad, "delay"},
+      {"DuplicateMissing", "fault.add", kind("duplicate", nullptr), kBad, "duplicate"},
+      {"DuplicateNotObject", "fault.add", kind("duplicate", "10%"), kBad, "duplicate"},
+      {"DuplicatePercentNan", "fault.add", kind("duplicate", {{"percent", "nan"}}), kBad, "duplicate.percent"},
+      {"DuplicatePercentHuge", "fault.add", kind("duplicate", {{"percent", 1e300}}), kBad, "duplicate.percent"},
+      {"DuplicatePercentArray", "fault.add", kind("duplicate", {{"percent", {10}}}), kBad, "duplicate.percent"},
+      {"DuplicateCorrelationNegative", "fault.add", kind("duplicate", {{"percent", 5}, {"correlation", -1}}), kBad,
+       "duplicate.correlation"},
+      {"DuplicateUnknownKey", "fault.add", kind("duplicate", {{"percent", 5}, {"duplicate", 5}}), kBad,
+       "duplicate.duplicate"},
+      {"CorruptPercentNegative", "fault.add", kind("corrupt", {{"percent", -0.1}}), kBad, "corrupt.percent"},
+      {"CorruptPercentInf", "fault.add", kind("corrupt", {{"percent", "1e999"}}), kBad, "corrupt.percent"},
+      {"CorruptPercentString", "fault.add", kind("corrupt", {{"percent", "lots"}}), kBad, "corrupt.percent"},
+      {"CorruptCorrelation100", "fault.add", kind("corrupt", {{"percent", 5}, {"correlation", 100}}), kBad,
+       "corrupt.correlation"},
       {"DelayLatencyMissing", "fault.add", delay(json::object()), kBad, "delay.latency"},
       {"DelayLatencyNoUnit", "fault.add", delay({{"latency", 100}}), kBad, "delay.latency"},
       {"DelayLatencyNegative", "fault.add", delay({{"latency", "-1ms"}}), kBad, "delay.latency"},

@@ -128,7 +128,7 @@ TEST(FaultSpec, JitterLargerThanLatencyOrPastTheHorizon) {
 
 TEST(FaultSpec, UnknownDirectionOrAction) {
   expect_field_error(with(good_loss(), "/direction"_json_pointer, "sideways"), "direction");
-  expect_field_error(with(good_loss(), "/action"_json_pointer, "corrupt"), "action");
+  expect_field_error(with(good_loss(), "/action"_json_pointer, "teleport"), "action");
   expect_field_error(without(good_loss(), "/action"_json_pointer), "action");
 }
 

@@ -172,3 +172,38 @@ TEST(NetworkFaultSpecs, LocalApplyWithoutNamedPodsUsesTheSelectorAndModeOrNamesW
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message().find("spec.mode"), std::string::npos);
 }
+
+TEST(NetworkFaultSpecs, DuplicateCorruptAreOneFaultEachAndRideAlongWithNetem) {
+  auto f = loss_fault();
+  f.spec.action = crd::FaultAction::duplicate;
+  f.spec.loss.reset();
+  f.spec.duplicate = crd::DuplicateFields{40, 25};
+  auto dup = fault_specs_for(f, placed());
+  ASSERT_TRUE(dup) << dup.error().message();
+  ASSERT_EQ(dup->size(), 1u);
+  EXPECT_EQ((*dup)[0].action, Action::duplicate);
+  EXPECT_EQ((*dup)[0].name, placed().base_name);
+  EXPECT_DOUBLE_EQ((*dup)[0].duplicate.percent, 40);
+  EXPECT_DOUBLE_EQ((*dup)[0].duplicate.correlation, 25);
+
+  f.spec.action = crd::FaultAction::corrupt;
+  f.spec.duplicate.reset();
+  f.spec.corrupt = crd::CorruptFields{10, 0};
+  auto bad = fault_specs_for(f, placed());
+  ASSERT_TRUE(bad) << bad.error().message();
+  ASSERT_EQ(bad->size(), 1u);
+  EXPECT_EQ((*bad)[0].action, Action::corrupt);
+  EXPECT_DOUBLE_EQ((*bad)[0].corrupt.percent, 10);
+
+  // netem: loss and delay as before, then one fault per extra block.
+  f.spec.action = crd::FaultAction::netem;
+  f.spec.loss = crd::LossFields{5, 0};
+  f.spec.delay = crd::DelayFields{10'000'000, 0, 0};
+  f.spec.duplicate = crd::DuplicateFields{1, 0};
+  auto all = fault_specs_for(f, placed());
+  ASSERT_TRUE(all) << all.error().message();
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[2].name, placed().base_name + "-duplicate");
+  EXPECT_EQ((*all)[3].name, placed().base_name + "-corrupt");
+  EXPECT_EQ((*all)[3].action, Action::corrupt);
+}

@@ -115,8 +115,6 @@ TEST(ChaosMeshExamples, PartitionIsLossOfEveryPacket) {
 TEST(ChaosMeshExamples, UnsupportedOnesRefusedNamingTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"bandwidth", "document 1: spec.action: 'bandwidth' is not supported yet"},
-      {"corrupt", "document 1: spec.action: 'corrupt' is not supported yet"},
-      {"duplicate", "document 1: spec.action: 'duplicate' is not supported yet"},
       {"delay-with-external-target", "document 1: spec.externalTargets[1]: 'www.google.com' is a domain name"},
       {"partition-with-external-targets", "document 1: spec.externalTargets[1]: 'www.google.com' is a domain name"},
   };
@@ -126,6 +124,53 @@ TEST(ChaosMeshExamples, UnsupportedOnesRefusedNamingTheField) {
     EXPECT_EQ(r.error().code, EINVAL) << name;
     EXPECT_EQ(r.error().context.rfind(starts, 0), 0u) << name << ": " << r.error().context;
   }
+}
+
+TEST(ChaosMeshExamples, DuplicateAndCorruptConvert) {
+  auto dup = read_example("duplicate");
+  ASSERT_TRUE(dup) << dup.error().message();
+  const auto& d = dup->front().spec;
+  EXPECT_EQ(d.action, FaultAction::duplicate);
+  ASSERT_TRUE(d.duplicate);
+  EXPECT_DOUBLE_EQ(d.duplicate->duplicate, 40);
+  EXPECT_DOUBLE_EQ(d.duplicate->correlation, 25);
+  EXPECT_FALSE(d.loss || d.delay || d.corrupt);
+  auto bad = read_example("corrupt");
+  ASSERT_TRUE(bad) << bad.error().message();
+  const auto& c = bad->front().spec;
+  EXPECT_EQ(c.action, FaultAction::corrupt);
+  ASSERT_TRUE(c.corrupt);
+  EXPECT_DOUBLE_EQ(c.corrupt->corrupt, 40);
+  EXPECT_DOUBLE_EQ(c.corrupt->correlation, 25);
+  EXPECT_FALSE(c.loss || c.delay || c.duplicate);
+}
+
+TEST(NetworkChaos, DuplicateAndCorruptFieldsNamed) {
+  auto spec_for = [](const char* action, json block) {
+    json s = loss_spec();
+    s.erase("loss");
+    s["action"] = action;
+    s[action] = std::move(block);
+    return chaos(s);
+  };
+  const std::vector<std::pair<json, std::string>> cases = {
+      {spec_for("duplicate", {{"duplicate", "150"}}), "spec.duplicate.duplicate: 150 is out of range"},
+      {spec_for("duplicate", {{"correlation", "5"}}), "spec.duplicate.duplicate: required"},
+      {spec_for("duplicate", {{"duplicate", "5"}, {"correlation", "100"}}), "spec.duplicate.correlation"},
+      {spec_for("duplicate", {{"duplicate", "5"}, {"percent", "1"}}), "spec.duplicate.percent"},
+      {spec_for("duplicate", "10"), "spec.duplicate: must be an object"},
+      {spec_for("corrupt", {{"corrupt", "-1"}}), "spec.corrupt.corrupt"},
+      {spec_for("corrupt", {{"corrupt", "ten"}}), "spec.corrupt.corrupt"},
+      {spec_for("corrupt", json::array()), "spec.corrupt: must be an object"},
+  };
+  for (const auto& [doc, starts] : cases) {
+    std::string got = refusal(doc);
+    EXPECT_EQ(got.rfind(starts, 0), 0u) << "want: " << starts << "\n got: " << got;
+  }
+  json missing = loss_spec();
+  missing.erase("loss");
+  missing["action"] = "corrupt";
+  EXPECT_EQ(refusal(chaos(missing)).rfind("spec.corrupt: required for action 'corrupt'", 0), 0u);
 }
 
 TEST(NetworkChaos, KeepsNameNamespaceLabelsDropsIdentity) {
@@ -159,8 +204,8 @@ TEST(NetworkChaos, EveryFieldOfTheirsMappedOrRefusedByName) {
       {with("device", "eth1"), "spec.device: only eth0 is supported"},
       {with("targetDevice", "ens3"), "spec.targetDevice: only eth0 is supported"},
       {with("remoteCluster", "east"), "spec.remoteCluster: not supported"},
-      {with("duplicate", {{"duplicate", "1"}}), "spec.duplicate: not supported yet"},
-      {with("corrupt", {{"corrupt", "1"}}), "spec.corrupt: not supported yet"},
+      {with("duplicate", {{"duplicate", "1"}}), "spec.duplicate: given with action 'loss', which would ignore it"},
+      {with("corrupt", {{"corrupt", "1"}}), "spec.corrupt: given with action 'loss', which would ignore it"},
       {with("bandwidth", {{"rate", "1mbps"}}), "spec.bandwidth: not supported yet"},
       {with("rate", {{"rate", "1mbps"}}), "spec.rate: not supported yet"},
       {with("scheduler", {{"cron", "@every 1m"}}), "spec.scheduler: unknown field of NetworkChaos"},

@@ -262,7 +262,9 @@ TEST(NetworkFault, EveryBadFieldNamed) {
 }
 
 TEST(NetworkFault, SpecFieldNamesAreWhatSpecToJsonWrites) {
-  auto f = parse_network_fault(example(), true);
+  // Every field given: netem may carry duplicate and corrupt as well.
+  json all = with(with(example(), "spec.duplicate", {{"duplicate", "5"}}), "spec.corrupt", {{"corrupt", "5"}});
+  auto f = parse_network_fault(all, true);
   ASSERT_TRUE(f);
   std::vector<std::string> written;
   const json spec = spec_to_json(f->spec);  // items() refers to it: not a temporary

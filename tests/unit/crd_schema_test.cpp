@@ -52,6 +52,7 @@ class CrdSchema : public ::testing::Test {
                   "nodeSelectors":{"k":"v"},"pods":{"a":["p"]}},
       "direction":"both","target":{"mode":"one","selector":{"namespaces":["b"]}},"externalTargets":["10.0.0.0/8"],
       "delay":{"latency":"1ms","jitter":"1ms","correlation":"1"},"loss":{"loss":"1","correlation":"1"},
+      "duplicate":{"duplicate":"1","correlation":"1"},"corrupt":{"corrupt":"1","correlation":"1"},
       "duration":"1m","ports":["80"],"protocol":"udp","seed":1})");
   }
   static Result<NetworkFault> parse_spec(const json& spec) {
@@ -116,7 +117,8 @@ TEST_F(CrdSchema, SelectorPropertiesAreThoseTheParserReads) {
 TEST_F(CrdSchema, EnumsEqualTheParsers) {
   EXPECT_EQ(strings(spec_["properties"]["action"]["enum"]),
             (std::set<std::string>{action_name(FaultAction::loss), action_name(FaultAction::delay),
-                                   action_name(FaultAction::netem)}));
+                                   action_name(FaultAction::netem), action_name(FaultAction::duplicate),
+                                   action_name(FaultAction::corrupt)}));
   std::set<std::string> modes;
   for (auto m : {pods::PickMode::one, pods::PickMode::all, pods::PickMode::fixed, pods::PickMode::fixed_percent,
                  pods::PickMode::random_max_percent})

@@ -15,7 +15,7 @@ const metrics::Log2Histogram& delay_layout() {
   return layout;
 }
 
-const char* const kLossStages[] = {"flow_table_full"};
+const char* const kLossStages[] = {"flow_table_full", "duplicate_failed", "corrupt_skipped"};
 
 }  // namespace
 

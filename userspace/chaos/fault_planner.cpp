@@ -63,7 +63,11 @@ std::vector<size_t> FaultPlanner::choose(const FaultSpec& spec, size_t n, std::m
   return select_endpoints(spec.mode, spec.mode_value, n, rng);
 }
 
-bool FaultPlanner::ingress_at_peer_egress(Action action) { return action == Action::delay; }
+// delay: EDT works at egress only; duplicate: a clone sent at egress goes
+// out synchronously (at ingress it would go through the backlog).
+bool FaultPlanner::ingress_at_peer_egress(Action action) {
+  return action == Action::delay || action == Action::duplicate;
+}
 
 bool FaultPlanner::needs_peer(const FaultSpec& spec) {
   return spec.direction != Direction::egress && ingress_at_peer_egress(spec.action);

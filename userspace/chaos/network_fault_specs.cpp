@@ -113,7 +113,11 @@ Result<FaultSpec> checked(const FaultSpec& spec, const std::string& field) {
 
 Result<std::vector<FaultSpec>> fault_specs_for(const crd::NetworkFault& fault, const NetworkFaultPlacement& placement) {
   const auto& spec = fault.spec;
-  if (auto r = check_fault_name(placement.base_name + (spec.action == crd::FaultAction::netem ? "-delay" : ""));
+  // netem's faults are named <base>-loss, -delay, -duplicate, -corrupt: the longest must fit.
+  const char* longest = spec.action != crd::FaultAction::netem ? ""
+                        : spec.duplicate                        ? "-duplicate"
+                                                                : "-delay";
+  if (auto r = check_fault_name(placement.base_name + longest);
       !r) {
     return fail(std::move(r).error());
   }
@@ -147,6 +151,26 @@ Result<std::vector<FaultSpec>> fault_specs_for(const crd::NetworkFault& fault, c
     s.delay.correlation = spec.delay->correlation;
     if (netem) s.name += "-delay";
     auto c = checked(s, "spec.delay");
+    if (!c) return fail(std::move(c).error());
+    out.push_back(std::move(*c));
+  }
+  if (spec.action == crd::FaultAction::duplicate || (netem && spec.duplicate)) {
+    if (!spec.duplicate) return invalid("spec.duplicate", "required for action duplicate");
+    FaultSpec s = base;
+    s.action = Action::duplicate;
+    s.duplicate = {spec.duplicate->duplicate, spec.duplicate->correlation};
+    if (netem) s.name += "-duplicate";
+    auto c = checked(s, "spec.duplicate");
+    if (!c) return fail(std::move(c).error());
+    out.push_back(std::move(*c));
+  }
+  if (spec.action == crd::FaultAction::corrupt || (netem && spec.corrupt)) {
+    if (!spec.corrupt) return invalid("spec.corrupt", "required for action corrupt");
+    FaultSpec s = base;
+    s.action = Action::corrupt;
+    s.corrupt = {spec.corrupt->corrupt, spec.corrupt->correlation};
+    if (netem) s.name += "-corrupt";
+    auto c = checked(s, "spec.corrupt");
     if (!c) return fail(std::move(c).error());
     out.push_back(std::move(*c));
   }

@@ -12,25 +12,20 @@ using nlohmann::json;
 bool action_supported(Action a) {
   switch (a) {
     case Action::loss:
-    case Action::delay: return true;
-    case Action::bandwidth:
+    case Action::delay:
     case Action::duplicate:
-    case Action::corrupt:
+    case Action::corrupt: return true;
+    case Action::bandwidth:
     case Action::partition: return false;
   }
   return false;
 }
 
 Result<void> parse_bandwidth(const json&, BandwidthSpec&) { return invalid_field("bandwidth", "not supported yet"); }
-Result<void> parse_duplicate(const json&, DuplicateSpec&) { return invalid_field("duplicate", "not supported yet"); }
-Result<void> parse_corrupt(const json&, CorruptSpec&) { return invalid_field("corrupt", "not supported yet"); }
 
 json bandwidth_json(const BandwidthSpec&) { return json::object(); }
-json duplicate_json(const DuplicateSpec&) { return json::object(); }
-json corrupt_json(const CorruptSpec&) { return json::object(); }
 
 void encode_bandwidth(const BandwidthSpec&, fault_cfg& cfg) { cfg.action = SEISMO_FAULT_BANDWIDTH; }
-void encode_duplicate(const DuplicateSpec&, fault_cfg& cfg) { cfg.action = SEISMO_FAULT_DUPLICATE; }
-void encode_corrupt(const CorruptSpec&, fault_cfg& cfg) { cfg.action = SEISMO_FAULT_CORRUPT; }
+// duplicate and corrupt: spec_copy.cpp
 
 }  // namespace seismo::chaos

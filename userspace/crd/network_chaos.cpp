@@ -22,11 +22,12 @@ constexpr const char* kChaosKind = "NetworkChaos";
 
 // Spec fields carried over as they are: the same word means the same here.
 const std::vector<std::string_view> kSameFields = {"action", "mode",  "value", "selector", "direction",
-                                                   "target", "delay", "loss",  "duration", "externalTargets"};
+                                                   "target", "delay", "loss",  "duration", "externalTargets",
+                                                   "duplicate", "corrupt"};
 
 // Why a field of theirs that is not carried over is refused.
 std::string refusal(std::string_view key) {
-  if (key == "duplicate" || key == "corrupt" || key == "bandwidth" || key == "rate")
+  if (key == "bandwidth" || key == "rate")
     return "not supported yet (seismo injects loss and delay; issue 15 adds more)";
   if (key == "remoteCluster") return "not supported (a NetworkFault acts on the cluster it is created in)";
   return "unknown field of NetworkChaos";
@@ -43,9 +44,9 @@ Result<void> check_device(const json& v, const std::string& field) {
 Result<void> check_action(const json& spec) {
   if (!spec.contains("action") || !spec["action"].is_string()) return {};  // parse_network_fault names it
   const auto& action = spec["action"].get_ref<const std::string&>();
-  if (action == "bandwidth" || action == "duplicate" || action == "corrupt")
-    return error("spec.action", fmt::format("'{}' is not supported yet (loss, delay, netem, partition; issue 15 adds "
-                                            "more)",
+  if (action == "bandwidth")
+    return error("spec.action", fmt::format("'{}' is not supported yet (loss, delay, netem, partition, duplicate, "
+                                            "corrupt; issue 15 adds more)",
                                             action));
   if (action == "partition")
     for (const char* key : {"delay", "loss"})

@@ -30,7 +30,7 @@ constexpr size_t kMaxMetadataValue = 16384;
 // properties must be exactly these (tests/unit/crd_schema_test.cpp).
 const std::vector<std::string_view> kSpecFields = {"action",          "mode",     "value", "selector", "direction",
                                                    "target",          "delay",    "loss",  "duration", "ports",
-                                                   "externalTargets", "protocol", "seed"};
+                                                   "externalTargets", "protocol", "seed", "duplicate", "corrupt"};
 
 template <class E, size_t N>
 Result<E> one_of(const json& v, const std::string& field, const std::pair<E, const char*> (&names)[N]) {
@@ -45,7 +45,8 @@ Result<E> one_of(const json& v, const std::string& field, const std::pair<E, con
 }
 
 constexpr std::pair<FaultAction, const char*> kActions[] = {
-    {FaultAction::loss, "loss"}, {FaultAction::delay, "delay"}, {FaultAction::netem, "netem"}};
+    {FaultAction::loss, "loss"},           {FaultAction::delay, "delay"},     {FaultAction::netem, "netem"},
+    {FaultAction::duplicate, "duplicate"}, {FaultAction::corrupt, "corrupt"}};
 constexpr std::pair<TrafficDirection, const char*> kDirections[] = {
     {TrafficDirection::to, "to"}, {TrafficDirection::from, "from"}, {TrafficDirection::both, "both"}};
 
@@ -94,6 +95,23 @@ Result<LossFields> parse_loss(const json& v, const std::string& field) {
   return l;
 }
 
+// Chaos Mesh's {<key>: percent, correlation} (duplicate, corrupt): the percent
+// and the correlation, in that order.
+Result<std::pair<double, double>> parse_picked(const json& v, const std::string& field, const std::string& key) {
+  if (!v.is_object()) return error(field, fmt::format("must be an object {{{}, correlation}}", key));
+  if (auto ok = json_fields::only_known(v, field, {key, "correlation"}); !ok) return fail(std::move(ok).error());
+  if (!v.contains(key)) return error(join(field, key), "required (a percent, e.g. \"10\")");
+  auto pct = parse_percent(v[key], join(field, key), false);
+  if (!pct) return fail(std::move(pct).error());
+  double corr = 0;
+  if (v.contains("correlation")) {
+    auto c = parse_percent(v["correlation"], join(field, "correlation"), true);
+    if (!c) return fail(std::move(c).error());
+    corr = *c;
+  }
+  return std::pair{*pct, corr};
+}
+
 // Chaos Mesh's {selector, mode, value}: the spec itself and `target`.
 Result<void> parse_pick(const json& v, const std::string& path, pods::PodSelector& selector, pods::PickMode& mode,
                         std::string& value) {
@@ -138,6 +156,19 @@ Result<void> check_action_fields(const NetworkFaultSpec& s) {
     return error("spec.loss", "given with action 'delay', which would ignore it (use action 'netem' for both)");
   if (s.action == FaultAction::netem && !s.loss && !s.delay)
     return error("spec", "action 'netem' needs delay, loss or both");
+  // duplicate and corrupt: their own block (netem may carry them too, as
+  // Chaos Mesh's does), and no other action's.
+  const bool netem = s.action == FaultAction::netem;
+  const bool dup = s.action == FaultAction::duplicate, bad = s.action == FaultAction::corrupt;
+  if (dup && !s.duplicate) return error("spec.duplicate", "required for action 'duplicate' (e.g. {duplicate: \"10\"})");
+  if (bad && !s.corrupt) return error("spec.corrupt", "required for action 'corrupt' (e.g. {corrupt: \"10\"})");
+  if (!dup && !netem && s.duplicate)
+    return error("spec.duplicate", fmt::format("given with action '{}', which would ignore it", action_name(s.action)));
+  if (!bad && !netem && s.corrupt)
+    return error("spec.corrupt", fmt::format("given with action '{}', which would ignore it", action_name(s.action)));
+  if ((dup || bad) && (s.loss || s.delay))
+    return error(s.loss ? "spec.loss" : "spec.delay",
+                 fmt::format("given with action '{}', which would ignore it", action_name(s.action)));
   if (s.protocol == "icmp" && !s.ports.empty()) return error("spec.ports", "ICMP has no ports (protocol is icmp)");
   return {};
 }
@@ -168,6 +199,14 @@ Result<void> parse_spec_member(NetworkFaultSpec& s, const std::string& key, cons
     auto l = parse_loss(v, field);
     if (!l) return fail(std::move(l).error());
     s.loss = *l;
+  } else if (key == "duplicate") {
+    auto d = parse_picked(v, field, "duplicate");
+    if (!d) return fail(std::move(d).error());
+    s.duplicate = DuplicateFields{d->first, d->second};
+  } else if (key == "corrupt") {
+    auto c = parse_picked(v, field, "corrupt");
+    if (!c) return fail(std::move(c).error());
+    s.corrupt = CorruptFields{c->first, c->second};
   } else if (key == "duration") {
     auto d = parse_bounded_duration(v, field, kMaxFaultDurationNs, false);
     if (!d) return fail(std::move(d).error());
@@ -329,6 +368,12 @@ json spec_to_json(const NetworkFaultSpec& s) {
                     {"correlation", format_percent(s.delay->correlation)}};
   if (s.loss)
     out["loss"] = {{"loss", format_percent(s.loss->loss)}, {"correlation", format_percent(s.loss->correlation)}};
+  if (s.duplicate)
+    out["duplicate"] = {{"duplicate", format_percent(s.duplicate->duplicate)},
+                        {"correlation", format_percent(s.duplicate->correlation)}};
+  if (s.corrupt)
+    out["corrupt"] = {{"corrupt", format_percent(s.corrupt->corrupt)},
+                      {"correlation", format_percent(s.corrupt->correlation)}};
   if (!s.ports.empty()) out["ports"] = ports_to_json(s.ports);
   if (!s.protocol.empty()) out["protocol"] = s.protocol;
   // JSON integers past int64 do not survive the API server: the full range as a string.

@@ -28,7 +28,7 @@ inline constexpr const char* kPlural = "networkfaults";
 // node (removed from the kernel, status phase Paused); anything else resumes.
 inline constexpr const char* kPauseAnnotation = "seismo.dev/paused";
 
-enum class FaultAction { loss, delay, netem };  // netem: loss and delay together
+enum class FaultAction { loss, delay, netem, duplicate, corrupt };  // netem: loss and delay together
 enum class TrafficDirection { to, from, both };  // Chaos Mesh: to = egress of the selected pods
 
 [[nodiscard]] const char* action_name(FaultAction a);
@@ -42,6 +42,17 @@ struct DelayFields {
 
 struct LossFields {
   double loss = 0;  // percent
+  double correlation = 0;
+};
+
+// Chaos Mesh's duplicate {duplicate, correlation} and corrupt {corrupt,
+// correlation}: percents, written as strings.
+struct DuplicateFields {
+  double duplicate = 0;
+  double correlation = 0;
+};
+struct CorruptFields {
+  double corrupt = 0;
   double correlation = 0;
 };
 
@@ -68,6 +79,8 @@ struct NetworkFaultSpec {
   std::vector<std::string> external_targets;  // IPs and CIDRs, as written
   std::optional<DelayFields> delay;           // required for delay and netem
   std::optional<LossFields> loss;             // required for loss and netem
+  std::optional<DuplicateFields> duplicate;   // required for duplicate
+  std::optional<CorruptFields> corrupt;       // required for corrupt
   uint64_t duration_ns = 0;                   // required: every fault expires in the kernel
   // Ours (optional): match only these ports / this protocol; a seed for the ranking.
   std::vector<PortRangeField> ports;

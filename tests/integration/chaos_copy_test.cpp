@@ -1,0 +1,360 @@
+// duplicate and corrupt faults against the real kernel (docs/faults.md,
+// Duplicate and Corrupt): numbered datagrams whose payload the receiver
+// verifies byte by byte, so a copy and a corrupted datagram that reached the
+// application are both seen; the receiver's checksum counters say who
+// rejected what.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "chaos_lab_fixture.h"
+#include "doctor/doctor.h"
+#include "chaos_support.h"
+#include "netns_fixture.h"
+
+using namespace seismo;
+using namespace seismo::chaos;
+using namespace seismo::testing;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kDatagrams = 20000;
+constexpr double kZ99 = 2.5758;  // two-sided 99% normal quantile
+constexpr size_t kPayload = 64;
+// fault_losses stages (bpf/chaos.bpf.c).
+constexpr size_t kDuplicateFailed = 1;
+constexpr size_t kCorruptSkipped = 2;
+
+uint8_t pattern(uint32_t seq, size_t i) { return static_cast<uint8_t>((seq * 2654435761u + i * 40503u) >> 11); }
+
+struct CopyRun {
+  uint64_t sent = 0;
+  uint64_t datagrams = 0;  // everything the application read, copies included
+  uint64_t unique = 0;     // distinct sequence numbers
+  uint64_t bad = 0;        // payload not as sent: corrupted data delivered
+};
+
+void drain(int fd, CopyRun& run, std::vector<bool>& got) {
+  uint8_t buf[2048];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0) return;
+    ++run.datagrams;
+    uint32_t seq = 0;
+    std::memcpy(&seq, buf, sizeof(seq));
+    bool ok = n == static_cast<ssize_t>(kPayload) && seq < got.size();
+    for (size_t i = sizeof(seq); ok && i < kPayload; ++i) ok = buf[i] == pattern(seq, i);
+    if (!ok) {
+      ++run.bad;
+      continue;
+    }
+    if (!got[seq]) ++run.unique;
+    got[seq] = true;
+  }
+}
+
+sockaddr_in ipv4(const std::string& ip, uint16_t port) {
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  inet_pton(AF_INET, ip.c_str(), &sa.sin_addr);
+  return sa;
+}
+
+// `full_checksum`: each datagram is built with MSG_MORE and ended by an empty
+// send, so the stack computes the whole UDP checksum (CHECKSUM_NONE) instead
+// of leaving it to offload (CHECKSUM_PARTIAL, the default on a veth).
+Result<CopyRun> copy_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip, uint16_t port,
+                         size_t count, bool full_checksum) {
+  auto rx = to.socket(AF_INET, SOCK_DGRAM);
+  if (!rx) return fail(std::move(rx).error());
+  int big = 32 << 20;
+  ::setsockopt(rx->get(), SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+  auto addr = ipv4(to_ip, port);
+  if (::bind(rx->get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+    return fail_errno(errno, fmt::format("bind {}:{}", to_ip, port));
+  auto tx = from.socket(AF_INET, SOCK_DGRAM);
+  if (!tx) return fail(std::move(tx).error());
+  if (::connect(tx->get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+    return fail_errno(errno, "connect UDP");
+  CopyRun run;
+  std::vector<bool> got(count, false);
+  uint8_t payload[kPayload];
+  for (uint32_t seq = 0; seq < count; ++seq) {
+    std::memcpy(payload, &seq, sizeof(seq));
+    for (size_t i = sizeof(seq); i < kPayload; ++i) payload[i] = pattern(seq, i);
+    if (full_checksum) {
+      if (::send(tx->get(), payload, sizeof(payload), MSG_MORE) < 0 || ::send(tx->get(), payload, 0, 0) < 0)
+        return fail_errno(errno, "send corked datagram");
+    } else if (::send(tx->get(), payload, sizeof(payload), 0) < 0) {
+      return fail_errno(errno, "send datagram");
+    }
+    ++run.sent;
+    if (seq % 128 == 127) {
+      drain(rx->get(), run, got);
+      // As udp_run: let the receiver's backlog (1,000 deep, twice as busy
+      // with copies) drain, so no datagram is lost on the way.
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+  for (int i = 0; i < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    drain(rx->get(), run, got);
+  }
+  return run;
+}
+
+// A field of /proc/net/netstat ("IpExt", "InCsumErrors") in the namespace.
+uint64_t netstat(const TestNetns& ns, const std::string& proto, const std::string& field) {
+  auto r = ns.exec({"cat", "/proc/net/netstat"});
+  std::istringstream in(r.output);
+  std::string header, values;
+  while (std::getline(in, header) && std::getline(in, values)) {
+    if (header.rfind(proto + ":", 0) != 0) continue;
+    std::istringstream h(header), v(values);
+    std::string name, value;
+    while (h >> name && v >> value)
+      if (name == field) return std::stoull(value);
+  }
+  ADD_FAILURE() << "no " << proto << " " << field << " in /proc/net/netstat";
+  return 0;
+}
+
+// What the receiver's checksums rejected: UDP and TCP payload checksums
+// (CHECKSUM_NONE packets), the IPv4 header checksum (CHECKSUM_PARTIAL ones).
+struct CsumErrors {
+  uint64_t udp = 0, tcp = 0, ip = 0;
+  static CsumErrors read(const TestNetns& ns) {
+    return {ns.snmp("Udp", "InCsumErrors").value(), ns.snmp("Tcp", "InCsumErrors").value(),
+            netstat(ns, "IpExt", "InCsumErrors")};
+  }
+};
+
+// Binomial(n, p) within its 99% interval (normal approximation; n p > 1000
+// here). Copies and corruptions are picked by a Gilbert chain with no
+// correlation: enter = p, leave = 1 - p, i.e. independent Bernoulli(p).
+void expect_binomial(uint64_t k, uint64_t n, double p, const char* what) {
+  const double mean = static_cast<double>(n) * p;
+  const double sd = std::sqrt(static_cast<double>(n) * p * (1 - p));
+  EXPECT_GE(static_cast<double>(k), mean - kZ99 * sd) << what;
+  EXPECT_LE(static_cast<double>(k), mean + kZ99 * sd) << what;
+}
+
+class ChaosCopyTest : public FaultLabTest {
+ protected:
+  void SetUp() override {
+    FaultLabTest::SetUp();
+    if (!lab_ready()) return;
+    start_engine();
+  }
+  json fault(const std::string& name, const std::string& action, double percent) const {
+    return {{"name", name},
+            {"target", {{"netns", a_->name()}, {"interface", ab_->a_name()}}},
+            {"action", action},
+            {action, {{"percent", percent}}},
+            {"duration", "60s"}};
+  }
+  uint64_t kernel_loss(size_t stage) const {
+    auto l = engine_->kernel_losses();
+    return stage < l.size() ? l[stage] : 0;
+  }
+};
+
+}  // namespace
+
+class DuplicateFidelity : public ChaosCopyTest, public ::testing::WithParamInterface<double> {};
+
+TEST_P(DuplicateFidelity, ReceivedCopiesInBinomialIntervalCountersExact) {
+  const double percent = GetParam();
+  const std::string name = fmt::format("dup{}", static_cast<int>(percent));
+  ASSERT_TRUE(engine_->add(spec(fault(name, "duplicate", percent))));
+  auto run = copy_run(*a_, *b_, ab_->b_ip(), 5101, kDatagrams, false);
+  ASSERT_TRUE(run) << run.error().message();
+
+  EXPECT_EQ(run->unique, run->sent) << "an original was lost";
+  EXPECT_EQ(run->bad, 0u);
+  const uint64_t copies = run->datagrams - run->unique;
+  expect_binomial(copies, run->sent, percent / 100.0, "copies received");
+  auto c = counters(name);
+  EXPECT_EQ(c.duplicated, copies) << "a copy counted but not received, or received but not counted";
+  EXPECT_EQ(c.passed, run->sent) << "the originals are passed; the copies are not counted again";
+  EXPECT_EQ(c.dropped + c.corrupted, 0u);
+  EXPECT_EQ(kernel_loss(kDuplicateFailed), 0u);
+  std::cout << fmt::format("[ info ] duplicate {}%: {} datagrams, {} copies ({:.2f}%)\n", percent, run->sent, copies,
+                           100.0 * copies / run->sent);
+}
+
+INSTANTIATE_TEST_SUITE_P(Percent, DuplicateFidelity, ::testing::Values(10.0, 50.0));
+
+TEST_F(ChaosCopyTest, EveryPacketDuplicatedOnceNotCopiesOfCopies) {
+  // 100%: the copy re-enters the program inside bpf_clone_redirect; were it
+  // picked again, copies would multiply up to the xmit recursion limit.
+  ASSERT_TRUE(engine_->add(spec(fault("dup100", "duplicate", 100))));
+  auto run = copy_run(*a_, *b_, ab_->b_ip(), 5102, 2000, false);
+  ASSERT_TRUE(run) << run.error().message();
+  EXPECT_EQ(run->unique, 2000u);
+  EXPECT_EQ(run->datagrams, 4000u);
+  EXPECT_EQ(counters("dup100").duplicated, 2000u);
+}
+
+TEST_F(ChaosCopyTest, CopiesMeetTheOtherFaults) {
+  // duplicate 100% + loss 100% on the same device: the original and its copy
+  // are both dropped (the copy goes through every fault but duplicate).
+  ASSERT_TRUE(engine_->add(spec(fault("dupall", "duplicate", 100))));
+  ASSERT_TRUE(engine_->add(spec(loss("lossall", 100))));
+  auto run = copy_run(*a_, *b_, ab_->b_ip(), 5103, 500, false);
+  ASSERT_TRUE(run) << run.error().message();
+  EXPECT_EQ(run->datagrams, 0u);
+  EXPECT_EQ(counters("dupall").duplicated, 500u);
+  EXPECT_EQ(counters("lossall").dropped, 1000u) << "originals and copies";
+}
+
+TEST_F(ChaosCopyTest, IngressDuplicateActsOnThePeersEgress) {
+  // Traffic towards the target (b → a): the fault sits on a's veth peer.
+  auto f = fault("dupin", "duplicate", 100);
+  f["direction"] = "ingress";
+  ASSERT_TRUE(engine_->add(spec(f)));
+  auto run = copy_run(*b_, *a_, ab_->a_ip(), 5104, 1000, false);
+  ASSERT_TRUE(run) << run.error().message();
+  EXPECT_EQ(run->unique, 1000u);
+  EXPECT_EQ(run->datagrams, 2000u);
+  EXPECT_EQ(counters("dupin").duplicated, 1000u);
+}
+
+class CorruptFidelity : public ChaosCopyTest, public ::testing::WithParamInterface<bool> {};
+
+// full checksum (CHECKSUM_NONE): a payload bit flips, the receiver's UDP
+// checksum fails. Offloaded (CHECKSUM_PARTIAL, what a veth sender makes):
+// the IPv4 header checksum is broken instead, which the receiver's IP layer
+// checks. Either way no corrupted byte reaches the application.
+TEST_P(CorruptFidelity, ReceiverRejectsEveryCorruptedDatagramCountInBinomialInterval) {
+  const bool full = GetParam();
+  const std::string name = full ? "corruptnone" : "corruptpartial";
+  ASSERT_TRUE(engine_->add(spec(fault(name, "corrupt", 10))));
+  const auto before = CsumErrors::read(*b_);
+  auto run = copy_run(*a_, *b_, ab_->b_ip(), full ? 5105 : 5106, kDatagrams, full);
+  ASSERT_TRUE(run) << run.error().message();
+  const auto after = CsumErrors::read(*b_);
+
+  auto c = counters(name);
+  EXPECT_EQ(run->bad, 0u) << "corrupted data delivered to the application";
+  expect_binomial(c.corrupted, run->sent, 0.10, "corrupted");
+  EXPECT_EQ(run->unique, run->sent - c.corrupted);
+  EXPECT_EQ(run->datagrams, run->unique);
+  EXPECT_EQ(c.passed + c.corrupted, run->sent);
+  EXPECT_EQ(kernel_loss(kCorruptSkipped), 0u);
+  if (full) {
+    EXPECT_EQ(after.udp - before.udp, c.corrupted) << "Udp InCsumErrors";
+    EXPECT_EQ(after.ip, before.ip);
+  } else {
+    EXPECT_EQ(after.ip - before.ip, c.corrupted) << "IpExt InCsumErrors";
+    EXPECT_EQ(after.udp, before.udp);
+  }
+  std::cout << fmt::format("[ info ] corrupt 10% ({}): {} datagrams, {} corrupted, receiver Udp InCsumErrors +{}, "
+                           "IpExt InCsumErrors +{}\n",
+                           full ? "full checksum" : "offloaded checksum", run->sent, c.corrupted, after.udp - before.udp,
+                           after.ip - before.ip);
+}
+
+INSTANTIATE_TEST_SUITE_P(Checksum, CorruptFidelity, ::testing::Values(true, false),
+                         [](const auto& param_info) { return param_info.param ? "Full" : "Offloaded"; });
+
+TEST_F(ChaosCopyTest, TcpTransferUnderCorruptCompletesIntactWithRetransmits) {
+  // One segment per skb (gso_max_segs 1): a GSO super-packet is left alone
+  // (its segments are cut later, by a NIC too), so the test makes none.
+  ASSERT_TRUE(run_checked({"ip", "-n", a_->name(), "link", "set", "dev", ab_->a_name(), "gso_max_segs", "1"}));
+  ASSERT_TRUE(engine_->add(spec(fault("tcpcorrupt", "corrupt", 5))));
+  const auto before = CsumErrors::read(*b_);
+  auto run = tcp_run(*a_, *b_, ab_->b_ip(), 5107, 4 << 20);
+  ASSERT_TRUE(run) << run.error().message();
+  const auto after = CsumErrors::read(*b_);
+  auto c = counters("tcpcorrupt");
+  EXPECT_TRUE(run->intact) << run->bytes_received << " bytes";
+  EXPECT_FALSE(run->send_error);
+  EXPECT_GT(c.corrupted, 0u);
+  EXPECT_GE(run->retransmits, 1u);
+  EXPECT_EQ((after.tcp - before.tcp) + (after.ip - before.ip), c.corrupted)
+      << "every corrupted segment rejected by the receiver's checksums";
+  std::cout << fmt::format("[ info ] 4 MB over corrupt 5%: {:.2f} s, {} corrupted, {} retransmits, {} skipped\n",
+                           run->seconds, c.corrupted, run->retransmits, kernel_loss(kCorruptSkipped));
+}
+
+// Side by side with netem on the same kernel (the VM tier; netem is absent on
+// the host, which skips): netem's duplicate 10% and corrupt 10% on the same
+// veth, the same datagrams, the same receiver checks. Both must land in the
+// same binomial interval. netem corrupts after skb_checksum_help, so its
+// flipped bit shows in the receiver's Udp InCsumErrors, or (a bit of the
+// headers) in the IP layer's counters or a datagram for another port.
+TEST_F(ChaosCopyTest, NetemSideBySide) {
+  if (doctor::probe_qdisc("netem") != 0) GTEST_SKIP() << "no netem qdisc in this kernel";
+  expect_restored_ = false;  // the test replaces the root qdisc itself
+  auto netem = [&](const std::vector<std::string>& what) {
+    std::vector<std::string> cmd = {"tc", "qdisc", "replace", "dev", ab_->a_name(), "root", "netem"};
+    cmd.insert(cmd.end(), what.begin(), what.end());
+    return a_->exec(cmd).status == 0;
+  };
+  ASSERT_TRUE(netem({"duplicate", "10%"}));
+  auto dup = copy_run(*a_, *b_, ab_->b_ip(), 5111, kDatagrams, false);
+  ASSERT_TRUE(dup) << dup.error().message();
+  const uint64_t netem_copies = dup->datagrams - dup->unique;
+  expect_binomial(netem_copies, dup->sent, 0.10, "netem copies");
+  ASSERT_TRUE(netem({"corrupt", "10%"}));
+  auto bad = copy_run(*a_, *b_, ab_->b_ip(), 5112, kDatagrams, false);
+  ASSERT_TRUE(bad) << bad.error().message();
+  // netem flips one bit of any byte of the frame (skb->data at the root qdisc
+  // is the Ethernet header): 14 + 20 + 8 + 64 = 106 bytes, and a flip in the
+  // 6-byte source MAC harms nothing, so P(rejected) = 0.10 * 100/106 (the VM
+  // tier's first run: 1,871 of 20,000, below a plain 10% interval).
+  const uint64_t netem_rejected = bad->sent - bad->unique;
+  expect_binomial(netem_rejected, bad->sent, 0.10 * 100.0 / 106.0, "netem rejected");
+  EXPECT_EQ(bad->bad, 0u) << "netem delivered corrupted data";
+  a_->exec({"tc", "qdisc", "del", "dev", ab_->a_name(), "root"});
+
+  ASSERT_TRUE(engine_->add(spec(fault("dupvs", "duplicate", 10))));
+  auto ours = copy_run(*a_, *b_, ab_->b_ip(), 5113, kDatagrams, false);
+  ASSERT_TRUE(ours) << ours.error().message();
+  const uint64_t our_copies = ours->datagrams - ours->unique;
+  expect_binomial(our_copies, ours->sent, 0.10, "our copies");
+  std::cout << fmt::format("[ info ] duplicate 10%: ours {} copies, netem {}; corrupt 10%: netem {} rejected, {} "
+                           "corrupted datagrams delivered (ours: 0, ChaosCopyTest.CorruptFidelity)\n",
+                           our_copies, netem_copies, netem_rejected, bad->bad);
+}
+
+TEST_F(ChaosCopyTest, DuplicateWithDelayDelaysBothCopies) {
+  if (doctor::probe_qdisc("fq") != 0) GTEST_SKIP() << "no fq qdisc in this kernel (delay faults need it)";
+  ASSERT_TRUE(engine_->add(spec(fault("dupdelay", "duplicate", 100))));
+  auto d = fault("delay50", "delay", 0);
+  d["delay"] = {{"latency", "50ms"}};
+  ASSERT_TRUE(engine_->add(spec(d)));
+  // Every datagram and its copy arrive, none before the delay: the receiver
+  // sees nothing within 25 ms of a send, then both.
+  auto rx = b_->socket(AF_INET, SOCK_DGRAM);
+  ASSERT_TRUE(rx);
+  auto addr = ipv4(ab_->b_ip(), 5114);
+  ASSERT_EQ(::bind(rx->get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  auto tx = a_->socket(AF_INET, SOCK_DGRAM);
+  ASSERT_TRUE(tx);
+  ASSERT_EQ(::connect(tx->get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::send(tx->get(), "x", 1, 0), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  char buf[16];
+  EXPECT_LT(::recv(rx->get(), buf, sizeof(buf), MSG_DONTWAIT), 0) << "a copy left undelayed";
+  int got = 0;
+  for (int i = 0; i < 200 && got < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (::recv(rx->get(), buf, sizeof(buf), MSG_DONTWAIT) > 0) ++got;
+  }
+  EXPECT_EQ(got, 2);
+  EXPECT_EQ(counters("delay50").delayed, 2u) << "the original and its copy";
+}
