@@ -121,11 +121,15 @@ Result<void> FaultPlanner::check_conflicts(const FaultSpec& spec, const std::vec
       for (uint32_t slot : att.slots)
         for (const auto& f : installed.faults)
           if (f.slot == slot) placed.push_back({f.name, &f.spec});
-      if (auto other = conflicting_fault(spec, placed))
-        return fail_errno(EEXIST, fmt::format("conflicts with fault '{}' on {}: two delay faults on overlapping "
-                                              "traffic (give them disjoint filters, or remove '{}'; see "
-                                              "docs/faults.md, Composition)",
-                                              *other, site.where, *other));
+      if (auto other = conflicting_fault(spec, placed)) {
+        const FaultSpec* first = nullptr;
+        for (const auto& p : placed)
+          if (p.name == *other) first = p.spec;
+        return fail_errno(EEXIST, fmt::format("conflicts with fault '{}' on {}: {} (give them disjoint filters, or "
+                                              "remove '{}'; see docs/faults.md, Composition)",
+                                              *other, site.where, conflict_reason(spec.action, first->action),
+                                              *other));
+      }
     }
   }
   return {};

@@ -12,11 +12,11 @@ using nlohmann::json;
 bool action_supported(Action a) {
   switch (a) {
     case Action::loss:
-    case Action::delay: return true;
+    case Action::delay:
+    case Action::partition: return true;
     case Action::bandwidth:
     case Action::duplicate:
-    case Action::corrupt:
-    case Action::partition: return false;
+    case Action::corrupt: return false;
   }
   return false;
 }
