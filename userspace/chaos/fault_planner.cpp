@@ -122,13 +122,12 @@ Result<void> FaultPlanner::check_conflicts(const FaultSpec& spec, const std::vec
         for (const auto& f : installed.faults)
           if (f.slot == slot) placed.push_back({f.name, &f.spec});
       if (auto other = conflicting_fault(spec, placed)) {
-        const FaultSpec* first = nullptr;
+        const char* why = nullptr;
         for (const auto& p : placed)
-          if (p.name == *other) first = p.spec;
+          if (p.name == *other) why = conflict_reason(spec.action, p.spec->action);
         return fail_errno(EEXIST, fmt::format("conflicts with fault '{}' on {}: {} (give them disjoint filters, or "
                                               "remove '{}'; see docs/faults.md, Composition)",
-                                              *other, site.where, conflict_reason(spec.action, first->action),
-                                              *other));
+                                              *other, site.where, why ? why : "the two kinds do not compose", *other));
       }
     }
   }
