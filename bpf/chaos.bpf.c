@@ -176,9 +176,13 @@ static __always_inline int fault__one(struct fault_ctx *ctx, const struct fault_
 		stats->passed += 1;
 		return 0;
 	case SEISMO_FAULT_DELAY:
-		ctx->delay += fault_model__delay(st, cfg);
 		ctx->delayed = 1;
 		ctx->delay_slot = slot;
+		if (fault_model__reorder(st, cfg)) {
+			ctx->at_once = 1; /* netem's reorder: ahead of the delayed ones */
+			return 0;
+		}
+		ctx->delay += fault_model__delay(st, cfg);
 		ctx->reorder |= cfg->flags & SEISMO_FAULT_F_REORDER;
 		return 0;
 	case SEISMO_FAULT_BANDWIDTH:
@@ -197,9 +201,23 @@ static __always_inline void fault__finish_delay(struct fault_ctx *ctx)
 {
 	struct __sk_buff *skb = ctx->skb;
 	__u64 base = fault__base(skb, ctx->now); /* now was read: a fault matched */
-	__u64 t = fault__departure(skb, base, ctx->delay, ctx->reorder);
 	struct fault_stats *stats = bpf_map_lookup_elem(&fault_stats, &ctx->delay_slot);
+	__u64 t;
 
+	if (ctx->at_once) {
+		/* "At once" is the packet's own departure: now, or a later
+		 * pacing stamp TCP gave it. It skips the flow's monotonic
+		 * stamp (it overtakes the delayed packets, which is the
+		 * point) and leaves that stamp alone, so the packets delayed
+		 * after it still keep their order among themselves. Any
+		 * other fault's added departure (ctx->delay) still holds. */
+		t = base + ctx->delay;
+		fault__stamp(skb, t);
+		if (stats)
+			stats->reordered += 1;
+		return;
+	}
+	t = fault__departure(skb, base, ctx->delay, ctx->reorder);
 	fault__stamp(skb, t);
 	/* Counted only here: a later loss fault may have dropped the
 	 * packet, and a dropped packet is not delayed (the VM tier found

@@ -32,7 +32,8 @@ struct AddFlags {
     if (!interface.empty()) target["interface"] = interface;
     if (host_network) target["host_network"] = true;
     if (by_socket) target["by"] = "socket";
-    json doc = {{"target", target}, {"direction", direction}, {"action", action}, {action, std::move(params)}};
+    json doc = {{"target", target}, {"direction", direction}, {"action", action}};
+    if (!params.is_null()) doc[action] = std::move(params);  // partition has none
     if (!name.empty()) doc["name"] = name;
     if (!duration.empty()) doc["duration"] = duration;
     // Chaos Mesh's spelling "fixed:N" / "fixed-percent:P" is mode + value.
@@ -106,6 +107,8 @@ void print_fault_rows(const json& faults, OutputFormat format) {
     if (what == "delay") {
       what = fmt::format("delay {}", spec["delay"].value("latency", ""));
       if (spec["delay"].value("jitter", "0s") != "0s") what += fmt::format("±{}", spec["delay"].value("jitter", ""));
+      if (const auto& ro = spec["delay"].value("reorder", json()); ro.is_object())
+        what += fmt::format(" reorder {}%", ro.value("percent", 0.0));
     }
     std::string where;
     if (f.contains("pods")) {
@@ -186,6 +189,50 @@ void add_delay_command(CLI::App* add, Context& ctx) {
   });
 }
 
+// seismo fault add reorder PERCENT --latency L …: a delay whose picked
+// packets leave at once (netem's reorder). The delay's own `--reorder` flag
+// keeps its old meaning (jitter may reorder a flow).
+void add_reorder_command(CLI::App* add, Context& ctx) {
+  auto flags = std::make_shared<AddFlags>();
+  auto percent = std::make_shared<std::string>();
+  auto latency = std::make_shared<std::string>();
+  auto jitter = std::make_shared<std::string>();
+  auto correlation = std::make_shared<std::string>();
+  auto gap = std::make_shared<std::string>();
+  auto* cmd = add->add_subcommand(
+      "reorder", "Delay packets, sending some at once (netem's reorder): seismo fault add reorder 25% --latency 10ms");
+  cmd->add_option("percent", *percent, "Share of the candidates sent at once, ahead of the delayed ones (e.g. 25%)")
+      ->required();
+  cmd->add_option("--latency", *latency, "The delay of the other packets, e.g. 10ms")->required();
+  cmd->add_option("--jitter", *jitter, "Uniform spread around the latency, at most the latency");
+  cmd->add_option("--correlation", *correlation, "Correlation 0-<100 between successive picks");
+  cmd->add_option("--gap", *gap, "Only after GAP-1 delayed packets is one a candidate (default 1, as netem)");
+  add_target_flags(cmd, *flags);
+  cmd->callback([&ctx, flags, percent, latency, jitter, correlation, gap] {
+    json reorder = {{"percent", *percent}};
+    if (!correlation->empty()) reorder["correlation"] = *correlation;
+    if (!gap->empty()) reorder["gap"] = *gap;
+    json params = {{"latency", *latency}, {"reorder", reorder}};
+    if (!jitter->empty()) params["jitter"] = *jitter;
+    auto r = ctx.call("fault.add", flags->spec("delay", params));
+    if (!r) throw CommandFailed{r.error().message()};
+    print_fault_rows(json::array({*r}), ctx.format());
+  });
+}
+
+// seismo fault add partition --cidr …: every matching packet dropped.
+void add_partition_command(CLI::App* add, Context& ctx) {
+  auto flags = std::make_shared<AddFlags>();
+  auto* cmd = add->add_subcommand(
+      "partition", "Cut traffic to peers (silent drop): seismo fault add partition --cidr 10.0.0.0/8 --direction both");
+  add_target_flags(cmd, *flags);
+  cmd->callback([&ctx, flags] {
+    auto r = ctx.call("fault.add", flags->spec("partition", json()));
+    if (!r) throw CommandFailed{r.error().message()};
+    print_fault_rows(json::array({*r}), ctx.format());
+  });
+}
+
 // seismo fault ls | rm NAME… | clear
 void add_list_and_remove_commands(CLI::App* fault, Context& ctx) {
   auto* ls = fault->add_subcommand("ls", "List active faults with live counters");
@@ -235,12 +282,15 @@ void add_list_and_remove_commands(CLI::App* fault, Context& ctx) {
 }  // namespace
 
 void add_fault_command(CLI::App& app, Context& ctx) {
-  auto* fault = app.add_subcommand("fault", "Network faults (loss, delay, duplicate, corrupt) applied by seismod");
+  auto* fault = app.add_subcommand(
+      "fault", "Network faults (loss, delay, reorder, duplicate, corrupt, partition) applied by seismod");
   fault->require_subcommand(1);
   auto* add = fault->add_subcommand("add", "Apply a fault");
   add->require_subcommand(1);
   add_pick_commands(add, ctx);
   add_delay_command(add, ctx);
+  add_reorder_command(add, ctx);
+  add_partition_command(add, ctx);
   add_list_and_remove_commands(fault, ctx);
 }
 

@@ -48,3 +48,36 @@ static __always_inline __u64 fault_model__delay(struct fault_state *st, const st
 	st->jitter = (__u32)y;
 	return cfg->latency_ns - cfg->jitter_ns + ((2 * cfg->jitter_ns * y) >> 16);
 }
+
+/* fault_model__reorder - netem's reorder (netem_enqueue): after
+ * reorder_gap - 1 delayed packets, the next one is picked by a Gilbert chain
+ * (reorder_enter / reorder_leave, the chain loss uses) to leave at once; the
+ * count starts over after a pick. The chain steps only once the gap is
+ * reached, as netem draws only then. Returns 1 for a packet sent at once. */
+static __always_inline int fault_model__reorder(struct fault_state *st, const struct fault_cfg *cfg)
+{
+	__u64 r;
+
+	if (!cfg->reorder_gap)
+		return 0;
+	if (st->reorder_count + 1 < cfg->reorder_gap) {
+		st->reorder_count += 1;
+		return 0;
+	}
+	r = bpf_get_prandom_u32();
+	if (st->reorder_bad) {
+		if (r < cfg->reorder_leave)
+			st->reorder_bad = 0;
+	} else {
+		if (r < cfg->reorder_enter)
+			st->reorder_bad = 1;
+	}
+	if (st->reorder_bad) {
+		st->reorder_count = 0;
+		return 1;
+	}
+	/* saturates at the gap: past it every packet is a candidate */
+	if (st->reorder_count < cfg->reorder_gap)
+		st->reorder_count += 1;
+	return 0;
+}

@@ -310,3 +310,60 @@ TEST_F(ChaosProgramTest, LossAndDelayComposeOnOnePacket) {
   EXPECT_EQ(maps_->counters(1).delayed, 1u);
   EXPECT_GT(r.tstamp, monotonic_now_ns() + 15'000'000);
 }
+
+// netem's reorder (docs/faults.md, Reorder) in the program itself: with
+// 100% and gap 3, every third packet leaves at once (now, not now + 10 ms),
+// ahead of the delayed ones before it in the same flow; the delayed ones
+// keep their order; counters say reordered, not delayed.
+TEST_F(ChaosProgramTest, ReorderSendsEveryGapthPacketAtOnceAheadOfTheDelayedOnes) {
+  FaultSpec s = delay(10, 0, false);
+  s.delay.reorder = {100, 0, 3};
+  install(0, s);
+  uint64_t last_delayed = 0;
+  for (int i = 0; i < 6; ++i) {
+    SCOPED_TRACE(i);
+    const uint64_t before = monotonic_now_ns();
+    auto r = run(*egress_, udp_);
+    const uint64_t after = monotonic_now_ns();
+    EXPECT_EQ(r.retval, kUnspec);
+    if (i % 3 == 2) {
+      EXPECT_GE(r.tstamp, before);  // at once: its own departure time
+      EXPECT_LE(r.tstamp, after);
+      EXPECT_LT(r.tstamp, last_delayed);  // overtakes the delayed one before it
+    } else {
+      EXPECT_GE(r.tstamp, before + 10'000'000);
+      EXPECT_GE(r.tstamp, last_delayed);  // the flow's delayed packets keep their order
+      last_delayed = r.tstamp;
+    }
+  }
+  auto c = maps_->counters(0);
+  EXPECT_EQ(c.reordered, 2u);
+  EXPECT_EQ(c.delayed, 4u);
+  EXPECT_EQ(c.delay_ns, 4 * 10'000'000u);  // the ones sent at once add nothing
+}
+
+// The share sent at once over many packets on one CPU: netem's rule gives
+// p / (1 + (gap - 1) p) (a candidate after gap - 1 delayed packets, picked
+// with p). The count of at-once packets in n is a renewal count with a
+// variance below the binomial one; 4 binomial sd is the bound.
+TEST_F(ChaosProgramTest, ReorderShareFollowsNetemsRule) {
+  struct Row {
+    double percent;
+    uint32_t gap;
+  };
+  for (Row row : {Row{25, 5}, Row{50, 1}, Row{10, 2}}) {
+    FaultSpec s = delay(1, 0, false);
+    s.delay.reorder = {row.percent, 0, row.gap};
+    install(0, s);
+    const uint32_t n = 100000;
+    run(*egress_, udp_, n);
+    auto c = maps_->counters(0);
+    ASSERT_EQ(c.reordered + c.delayed, n);
+    const double p = row.percent / 100;
+    const double share = p / (1 + (row.gap - 1) * p);
+    const double sd = std::sqrt(n * share * (1 - share));
+    EXPECT_NEAR(static_cast<double>(c.reordered), n * share, 4 * sd) << row.percent << "% gap " << row.gap;
+    ASSERT_TRUE(maps_->write_attach(0, fault_attach{}));
+    ASSERT_TRUE(maps_->write_attach(1, fault_attach{}));
+  }
+}

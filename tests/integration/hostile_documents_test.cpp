@@ -77,7 +77,9 @@ std::vector<DocCase> doc_cases() {
        "apiVersion: chaos-mesh.org/v1alpha1\nkind: NetworkChaos\nmetadata: {name: x}\nspec:\n  action: delay\n"
        "  mode: one\n  selector: {namespaces: [default]}\n  delay: {latency: 10ms}\n",
        kBad, "spec.duration"},  // read as a NetworkChaos (docs/cluster.md); every seismo fault has a duration
-      {"ChaosMeshPartition", "name: x\ntarget: {netns: {ns}}\naction: partition\nduration: 30s\n", kBad, "action"},
+      // partition is a kind now (issue 15); Chaos Mesh's way of writing it with a loss object is not.
+      {"ChaosMeshPartition", "name: x\ntarget: {netns: {ns}}\naction: partition\nloss: {loss: 100}\nduration: 30s\n",
+       kBad, "loss"},
       {"ChaosMeshBandwidth", "name: x\ntarget: {netns: {ns}}\naction: bandwidth\nbandwidth: {rate: 1mbps}\n"
                              "duration: 30s\n",
        kBad, "bandwidth"},

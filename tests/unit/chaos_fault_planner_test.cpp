@@ -4,6 +4,7 @@
 #include <random>
 #include <string>
 
+#include "chaos/conflict_rule.h"
 #include "chaos/fault_planner.h"
 #include "seismo/chaos.h"
 
@@ -225,6 +226,19 @@ TEST(FaultPlanner, TwoDelaysOnOverlappingTrafficConflictNamingTheFirst) {
   EXPECT_NE(plan.error().message().find("conflicts with fault 'slow1' on eth0 egress (netns web)"), std::string::npos)
       << plan.error().message();
   EXPECT_EQ(fingerprint(w), before) << "a refused plan leaves the world as it was";
+}
+
+// The refusal says why, from the composition table (docs/faults.md).
+TEST(FaultPlanner, ARefusedPairGivesTheTablesReason) {
+  auto w = world();
+  place_running(w, spec("bw1", Action::bandwidth), 0, 0);
+  auto plan = planner.plan_add(spec("bw2", Action::bandwidth), 1, w);
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().code, EEXIST);
+  EXPECT_NE(plan.error().message().find(conflict_reason(Action::bandwidth, Action::bandwidth)), std::string::npos)
+      << plan.error().message();
+  place_running(w, spec("cut", Action::partition), 1, 0);
+  EXPECT_TRUE(planner.plan_add(spec("cut2", Action::partition), 2, w)) << "partitions compose";
 }
 
 TEST(FaultPlanner, DelaysOnDisjointProtocolsCompose) {

@@ -88,6 +88,36 @@ TEST(NetworkFaultSpecs, NetemIsALossAndADelayFaultNamedAfterTheBase) {
   EXPECT_NE(missing.error().message().find("spec.delay"), std::string::npos) << missing.error().message();
 }
 
+TEST(NetworkFaultSpecs, DelayReorderIsNetemsReorder) {
+  auto f = loss_fault();
+  f.spec.action = crd::FaultAction::delay;
+  f.spec.loss.reset();
+  f.spec.delay = crd::DelayFields{10'000'000, 0, 0, crd::ReorderFields{25, 50, 5}};
+  auto specs = fault_specs_for(f, placed());
+  ASSERT_TRUE(specs) << specs.error().message();
+  ASSERT_EQ(specs->size(), 1u);
+  EXPECT_EQ((*specs)[0].delay.reorder, (ReorderSpec{25, 50, 5}));
+  EXPECT_FALSE((*specs)[0].delay.jitter_reorders);
+}
+
+TEST(NetworkFaultSpecs, PartitionIsOnePartitionFaultWithThePeers) {
+  auto f = loss_fault();
+  f.spec.action = crd::FaultAction::partition;
+  f.spec.loss.reset();
+  f.spec.direction = crd::TrafficDirection::both;
+  f.spec.external_targets = {"10.0.0.0/8"};
+  auto p = placed();
+  p.peers = {cidr("10.0.0.0/8")};
+  auto specs = fault_specs_for(f, p);
+  ASSERT_TRUE(specs) << specs.error().message();
+  ASSERT_EQ(specs->size(), 1u);
+  EXPECT_EQ((*specs)[0].action, Action::partition);
+  EXPECT_EQ((*specs)[0].name, p.base_name);
+  EXPECT_EQ((*specs)[0].direction, Direction::both);
+  ASSERT_EQ((*specs)[0].filter.cidrs.size(), 1u);
+  EXPECT_EQ((*specs)[0].filter.cidrs[0].to_string(), "10.0.0.0/8");
+}
+
 TEST(NetworkFaultSpecs, PeersPortsAndProtocolBecomeTheFilter) {
   auto f = loss_fault();
   f.spec.external_targets = {"10.0.0.0/8"};

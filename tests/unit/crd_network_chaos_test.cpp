@@ -98,14 +98,13 @@ TEST(ChaosMeshExamples, TargetsConvert) {
 }
 
 // partition is a DROP of every packet to the peers in the direction asked:
-// loss 100% with the same direction and target (crd/network_chaos.cpp).
-TEST(ChaosMeshExamples, PartitionIsLossOfEveryPacket) {
+// seismo's partition with the same direction and target (crd/network_chaos.cpp).
+TEST(ChaosMeshExamples, PartitionIsPartition) {
   auto p = read_example("partition");
   ASSERT_TRUE(p) << p.error().message();
   const auto& s = p->front().spec;
-  EXPECT_EQ(s.action, FaultAction::loss);
-  EXPECT_DOUBLE_EQ(s.loss->loss, 100);
-  EXPECT_DOUBLE_EQ(s.loss->correlation, 0);
+  EXPECT_EQ(s.action, FaultAction::partition);
+  EXPECT_FALSE(s.loss);
   EXPECT_FALSE(s.delay);
   EXPECT_EQ(s.direction, TrafficDirection::to);
   ASSERT_TRUE(s.target);
@@ -200,6 +199,12 @@ TEST(NetworkChaos, EveryFieldOfTheirsMappedOrRefusedByName) {
   reorder["action"] = "delay";
   reorder.erase("loss");
   reorder["delay"] = {{"latency", "10ms"}, {"reorder", {{"reorder", "10"}, {"gap", 5}}}};
+  json bad_reorder = reorder;
+  bad_reorder["delay"]["reorder"]["gap"] = -1;
+  // delay.reorder is netem's reorder in both: carried over as it is.
+  auto converted = network_fault_from_chaos(chaos(reorder));
+  ASSERT_TRUE(converted) << converted.error().message();
+  EXPECT_EQ((*converted)["spec"]["delay"]["reorder"], reorder["delay"]["reorder"]);
   const std::vector<std::pair<json, std::string>> cases = {
       {with("device", "eth1"), "spec.device: only eth0 is supported"},
       {with("targetDevice", "ens3"), "spec.targetDevice: only eth0 is supported"},
@@ -214,7 +219,7 @@ TEST(NetworkChaos, EveryFieldOfTheirsMappedOrRefusedByName) {
        "spec.selector.fieldSelectors: not supported"},
       {chaos(no_duration), "spec.duration: required here"},
       {chaos(partition_loss), "spec.loss: Chaos Mesh ignores it with action 'partition'"},
-      {chaos(reorder), "spec.delay.reorder: not supported yet"},
+      {chaos(bad_reorder), "spec.delay.reorder.gap: must be a whole number"},
       {with("loss", {{"loss", "250"}}), "spec.loss.loss: 250 is out of range"},
       {with("mode", "fixed"), "spec.value: mode 'fixed' needs a value"},
       // Found while reviewing: json::value("action", "") threw on a non-string action.

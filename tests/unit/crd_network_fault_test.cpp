@@ -128,7 +128,10 @@ TEST(NetworkFault, NumbersAcceptedWhereChaosMeshWritesStrings) {
 
 TEST(NetworkFault, RoundTripThroughSpecToJson) {
   for (json doc : {example(), with(with(example(), "spec.seed", "18446744073709551615"), "spec.target", nullptr),
-                   with(with(example(), "spec.action", "loss"), "spec.delay", nullptr)}) {
+                   with(with(example(), "spec.action", "loss"), "spec.delay", nullptr),
+                   with(example(), "spec.delay.reorder", {{"reorder", "25"}, {"correlation", "50"}, {"gap", 5}}),
+                   with(with(with(example(), "spec.action", "partition"), "spec.delay", nullptr), "spec.loss",
+                        nullptr)}) {
     auto first = parse_network_fault(doc, true);
     ASSERT_TRUE(first) << first.error().message();
     json again = doc;
@@ -190,7 +193,16 @@ TEST(NetworkFault, EveryBadFieldNamed) {
       {with(e, "metadata.annotations", "paused"), "metadata.annotations: must be a map of strings"},
       {with(e, "spec", "x"), "spec: must be an object"},
       {with(e, "spec.bandwidth", {{"rate", "1mbps"}}), "spec.bandwidth: unknown field"},
-      {with(e, "spec.action", "partition"), "spec.action: 'partition' is not one of loss, delay, netem"},
+      {with(e, "spec.action", "blackhole"), "spec.action: 'blackhole' is not one of loss, delay, netem, partition"},
+      {with(e, "spec.action", "partition"), "spec.loss: given with action 'partition', which has no parameters"},
+      {with(with(e, "spec.action", "partition"), "spec.loss", nullptr), "spec.delay: given with action 'partition'"},
+      {with(e, "spec.delay.reorder", "yes"), "spec.delay.reorder: must be an object {reorder, correlation, gap}"},
+      {with(e, "spec.delay.reorder", json::object()), "spec.delay.reorder.reorder: required"},
+      {with(e, "spec.delay.reorder", {{"reorder", "150"}}), "spec.delay.reorder.reorder: 150 is out of range"},
+      {with(e, "spec.delay.reorder", {{"reorder", "10"}, {"correlation", "100"}}), "spec.delay.reorder.correlation"},
+      {with(e, "spec.delay.reorder", {{"reorder", "10"}, {"gap", "5"}}), "spec.delay.reorder.gap: must be a whole"},
+      {with(e, "spec.delay.reorder", {{"reorder", "10"}, {"gap", 2000000}}), "spec.delay.reorder.gap: must be"},
+      {with(e, "spec.delay.reorder", {{"reorder", "10"}, {"gpa", 5}}), "spec.delay.reorder.gpa: unknown field"},
       {with(e, "spec.action", nullptr), "spec.action: required"},
       {with(e, "spec.mode", "most"), "spec.mode: 'most' is not one of"},
       {with(e, "spec.mode", nullptr), "spec.mode: required"},
@@ -223,7 +235,8 @@ TEST(NetworkFault, EveryBadFieldNamed) {
       {with(e, "spec.delay.jitter", "200ms"), "spec.delay.jitter: 200ms is more than the latency 100ms"},
       {with(with(e, "spec.delay.latency", "6s"), "spec.delay.jitter", "5s"), "spec.delay.jitter: latency + jitter"},
       {with(e, "spec.delay.correlation", "100"), "spec.delay.correlation: 100 is out of range"},
-      {with(e, "spec.delay.reorder", {{"reorder", "1"}}), "spec.delay.reorder: unknown field"},
+      // reorder is a field now (netem's reorder, issue 15); a misspelt one is still named.
+      {with(e, "spec.delay.reordr", {{"reorder", "1"}}), "spec.delay.reordr: unknown field"},
       {with(e, "spec.loss.loss", "101"), "spec.loss.loss: 101 is out of range (0 to 100)"},
       {with(e, "spec.loss.loss", "-1"), "spec.loss.loss: -1 is out of range"},
       {with(e, "spec.loss.loss", "lots"), "spec.loss.loss: 'lots' is not a percent"},

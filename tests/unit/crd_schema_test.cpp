@@ -51,7 +51,7 @@ class CrdSchema : public ::testing::Test {
                   "annotationSelectors":{"k":"v"},"podPhaseSelectors":["Running"],"nodes":["n"],
                   "nodeSelectors":{"k":"v"},"pods":{"a":["p"]}},
       "direction":"both","target":{"mode":"one","selector":{"namespaces":["b"]}},"externalTargets":["10.0.0.0/8"],
-      "delay":{"latency":"1ms","jitter":"1ms","correlation":"1"},"loss":{"loss":"1","correlation":"1"},
+      "delay":{"latency":"1ms","jitter":"1ms","correlation":"1","reorder":{"reorder":"1","correlation":"1","gap":2}},"loss":{"loss":"1","correlation":"1"},
       "duplicate":{"duplicate":"1","correlation":"1"},"corrupt":{"corrupt":"1","correlation":"1"},
       "duration":"1m","ports":["80"],"protocol":"udp","seed":1})");
   }
@@ -118,7 +118,7 @@ TEST_F(CrdSchema, EnumsEqualTheParsers) {
   EXPECT_EQ(strings(spec_["properties"]["action"]["enum"]),
             (std::set<std::string>{action_name(FaultAction::loss), action_name(FaultAction::delay),
                                    action_name(FaultAction::netem), action_name(FaultAction::duplicate),
-                                   action_name(FaultAction::corrupt)}));
+                                   action_name(FaultAction::corrupt), action_name(FaultAction::partition)}));
   std::set<std::string> modes;
   for (auto m : {pods::PickMode::one, pods::PickMode::all, pods::PickMode::fixed, pods::PickMode::fixed_percent,
                  pods::PickMode::random_max_percent})
@@ -153,6 +153,15 @@ TEST_F(CrdSchema, RequiredFieldsAreTheParsers) {
   }
   EXPECT_EQ(strings(spec_["properties"]["delay"]["required"]), std::set<std::string>{"latency"});
   EXPECT_EQ(keys(spec_["properties"]["delay"]["properties"]), json_keys(full_spec()["delay"]));
+  const auto& reorder = spec_["properties"]["delay"]["properties"]["reorder"];
+  EXPECT_EQ(strings(reorder["required"]), std::set<std::string>{"reorder"});
+  EXPECT_EQ(keys(reorder["properties"]), json_keys(full_spec()["delay"]["reorder"]));
+  json no_percent = full_spec();
+  no_percent["delay"]["reorder"].erase("reorder");
+  EXPECT_FALSE(parse_spec(no_percent));
+  json gap_over = full_spec();
+  gap_over["delay"]["reorder"]["gap"] = reorder["properties"]["gap"]["maximum"].as<int64_t>() + 1;
+  EXPECT_FALSE(parse_spec(gap_over));
   EXPECT_EQ(strings(spec_["properties"]["loss"]["required"]), std::set<std::string>{"loss"});
   EXPECT_EQ(keys(spec_["properties"]["loss"]["properties"]), json_keys(full_spec()["loss"]));
   EXPECT_EQ(strings(spec_["properties"]["target"]["required"]), (std::set<std::string>{"selector", "mode"}));

@@ -8,16 +8,21 @@
 
 namespace seismo::chaos {
 
-// Faults compose (docs/faults.md, Composition): loss faults on the same
-// packets drop independently (like lossy links in series), a loss and a
-// delay both apply, faults with disjoint filters never meet. The one true
-// conflict: two delay faults on the same device hook whose filters can
-// select the same packet, since "which delay?" has no single right answer
-// (sum, max, either). The second is refused, naming the first.
+// Faults compose (docs/faults.md, Composition, which has the table and the
+// reason for every pair of kinds): faults with disjoint filters never meet;
+// of the pairs that can select the same packet on one device hook, a few
+// are refused because they have no single right answer (two delays: sum,
+// max, either?). The second is refused, naming the first.
 struct PlacedFault {
   std::string name;
   const FaultSpec* spec = nullptr;
 };
+
+// Whether faults of kinds `a` and `b` may act on the same packets (the
+// relation is symmetric), and why not when they may not (nullptr when they
+// compose).
+bool kinds_compose(Action a, Action b);
+const char* conflict_reason(Action a, Action b);
 
 // The name of the first fault in `same_hook` (faults already on a device
 // hook the candidate would use) that conflicts with `candidate`.

@@ -43,6 +43,7 @@ fault_cfg encode_fault_cfg(const FaultSpec& spec, uint64_t expires_ns, uint64_t 
       cfg.jitter_ns = spec.delay.jitter_ns;
       cfg.jitter_corr = static_cast<uint32_t>(std::lround(spec.delay.correlation / 100.0 * SEISMO_CORR_ONE));
       if (spec.delay.jitter_reorders) cfg.flags |= SEISMO_FAULT_F_REORDER;
+      encode_reorder(spec.delay.reorder, cfg);
       break;
     case Action::bandwidth: encode_bandwidth(spec.bandwidth, cfg); break;
     case Action::duplicate: encode_duplicate(spec.duplicate, cfg); break;

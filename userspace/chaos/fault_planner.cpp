@@ -138,11 +138,14 @@ Result<void> FaultPlanner::check_conflicts(const FaultSpec& spec, const std::vec
       for (uint32_t slot : att.slots)
         for (const auto& f : installed.faults)
           if (f.slot == slot) placed.push_back({f.name, &f.spec});
-      if (auto other = conflicting_fault(spec, placed))
-        return fail_errno(EEXIST, fmt::format("conflicts with fault '{}' on {}: two delay faults on overlapping "
-                                              "traffic (give them disjoint filters, or remove '{}'; see "
-                                              "docs/faults.md, Composition)",
-                                              *other, site.where, *other));
+      if (auto other = conflicting_fault(spec, placed)) {
+        const char* why = nullptr;
+        for (const auto& p : placed)
+          if (p.name == *other) why = conflict_reason(spec.action, p.spec->action);
+        return fail_errno(EEXIST, fmt::format("conflicts with fault '{}' on {}: {} (give them disjoint filters, or "
+                                              "remove '{}'; see docs/faults.md, Composition)",
+                                              *other, site.where, why ? why : "the two kinds do not compose", *other));
+      }
     }
   }
   return {};

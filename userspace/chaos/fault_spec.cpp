@@ -117,10 +117,8 @@ Result<DelaySpec> parse_delay(const json& p) {
   auto corr = percent_field(p, "correlation", "delay.correlation", false, 100, false);
   if (!corr) return fail(std::move(corr).error());
   DelaySpec out{*lat, *jit, *corr};
-  if (auto it = p.find("reorder"); it != p.end()) {
-    if (!it->is_boolean()) return invalid_field("delay.reorder", "must be true or false");
-    out.jitter_reorders = it->get<bool>();
-  }
+  if (auto it = p.find("reorder"); it != p.end())
+    if (auto r = parse_delay_reorder(*it, out); !r) return fail(std::move(r).error());
   return out;
 }
 

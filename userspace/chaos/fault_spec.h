@@ -75,6 +75,8 @@ struct LossSpec {
 // netem's reorder, within a delay: after gap - 1 delayed packets, the next
 // one picked (percent, with correlation as loss's) leaves at once, ahead of
 // the delayed ones. gap 0 with percent 0: no reordering.
+inline constexpr uint32_t kMaxReorderGap = 1'000'000;
+
 struct ReorderSpec {
   double percent = 0;      // 0..100
   double correlation = 0;  // 0..<100

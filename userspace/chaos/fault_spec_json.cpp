@@ -44,7 +44,7 @@ json to_json(const FaultSpec& spec) {
       doc["delay"] = {{"latency", format_duration(spec.delay.latency_ns)},
                       {"jitter", format_duration(spec.delay.jitter_ns)},
                       {"correlation", spec.delay.correlation},
-                      {"reorder", spec.delay.jitter_reorders}};
+                      {"reorder", delay_reorder_json(spec.delay)}};
       break;
     case Action::bandwidth: doc["bandwidth"] = bandwidth_json(spec.bandwidth); break;
     case Action::duplicate: doc["duplicate"] = duplicate_json(spec.duplicate); break;

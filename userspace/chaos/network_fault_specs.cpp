@@ -149,6 +149,11 @@ Result<std::vector<FaultSpec>> fault_specs_for(const crd::NetworkFault& fault, c
     s.delay.latency_ns = spec.delay->latency_ns;
     s.delay.jitter_ns = spec.delay->jitter_ns;
     s.delay.correlation = spec.delay->correlation;
+    if (spec.delay->reorder) {
+      s.delay.reorder.percent = spec.delay->reorder->reorder;
+      s.delay.reorder.correlation = spec.delay->reorder->correlation;
+      s.delay.reorder.gap = spec.delay->reorder->gap;
+    }
     if (netem) s.name += "-delay";
     auto c = checked(s, "spec.delay");
     if (!c) return fail(std::move(c).error());
@@ -161,6 +166,13 @@ Result<std::vector<FaultSpec>> fault_specs_for(const crd::NetworkFault& fault, c
     s.duplicate = {spec.duplicate->duplicate, spec.duplicate->correlation};
     if (netem) s.name += "-duplicate";
     auto c = checked(s, "spec.duplicate");
+    if (!c) return fail(std::move(c).error());
+    out.push_back(std::move(*c));
+  }
+  if (spec.action == crd::FaultAction::partition) {
+    FaultSpec s = base;
+    s.action = Action::partition;
+    auto c = checked(s, "spec");
     if (!c) return fail(std::move(c).error());
     out.push_back(std::move(*c));
   }

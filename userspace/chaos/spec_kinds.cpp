@@ -14,9 +14,9 @@ bool action_supported(Action a) {
     case Action::loss:
     case Action::delay:
     case Action::duplicate:
-    case Action::corrupt: return true;
-    case Action::bandwidth:
-    case Action::partition: return false;
+    case Action::corrupt:
+    case Action::partition: return true;
+    case Action::bandwidth: return false;
   }
   return false;
 }

@@ -31,4 +31,16 @@ void encode_bandwidth(const BandwidthSpec& spec, fault_cfg& cfg);
 void encode_duplicate(const DuplicateSpec& spec, fault_cfg& cfg);
 void encode_corrupt(const CorruptSpec& spec, fault_cfg& cfg);
 
+// delay.reorder (spec_reorder.cpp): `true|false` is the old meaning (jitter
+// may reorder a flow: DelaySpec::jitter_reorders), an object
+// {percent, correlation, gap, jitter} netem's reorder (plus the old meaning
+// as `jitter`). Errors name "delay.reorder…".
+Result<void> parse_delay_reorder(const nlohmann::json& value, DelaySpec& out);
+// The canonical form: the bool when no netem reorder is asked (as state
+// files written before it hold), else the object.
+nlohmann::json delay_reorder_json(const DelaySpec& spec);
+// reorder_enter/leave/gap (gap 1 when a percent is given with gap 0, as
+// iproute2 defaults it; 0 when no reordering).
+void encode_reorder(const ReorderSpec& spec, fault_cfg& cfg);
+
 }  // namespace seismo::chaos

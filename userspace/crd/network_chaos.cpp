@@ -21,6 +21,10 @@ constexpr const char* kChaosApiVersion = "chaos-mesh.org/v1alpha1";
 constexpr const char* kChaosKind = "NetworkChaos";
 
 // Spec fields carried over as they are: the same word means the same here.
+// Their partition (an iptables DROP of every packet on the pod's eth0 in the
+// direction asked, to the target's IPs and externalTargets, all peers when
+// neither is given) is our partition; delay.reorder is netem's reorder in
+// both.
 const std::vector<std::string_view> kSameFields = {"action", "mode",  "value", "selector", "direction",
                                                    "target", "delay", "loss",  "duration", "externalTargets",
                                                    "duplicate", "corrupt"};
@@ -55,18 +59,6 @@ Result<void> check_action(const json& spec) {
   return {};
 }
 
-// Chaos Mesh's partition is an iptables DROP of every packet on the pod's
-// eth0 in the direction asked, to the target's IPs and externalTargets (all
-// peers when neither is given), on both ends (the second end drops the same
-// packets): exactly loss 100% with the same direction and peers. Silently
-// dropped, so connections time out in both, rather than being refused.
-void map_partition(json& spec) {
-  // Not value("action", ""): it throws when action is not a string.
-  if (!spec.contains("action") || spec["action"] != "partition") return;
-  spec["action"] = "loss";
-  spec["loss"] = {{"loss", "100"}};
-}
-
 Result<json> map_spec(const json& spec) {
   if (!spec.is_object()) return error("spec", fmt::format("must be an object, not {}", json_fields::type_name(spec)));
   if (auto ok = check_action(spec); !ok) return fail(std::move(ok).error());
@@ -80,15 +72,11 @@ Result<json> map_spec(const json& spec) {
       if (auto ok = check_device(value, field); !ok) return fail(std::move(ok).error());
       continue;
     }
-    if (key == "delay" && value.is_object() && value.contains("reorder") && !value["reorder"].is_null())
-      return error("spec.delay.reorder", "not supported yet (seismo delays without reordering on purpose)");
     bool same = false;
     for (auto k : kSameFields) same = same || k == key;
     if (!same) return error(field, refusal(key));
     out[key] = value;
   }
-  if (out.contains("delay") && out["delay"].is_object()) out["delay"].erase("reorder");  // null, checked above
-  map_partition(out);
   if (!out.contains("duration"))
     return error("spec.duration",
                  "required here (Chaos Mesh runs a NetworkChaos without one until it is deleted; "

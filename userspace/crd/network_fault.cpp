@@ -46,13 +46,37 @@ Result<E> one_of(const json& v, const std::string& field, const std::pair<E, con
 
 constexpr std::pair<FaultAction, const char*> kActions[] = {
     {FaultAction::loss, "loss"},           {FaultAction::delay, "delay"},     {FaultAction::netem, "netem"},
-    {FaultAction::duplicate, "duplicate"}, {FaultAction::corrupt, "corrupt"}};
+    {FaultAction::duplicate, "duplicate"}, {FaultAction::corrupt, "corrupt"}, {FaultAction::partition, "partition"}};
 constexpr std::pair<TrafficDirection, const char*> kDirections[] = {
     {TrafficDirection::to, "to"}, {TrafficDirection::from, "from"}, {TrafficDirection::both, "both"}};
 
+// delay.reorder: {reorder, correlation, gap} (Chaos Mesh's ReorderSpec).
+Result<ReorderFields> parse_reorder(const json& v, const std::string& field) {
+  if (!v.is_object()) return error(field, "must be an object {reorder, correlation, gap}");
+  if (auto ok = json_fields::only_known(v, field, {"reorder", "correlation", "gap"}); !ok)
+    return fail(std::move(ok).error());
+  if (!v.contains("reorder")) return error(join(field, "reorder"), "required (a percent, e.g. \"25\")");
+  ReorderFields r;
+  auto pct = parse_percent(v["reorder"], join(field, "reorder"), false);
+  if (!pct) return fail(std::move(pct).error());
+  r.reorder = *pct;
+  if (v.contains("correlation")) {
+    auto c = parse_percent(v["correlation"], join(field, "correlation"), true);
+    if (!c) return fail(std::move(c).error());
+    r.correlation = *c;
+  }
+  if (v.contains("gap")) {
+    const json& g = v["gap"];
+    if (!g.is_number_integer() || g.get<int64_t>() < 0 || g.get<int64_t>() > kMaxReorderGap)
+      return error(join(field, "gap"), fmt::format("must be a whole number 0..{}", kMaxReorderGap));
+    r.gap = static_cast<uint32_t>(g.get<int64_t>());
+  }
+  return r;
+}
+
 Result<DelayFields> parse_delay(const json& v, const std::string& field) {
-  if (!v.is_object()) return error(field, "must be an object {latency, jitter, correlation}");
-  if (auto ok = json_fields::only_known(v, field, {"latency", "jitter", "correlation"}); !ok)
+  if (!v.is_object()) return error(field, "must be an object {latency, jitter, correlation, reorder}");
+  if (auto ok = json_fields::only_known(v, field, {"latency", "jitter", "correlation", "reorder"}); !ok)
     return fail(std::move(ok).error());
   if (!v.contains("latency")) return error(join(field, "latency"), "required (e.g. \"100ms\")");
   DelayFields d;
@@ -75,6 +99,11 @@ Result<DelayFields> parse_delay(const json& v, const std::string& field) {
     auto c = parse_percent(v["correlation"], join(field, "correlation"), true);
     if (!c) return fail(std::move(c).error());
     d.correlation = *c;
+  }
+  if (v.contains("reorder") && !v["reorder"].is_null()) {
+    auto r = parse_reorder(v["reorder"], join(field, "reorder"));
+    if (!r) return fail(std::move(r).error());
+    d.reorder = *r;
   }
   return d;
 }
@@ -169,6 +198,9 @@ Result<void> check_action_fields(const NetworkFaultSpec& s) {
   if ((dup || bad) && (s.loss || s.delay))
     return error(s.loss ? "spec.loss" : "spec.delay",
                  fmt::format("given with action '{}', which would ignore it", action_name(s.action)));
+  constexpr const char* kNoParams = "given with action 'partition', which has no parameters (it drops every packet)";
+  if (s.action == FaultAction::partition && s.loss) return error("spec.loss", kNoParams);
+  if (s.action == FaultAction::partition && s.delay) return error("spec.delay", kNoParams);
   if (s.protocol == "icmp" && !s.ports.empty()) return error("spec.ports", "ICMP has no ports (protocol is icmp)");
   return {};
 }
@@ -239,7 +271,7 @@ Result<NetworkFaultSpec> parse_spec(const json& v, const std::string& object_nam
   if (!v.is_object()) return error("spec", fmt::format("must be an object, not {}", json_fields::type_name(v)));
   if (auto ok = json_fields::only_known(v, "spec", kSpecFields); !ok) return fail(std::move(ok).error());
   NetworkFaultSpec s;
-  if (!v.contains("action")) return error("spec.action", "required (loss, delay, netem)");
+  if (!v.contains("action")) return error("spec.action", "required (loss, delay, netem, partition)");
   if (!v.contains("duration"))
     return error("spec.duration", "required (e.g. \"5m\", at most 24h): every fault expires in the kernel");
   for (const auto& [key, value] : v.items())
@@ -362,10 +394,15 @@ json spec_to_json(const NetworkFaultSpec& s) {
     if (!s.target->value.empty()) out["target"]["value"] = s.target->value;
   }
   if (!s.external_targets.empty()) out["externalTargets"] = s.external_targets;
-  if (s.delay)
+  if (s.delay) {
     out["delay"] = {{"latency", format_duration(s.delay->latency_ns)},
                     {"jitter", format_duration(s.delay->jitter_ns)},
                     {"correlation", format_percent(s.delay->correlation)}};
+    if (s.delay->reorder)
+      out["delay"]["reorder"] = {{"reorder", format_percent(s.delay->reorder->reorder)},
+                                 {"correlation", format_percent(s.delay->reorder->correlation)},
+                                 {"gap", s.delay->reorder->gap}};
+  }
   if (s.loss)
     out["loss"] = {{"loss", format_percent(s.loss->loss)}, {"correlation", format_percent(s.loss->correlation)}};
   if (s.duplicate)

@@ -28,16 +28,26 @@ inline constexpr const char* kPlural = "networkfaults";
 // node (removed from the kernel, status phase Paused); anything else resumes.
 inline constexpr const char* kPauseAnnotation = "seismo.dev/paused";
 
-enum class FaultAction { loss, delay, netem, duplicate, corrupt };  // netem: loss and delay together
+// netem: loss and delay together; partition: every packet to the peers dropped (no fields)
+enum class FaultAction { loss, delay, netem, duplicate, corrupt, partition };
 enum class TrafficDirection { to, from, both };  // Chaos Mesh: to = egress of the selected pods
 
 [[nodiscard]] const char* action_name(FaultAction a);
 [[nodiscard]] const char* direction_name(TrafficDirection d);
 
+// Chaos Mesh's delay.reorder (netem's reorder): after gap - 1 delayed
+// packets, `reorder` percent of the next ones leave at once.
+struct ReorderFields {
+  double reorder = 0;      // percent
+  double correlation = 0;  // percent
+  uint32_t gap = 0;        // 0: netem's default, 1
+};
+
 struct DelayFields {
   uint64_t latency_ns = 0;
   uint64_t jitter_ns = 0;
   double correlation = 0;  // percent, Chaos Mesh writes it as a string ("25")
+  std::optional<ReorderFields> reorder;
 };
 
 struct LossFields {
