@@ -193,7 +193,7 @@ TEST(NetworkFault, EveryBadFieldNamed) {
       {with(e, "metadata.annotations", "paused"), "metadata.annotations: must be a map of strings"},
       {with(e, "spec", "x"), "spec: must be an object"},
       {with(e, "spec.bandwidth", {{"rate", "1mbps"}}), "spec.bandwidth: unknown field"},
-      {with(e, "spec.action", "blackhole"), "spec.action: 'blackhole' is not one of loss, delay, netem, partition"},
+      {with(e, "spec.action", "blackhole"), "spec.action: 'blackhole' is not one of loss, delay, netem, duplicate, corrupt, partition"},
       {with(e, "spec.action", "partition"), "spec.loss: given with action 'partition', which has no parameters"},
       {with(with(e, "spec.action", "partition"), "spec.loss", nullptr), "spec.delay: given with action 'partition'"},
       {with(e, "spec.delay.reorder", "yes"), "spec.delay.reorder: must be an object {reorder, correlation, gap}"},
