@@ -195,9 +195,19 @@ static __always_inline void fault__finish_delay(struct fault_ctx *ctx)
 {
 	struct __sk_buff *skb = ctx->skb;
 	__u64 base = fault__base(skb, ctx->now); /* now was read: a fault matched */
-	__u64 t = fault__departure(skb, base, ctx->delay, ctx->reorder);
-	struct fault_stats *stats = bpf_map_lookup_elem(&fault_stats, &ctx->delay_slot);
+	struct fault_stats *stats;
+	__u64 t;
 
+	/* A shaping fault's departure is when the packet leaves the shaper;
+	 * a delay adds to it, as a link's latency adds to its queue. */
+	if (ctx->depart > base)
+		base = ctx->depart;
+	if (!ctx->delayed) {
+		fault__stamp(skb, base);
+		return;
+	}
+	t = fault__departure(skb, base, ctx->delay, ctx->reorder);
+	stats = bpf_map_lookup_elem(&fault_stats, &ctx->delay_slot);
 	fault__stamp(skb, t);
 	/* Counted only here: a later loss fault may have dropped the
 	 * packet, and a dropped packet is not delayed (the VM tier found
@@ -255,7 +265,7 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 		if (fault__one(&ctx, cfg, slot, st, stats) == SEISMO_FAULT_DROP)
 			return drop_verdict;
 	}
-	if (ctx.delayed)
+	if (ctx.delayed || ctx.depart)
 		fault__finish_delay(&ctx);
 	return SEISMO_TC_ACT_UNSPEC;
 }

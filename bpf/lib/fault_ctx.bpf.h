@@ -13,4 +13,6 @@ struct fault_ctx {
 	__u32 delay_slot;        /* which (at most one: the conflict rule) */
 	__u32 reorder;           /* SEISMO_FAULT_F_REORDER from a delay fault */
 	__u32 ingress;           /* the hook: 0 egress, 1 ingress */
+	__u32 pad;
+	__u64 depart;            /* the latest departure a shaping bandwidth fault asked for, 0 none */
 };

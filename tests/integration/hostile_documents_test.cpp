@@ -78,9 +78,10 @@ std::vector<DocCase> doc_cases() {
        "  mode: one\n  selector: {namespaces: [default]}\n  delay: {latency: 10ms}\n",
        kBad, "spec.duration"},  // read as a NetworkChaos (docs/cluster.md); every seismo fault has a duration
       {"ChaosMeshPartition", "name: x\ntarget: {netns: {ns}}\naction: partition\nduration: 30s\n", kBad, "action"},
-      {"ChaosMeshBandwidth", "name: x\ntarget: {netns: {ns}}\naction: bandwidth\nbandwidth: {rate: 1mbps}\n"
+      // tc reads "1Mbps" as megaBYTES: refused as ambiguous, naming the field.
+      {"ChaosMeshBandwidth", "name: x\ntarget: {netns: {ns}}\naction: bandwidth\nbandwidth: {rate: 1Mbps}\n"
                              "duration: 30s\n",
-       kBad, "bandwidth"},
+       kBad, "bandwidth.rate"},
       {"ChaosMeshCorrupt", "name: x\ntarget: {netns: {ns}}\naction: loss\nloss: {percent: 10}\ncorrupt: {corrupt: 5}\n"
                            "duration: 30s\n",
        kBad, "corrupt"},

@@ -21,12 +21,13 @@ constexpr const char* kChaosApiVersion = "chaos-mesh.org/v1alpha1";
 constexpr const char* kChaosKind = "NetworkChaos";
 
 // Spec fields carried over as they are: the same word means the same here.
-const std::vector<std::string_view> kSameFields = {"action", "mode",  "value", "selector", "direction",
-                                                   "target", "delay", "loss",  "duration", "externalTargets"};
+const std::vector<std::string_view> kSameFields = {"action", "mode",     "value",           "selector",
+                                                   "direction", "target", "delay", "loss", "duration",
+                                                   "externalTargets", "bandwidth"};
 
 // Why a field of theirs that is not carried over is refused.
 std::string refusal(std::string_view key) {
-  if (key == "duplicate" || key == "corrupt" || key == "bandwidth" || key == "rate")
+  if (key == "duplicate" || key == "corrupt" || key == "rate")
     return "not supported yet (seismo injects loss and delay; issue 15 adds more)";
   if (key == "remoteCluster") return "not supported (a NetworkFault acts on the cluster it is created in)";
   return "unknown field of NetworkChaos";
@@ -43,7 +44,7 @@ Result<void> check_device(const json& v, const std::string& field) {
 Result<void> check_action(const json& spec) {
   if (!spec.contains("action") || !spec["action"].is_string()) return {};  // parse_network_fault names it
   const auto& action = spec["action"].get_ref<const std::string&>();
-  if (action == "bandwidth" || action == "duplicate" || action == "corrupt")
+  if (action == "duplicate" || action == "corrupt")
     return error("spec.action", fmt::format("'{}' is not supported yet (loss, delay, netem, partition; issue 15 adds "
                                             "more)",
                                             action));
