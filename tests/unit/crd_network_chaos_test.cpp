@@ -176,7 +176,7 @@ TEST(NetworkChaos, EveryFieldOfTheirsMappedOrRefusedByName) {
       {with("remoteCluster", "east"), "spec.remoteCluster: not supported"},
       {with("duplicate", {{"duplicate", "1"}}), "spec.duplicate: not supported yet"},
       {with("corrupt", {{"corrupt", "1"}}), "spec.corrupt: not supported yet"},
-      {with("bandwidth", {{"rate", "1mbps"}}), "spec.bandwidth: given with action 'loss'"},
+      {with("bandwidth", {{"rate", "1mbps"}, {"limit", 1}, {"buffer", 1}}), "spec.bandwidth: given with action 'loss'"},
       {with("rate", {{"rate", "1mbps"}}), "spec.rate: not supported yet"},
       {with("scheduler", {{"cron", "@every 1m"}}), "spec.scheduler: unknown field of NetworkChaos"},
       {with("ports", {"80"}), "spec.ports: unknown field of NetworkChaos"},
