@@ -201,16 +201,26 @@ static __always_inline void fault__finish_delay(struct fault_ctx *ctx)
 {
 	struct __sk_buff *skb = ctx->skb;
 	__u64 base = fault__base(skb, ctx->now); /* now was read: a fault matched */
-	struct fault_stats *stats = bpf_map_lookup_elem(&fault_stats, &ctx->delay_slot);
+	struct fault_stats *stats;
 	__u64 t;
 
+	/* A shaping fault's departure is when the packet leaves the shaper;
+	 * a delay adds to it, as a link's latency adds to its queue. */
+	if (ctx->depart > base)
+		base = ctx->depart;
+	if (!ctx->delayed) {
+		fault__stamp(skb, base);
+		return;
+	}
+	stats = bpf_map_lookup_elem(&fault_stats, &ctx->delay_slot);
 	if (ctx->at_once) {
 		/* "At once" is the packet's own departure: now, or a later
-		 * pacing stamp TCP gave it. It skips the flow's monotonic
-		 * stamp (it overtakes the delayed packets, which is the
-		 * point) and leaves that stamp alone, so the packets delayed
-		 * after it still keep their order among themselves. Any
-		 * other fault's added departure (ctx->delay) still holds. */
+		 * pacing stamp TCP gave it (or the shaper's). It skips the
+		 * flow's monotonic stamp (it overtakes the delayed packets,
+		 * which is the point) and leaves that stamp alone, so the
+		 * packets delayed after it still keep their order among
+		 * themselves. Any other fault's added departure (ctx->delay)
+		 * still holds. */
 		t = base + ctx->delay;
 		fault__stamp(skb, t);
 		if (stats)
@@ -277,7 +287,7 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 		if (fault__one(&ctx, cfg, slot, st, stats) == SEISMO_FAULT_DROP)
 			return drop_verdict;
 	}
-	if (ctx.delayed)
+	if (ctx.delayed || ctx.depart)
 		fault__finish_delay(&ctx);
 	return SEISMO_TC_ACT_UNSPEC;
 }

@@ -3,6 +3,7 @@
 // answers; seismod validates and touches the kernel.
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -110,6 +111,8 @@ void print_fault_rows(const json& faults, OutputFormat format) {
       if (const auto& ro = spec["delay"].value("reorder", json()); ro.is_object())
         what += fmt::format(" reorder {}%", ro.value("percent", 0.0));
     }
+    if (what == "bandwidth")
+      what = fmt::format("bandwidth {} {}", spec["bandwidth"].value("rate", ""), f.value("bandwidth", ""));
     std::string where;
     if (f.contains("pods")) {
       // A pod fault: the chosen pods (the endpoints list has the devices).
@@ -233,6 +236,39 @@ void add_partition_command(CLI::App* add, Context& ctx) {
   });
 }
 
+// seismo fault add bandwidth RATE …
+void add_bandwidth_command(CLI::App* add, Context& ctx) {
+  auto flags = std::make_shared<AddFlags>();
+  auto rate = std::make_shared<std::string>();
+  auto limit = std::make_shared<std::optional<uint64_t>>();
+  auto buffer = std::make_shared<std::optional<uint64_t>>();
+  auto peakrate = std::make_shared<std::string>();
+  auto minburst = std::make_shared<std::optional<uint64_t>>();
+  auto mode = std::make_shared<std::string>();
+  auto* bw = add->add_subcommand("bandwidth", "Limit the rate (shape with fq, else police): seismo fault add "
+                                              "bandwidth 10mbit --netns web --duration 30s");
+  bw->add_option("rate", *rate,
+                 "Rate in tc's units: 10mbit = 10 megabits/s, 10mbps = 10 megaBYTES/s; a bare number is bit/s")
+      ->required();
+  bw->add_option("--limit", *limit, "Bytes that may wait when shaping (default: 50 ms at the rate, >= 64 KiB)");
+  bw->add_option("--buffer", *buffer, "Bucket depth in bytes: the burst (default: 10 ms at the rate, >= 64 KiB)");
+  bw->add_option("--peakrate", *peakrate, "Peak rate of the burst, above the rate (needs --minburst)");
+  bw->add_option("--minburst", *minburst, "The peak bucket's depth in bytes (one MTU: packet-exact)");
+  bw->add_option("--bandwidth-mode", *mode, "shape (needs fq), police, or auto (default: shape where fq exists)");
+  add_target_flags(bw, *flags);
+  bw->callback([&ctx, flags, rate, limit, buffer, peakrate, minburst, mode] {
+    json params = {{"rate", *rate}};
+    if (*limit) params["limit"] = **limit;
+    if (*buffer) params["buffer"] = **buffer;
+    if (!peakrate->empty()) params["peakrate"] = *peakrate;
+    if (*minburst) params["minburst"] = **minburst;
+    if (!mode->empty()) params["mode"] = *mode;
+    auto r = ctx.call("fault.add", flags->spec("bandwidth", params));
+    if (!r) throw CommandFailed{r.error().message()};
+    print_fault_rows(json::array({*r}), ctx.format());
+  });
+}
+
 // seismo fault ls | rm NAME… | clear
 void add_list_and_remove_commands(CLI::App* fault, Context& ctx) {
   auto* ls = fault->add_subcommand("ls", "List active faults with live counters");
@@ -246,7 +282,8 @@ void add_list_and_remove_commands(CLI::App* fault, Context& ctx) {
     } else {
       print_fault_rows((*r)["faults"], ctx.format());
     }
-    if (!r->value("fq_available", true)) std::cout << "\n(delay faults unavailable: no fq qdisc in this kernel)\n";
+    if (!r->value("fq_available", true))
+      std::cout << "\n(no fq qdisc in this kernel: delay faults unavailable, bandwidth faults police)\n";
   });
 
   auto names = std::make_shared<std::vector<std::string>>();
@@ -283,7 +320,7 @@ void add_list_and_remove_commands(CLI::App* fault, Context& ctx) {
 
 void add_fault_command(CLI::App& app, Context& ctx) {
   auto* fault = app.add_subcommand(
-      "fault", "Network faults (loss, delay, reorder, duplicate, corrupt, partition) applied by seismod");
+      "fault", "Network faults (loss, delay, reorder, bandwidth, duplicate, corrupt, partition) applied by seismod");
   fault->require_subcommand(1);
   auto* add = fault->add_subcommand("add", "Apply a fault");
   add->require_subcommand(1);
@@ -291,6 +328,7 @@ void add_fault_command(CLI::App& app, Context& ctx) {
   add_delay_command(add, ctx);
   add_reorder_command(add, ctx);
   add_partition_command(add, ctx);
+  add_bandwidth_command(add, ctx);
   add_list_and_remove_commands(fault, ctx);
 }
 

@@ -15,4 +15,5 @@ struct fault_ctx {
 	__u32 ingress;           /* the hook: 0 egress, 1 ingress */
 	__u32 at_once;           /* the delay fault's reorder picked it: no delay, no flow order */
 	__u32 pad;
+	__u64 depart;            /* the latest departure a shaping bandwidth fault asked for, 0 none */
 };

@@ -56,7 +56,8 @@ std::string read_file(const std::string& path) {
 // The socket does not exist: convert must never need seismod.
 TEST(CliConvert, ExamplesConvertOfflineAndReadBackUnchanged) {
   for (const char* name :
-       {"loss", "delay", "netem", "delay-with-target", "netem-with-target", "partition", "duplicate", "corrupt"}) {
+       {"loss", "delay", "netem", "delay-with-target", "netem-with-target", "partition", "duplicate", "corrupt",
+        "bandwidth"}) {
     auto r = run_convert("-f " + example(name));
     ASSERT_EQ(r.exit_code, 0) << name << ": " << r.out;
     EXPECT_EQ(r.out.rfind("apiVersion: seismo.dev/v1alpha1\nkind: NetworkFault\n", 0), 0u) << r.out;
@@ -70,7 +71,6 @@ TEST(CliConvert, ExamplesConvertOfflineAndReadBackUnchanged) {
 
 TEST(CliConvert, UnsupportedExamplesNameTheDocumentAndField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"bandwidth", "document 1: spec.action: 'bandwidth' is not supported yet"},
       {"delay-with-external-target", "document 1: spec.externalTargets[1]: 'www.google.com' is a domain name"},
       {"partition-with-external-targets", "document 1: spec.externalTargets[1]: 'www.google.com' is a domain name"},
   };

@@ -80,9 +80,10 @@ std::vector<DocCase> doc_cases() {
       // partition is a kind now (issue 15); Chaos Mesh's way of writing it with a loss object is not.
       {"ChaosMeshPartition", "name: x\ntarget: {netns: {ns}}\naction: partition\nloss: {loss: 100}\nduration: 30s\n",
        kBad, "loss"},
-      {"ChaosMeshBandwidth", "name: x\ntarget: {netns: {ns}}\naction: bandwidth\nbandwidth: {rate: 1mbps}\n"
+      // tc reads "1Mbps" as megaBYTES: refused as ambiguous, naming the field.
+      {"ChaosMeshBandwidth", "name: x\ntarget: {netns: {ns}}\naction: bandwidth\nbandwidth: {rate: 1Mbps}\n"
                              "duration: 30s\n",
-       kBad, "bandwidth"},
+       kBad, "bandwidth.rate"},
       {"ChaosMeshCorrupt", "name: x\ntarget: {netns: {ns}}\naction: loss\nloss: {percent: 10}\ncorrupt: {corrupt: 5}\n"
                            "duration: 30s\n",
        kBad, "corrupt"},

@@ -237,3 +237,33 @@ TEST(NetworkFaultSpecs, DuplicateCorruptAreOneFaultEachAndRideAlongWithNetem) {
   EXPECT_EQ((*all)[3].name, placed().base_name + "-corrupt");
   EXPECT_EQ((*all)[3].action, Action::corrupt);
 }
+
+// Chaos Mesh's bandwidth example: 100kbps is 100 kilobytes/s (800 kbit/s),
+// peakrate 1000000 is bytes/s (8 Mbit/s); a peakrate of 0 is none and takes
+// its minburst with it (tbf ignores one without the other).
+TEST(NetworkFaultSpecs, BandwidthReadsChaosMeshsUnits) {
+  auto f = loss_fault();
+  f.spec.action = crd::FaultAction::bandwidth;
+  f.spec.loss.reset();
+  f.spec.bandwidth = crd::BandwidthFields{"100kbps", 100, 10000, 1000000, 1000000};
+  auto specs = fault_specs_for(f, placed());
+  ASSERT_TRUE(specs) << specs.error().message();
+  ASSERT_EQ(specs->size(), 1u);
+  const auto& bw = specs->front().bandwidth;
+  EXPECT_EQ(specs->front().action, Action::bandwidth);
+  EXPECT_EQ(bw.rate_bps, 800'000u);
+  EXPECT_EQ(bw.peakrate_bps, 8'000'000u);
+  EXPECT_EQ(bw.minburst_bytes, 1'000'000u);
+  EXPECT_EQ(bw.limit_bytes, 100u);
+  EXPECT_EQ(bw.buffer_bytes, 10'000u);
+  f.spec.bandwidth->peakrate = 0;
+  specs = fault_specs_for(f, placed());
+  ASSERT_TRUE(specs) << specs.error().message();
+  EXPECT_EQ(specs->front().bandwidth.peakrate_bps, 0u);
+  EXPECT_EQ(specs->front().bandwidth.minburst_bytes, 0u);
+  f.spec.bandwidth->rate = "1Mbps";  // ambiguous: refused, naming the field
+  specs = fault_specs_for(f, placed());
+  ASSERT_FALSE(specs);
+  EXPECT_EQ(specs.error().message().rfind("spec.bandwidth", 0), 0u) << specs.error().message();
+  EXPECT_NE(specs.error().message().find("bandwidth.rate"), std::string::npos) << specs.error().message();
+}

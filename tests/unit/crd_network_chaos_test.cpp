@@ -98,6 +98,22 @@ TEST(ChaosMeshExamples, TargetsConvert) {
 }
 
 // partition is a DROP of every packet to the peers in the direction asked:
+// Chaos Mesh's own bandwidth example: rate in tc's units (100kbps is 100
+// kilobytes/s), peakrate a bare number of bytes/s; all carried over.
+TEST(ChaosMeshExamples, BandwidthConverts) {
+  auto b = read_example("bandwidth");
+  ASSERT_TRUE(b) << b.error().message();
+  ASSERT_EQ(b->size(), 1u);
+  const auto& s = b->front().spec;
+  EXPECT_EQ(s.action, FaultAction::bandwidth);
+  ASSERT_TRUE(s.bandwidth);
+  EXPECT_EQ(s.bandwidth->rate, "100kbps");
+  EXPECT_EQ(s.bandwidth->limit, 100u);
+  EXPECT_EQ(s.bandwidth->buffer, 10000u);
+  EXPECT_EQ(s.bandwidth->peakrate, std::optional<uint64_t>(1000000));
+  EXPECT_EQ(s.bandwidth->minburst, std::optional<uint64_t>(1000000));
+}
+
 // seismo's partition with the same direction and target (crd/network_chaos.cpp).
 TEST(ChaosMeshExamples, PartitionIsPartition) {
   auto p = read_example("partition");
@@ -113,7 +129,6 @@ TEST(ChaosMeshExamples, PartitionIsPartition) {
 
 TEST(ChaosMeshExamples, UnsupportedOnesRefusedNamingTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"bandwidth", "document 1: spec.action: 'bandwidth' is not supported yet"},
       {"delay-with-external-target", "document 1: spec.externalTargets[1]: 'www.google.com' is a domain name"},
       {"partition-with-external-targets", "document 1: spec.externalTargets[1]: 'www.google.com' is a domain name"},
   };
@@ -211,7 +226,7 @@ TEST(NetworkChaos, EveryFieldOfTheirsMappedOrRefusedByName) {
       {with("remoteCluster", "east"), "spec.remoteCluster: not supported"},
       {with("duplicate", {{"duplicate", "1"}}), "spec.duplicate: given with action 'loss', which would ignore it"},
       {with("corrupt", {{"corrupt", "1"}}), "spec.corrupt: given with action 'loss', which would ignore it"},
-      {with("bandwidth", {{"rate", "1mbps"}}), "spec.bandwidth: not supported yet"},
+      {with("bandwidth", {{"rate", "1mbps"}, {"limit", 1}, {"buffer", 1}}), "spec.bandwidth: given with action 'loss'"},
       {with("rate", {{"rate", "1mbps"}}), "spec.rate: not supported yet"},
       {with("scheduler", {{"cron", "@every 1m"}}), "spec.scheduler: unknown field of NetworkChaos"},
       {with("ports", {"80"}), "spec.ports: unknown field of NetworkChaos"},

@@ -192,8 +192,7 @@ TEST(NetworkFault, EveryBadFieldNamed) {
       {with(e, "metadata.labels", {{"app", 1}}), "metadata.labels.app: must be a string"},
       {with(e, "metadata.annotations", "paused"), "metadata.annotations: must be a map of strings"},
       {with(e, "spec", "x"), "spec: must be an object"},
-      {with(e, "spec.bandwidth", {{"rate", "1mbps"}}), "spec.bandwidth: unknown field"},
-      {with(e, "spec.action", "blackhole"), "spec.action: 'blackhole' is not one of loss, delay, netem, duplicate, corrupt, partition"},
+      {with(e, "spec.action", "blackhole"), "spec.action: 'blackhole' is not one of loss, delay, netem, bandwidth, duplicate, corrupt, partition"},
       {with(e, "spec.action", "partition"), "spec.loss: given with action 'partition', which has no parameters"},
       {with(with(e, "spec.action", "partition"), "spec.loss", nullptr), "spec.delay: given with action 'partition'"},
       {with(e, "spec.delay.reorder", "yes"), "spec.delay.reorder: must be an object {reorder, correlation, gap}"},
@@ -203,6 +202,9 @@ TEST(NetworkFault, EveryBadFieldNamed) {
       {with(e, "spec.delay.reorder", {{"reorder", "10"}, {"gap", "5"}}), "spec.delay.reorder.gap: must be a whole"},
       {with(e, "spec.delay.reorder", {{"reorder", "10"}, {"gap", 2000000}}), "spec.delay.reorder.gap: must be"},
       {with(e, "spec.delay.reorder", {{"reorder", "10"}, {"gpa", 5}}), "spec.delay.reorder.gpa: unknown field"},
+      {with(e, "spec.bandwidth", {{"rate", "1mbps"}, {"limit", 1}, {"buffer", 1}}), "spec.bandwidth: given with action"},
+      {with(e, "spec.bandwidth", {{"rate", "1mbps"}}), "spec.bandwidth.limit: required"},
+      {with(e, "spec.bandwidth", {{"rate", 5}, {"limit", 1}, {"buffer", 1}}), "spec.bandwidth.rate: must be a string"},
       {with(e, "spec.action", nullptr), "spec.action: required"},
       {with(e, "spec.mode", "most"), "spec.mode: 'most' is not one of"},
       {with(e, "spec.mode", nullptr), "spec.mode: required"},
@@ -282,6 +284,15 @@ TEST(NetworkFault, SpecFieldNamesAreWhatSpecToJsonWrites) {
   std::vector<std::string> written;
   const json spec = spec_to_json(f->spec);  // items() refers to it: not a temporary
   for (const auto& [key, value] : spec.items()) written.push_back(key);
+  // bandwidth's own field (the example is a netem fault, which cannot take it).
+  auto bw = f->spec;
+  bw.action = FaultAction::bandwidth;
+  bw.loss.reset();
+  bw.delay.reset();
+  bw.bandwidth = BandwidthFields{"10mbit", 1, 1, std::nullopt, std::nullopt};
+  const json bw_spec = spec_to_json(bw);
+  for (const auto& [key, value] : bw_spec.items())
+    if (!spec.contains(key)) written.push_back(key);
   std::vector<std::string> names(spec_field_names().begin(), spec_field_names().end());
   std::sort(written.begin(), written.end());
   std::sort(names.begin(), names.end());

@@ -55,6 +55,15 @@ class CrdSchema : public ::testing::Test {
       "duplicate":{"duplicate":"1","correlation":"1"},"corrupt":{"corrupt":"1","correlation":"1"},
       "duration":"1m","ports":["80"],"protocol":"udp","seed":1})");
   }
+  // The fields action netem cannot take (one action's own parameters).
+  static json bandwidth_spec() {
+    json s = full_spec();
+    s["action"] = "bandwidth";
+    s.erase("delay");
+    s.erase("loss");
+    s["bandwidth"] = {{"rate", "1mbit"}, {"limit", 1}, {"buffer", 1}, {"peakrate", 1}, {"minburst", 1}};
+    return s;
+  }
   static Result<NetworkFault> parse_spec(const json& spec) {
     return parse_network_fault(
         {{"apiVersion", kApiVersion}, {"kind", kKind}, {"metadata", {{"name", "x"}}}, {"spec", spec}}, false);
@@ -82,11 +91,18 @@ TEST_F(CrdSchema, SpecPropertiesAreThoseTheParserReads) {
   EXPECT_EQ(keys(spec_["properties"]), parser);
   auto parsed = parse_spec(full_spec());
   ASSERT_TRUE(parsed) << parsed.error().message();
-  EXPECT_EQ(json_keys(spec_to_json(parsed->spec)), parser);
+  auto bw = parse_spec(bandwidth_spec());
+  ASSERT_TRUE(bw) << bw.error().message();
+  std::set<std::string> written = json_keys(spec_to_json(parsed->spec));
+  written.merge(json_keys(spec_to_json(bw->spec)));
+  EXPECT_EQ(written, parser);
+  EXPECT_EQ(json_keys(spec_to_json(bw->spec)["bandwidth"]),
+            keys(spec_["properties"]["bandwidth"]["properties"]));
   // Every schema property is read (an unknown one would be refused by name).
-  for (const auto& key : keys(spec_["properties"])) EXPECT_TRUE(full_spec().contains(key)) << key;
+  for (const auto& key : keys(spec_["properties"]))
+    EXPECT_TRUE(full_spec().contains(key) || bandwidth_spec().contains(key)) << key;
   json unknown = full_spec();
-  unknown["bandwidth"] = json::object();
+  unknown["duplicate"] = json::object();
   EXPECT_FALSE(parse_spec(unknown));
 }
 
@@ -117,8 +133,9 @@ TEST_F(CrdSchema, SelectorPropertiesAreThoseTheParserReads) {
 TEST_F(CrdSchema, EnumsEqualTheParsers) {
   EXPECT_EQ(strings(spec_["properties"]["action"]["enum"]),
             (std::set<std::string>{action_name(FaultAction::loss), action_name(FaultAction::delay),
-                                   action_name(FaultAction::netem), action_name(FaultAction::duplicate),
-                                   action_name(FaultAction::corrupt), action_name(FaultAction::partition)}));
+                                   action_name(FaultAction::netem), action_name(FaultAction::bandwidth),
+                                   action_name(FaultAction::duplicate), action_name(FaultAction::corrupt),
+                                   action_name(FaultAction::partition)}));
   std::set<std::string> modes;
   for (auto m : {pods::PickMode::one, pods::PickMode::all, pods::PickMode::fixed, pods::PickMode::fixed_percent,
                  pods::PickMode::random_max_percent})

@@ -8,6 +8,7 @@
 #include "chaos/bpffs.h"
 #include "chaos/duration.h"
 #include "chaos/monotonic_clock.h"
+#include "chaos/spec_bandwidth.h"
 #include "chaos/stranded_programs.h"
 #include "common/log.h"
 #include "doctor/doctor.h"
@@ -21,6 +22,19 @@ namespace {
 int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// A bandwidth fault's description says how it holds the rate (the spec's
+// mode was settled at add: shape where fq exists).
+json with_bandwidth_status(json fault, bool fq_available) {
+  if (!fault.is_object() || fault.value("action", "") != "bandwidth") return fault;
+  const json& bw = fault["spec"]["bandwidth"];
+  const std::string mode = bw.is_object() ? bw.value("mode", "auto") : "auto";
+  fault["bandwidth"] = bandwidth_mode_status(mode == "shape"    ? BandwidthMode::shape
+                                             : mode == "police" ? BandwidthMode::police
+                                                                : BandwidthMode::automatic,
+                                             fq_available);
+  return fault;
 }
 
 // What a plan adds to a fault's placement: its attachments, where they
@@ -120,6 +134,7 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
   if (registry_->stopped()) return fail_errno(ESHUTDOWN, "the fault engine is shutting down");
   if (spec.name.empty()) spec.name = fmt::format("{}-{:06x}", action_name(spec.action), rng_() & 0xffffff);
   WorldSnapshot world = snapshot();
+  if (auto r = FaultPlanner::settle_bandwidth_mode(spec, world.fq_available); !r) return fail(std::move(r).error());
   auto slot = planner_.admit(spec, world);
   if (!slot) return fail(std::move(slot).error());
   auto eps = reader_.resolve(spec.target);
@@ -139,7 +154,7 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
   if (auto r = installer_.install(*plan, read.handles, fault, fmt::format("fault '{}'", name)); !r) return fail(std::move(r).error());
   log::info("fault '{}' added: {} on {} for {}", name, action_name(fault.spec.action), fmt::join(fault.at.endpoints, ", "),
             format_duration(fault.spec.duration_ns));
-  return registry_->describe(name);
+  return with_bandwidth_status(registry_->describe(name), fq_available_);
 }
 
 Result<json> FaultEngine::apply(std::vector<FaultSpec> specs) {
@@ -199,7 +214,7 @@ Result<json> FaultEngine::extend(const std::string& name, std::vector<Endpoint> 
   std::vector<std::string> where;
   for (const auto& att : plan->attachments) where.push_back(att.where);
   log::info("fault '{}' extended to {}", name, fmt::join(where, ", "));
-  return registry_->describe(name);
+  return with_bandwidth_status(registry_->describe(name), fq_available_);
 }
 
 Result<size_t> FaultEngine::retract(const std::string& name, const std::string& owner) {
@@ -219,7 +234,9 @@ Result<size_t> FaultEngine::retract(const std::string& name, const std::string& 
 }
 
 json FaultEngine::list() {
-  return {{"faults", registry_->list_faults()}, {"fq_available", fq_available_}, {"pin_dir", pin_dir_},
+  json faults = json::array();
+  for (auto& f : registry_->list_faults()) faults.push_back(with_bandwidth_status(std::move(f), fq_available_));
+  return {{"faults", std::move(faults)}, {"fq_available", fq_available_}, {"pin_dir", pin_dir_},
           {"reconcile", report_.to_json()}};
 }
 

@@ -26,6 +26,18 @@ net::FqOptions fq_options_for(const FaultSpec& spec, uint64_t rate_pps) {
   return fq;
 }
 
+// A shaped bandwidth fault's queue lives in fq: up to limit_bytes per flow,
+// in packets as small as 64 bytes, departures at most fq's horizon ahead
+// (parse_bandwidth bounds limit / rate by it).
+net::FqOptions fq_options_for_shaping(const BandwidthSpec& bw) {
+  net::FqOptions fq;
+  fq.flow_limit = static_cast<uint32_t>(std::clamp<uint64_t>(bw.limit_bytes / 64, 100, 100000));
+  fq.limit = std::max<uint32_t>(10000, 2 * fq.flow_limit);
+  fq.horizon_us = static_cast<uint32_t>(kMaxLatencyNs / 1000);
+  fq.horizon_drop = true;
+  return fq;
+}
+
 bool hooked(const InstalledState& installed, const DeviceKey& key) {
   return std::any_of(installed.attachments.begin(), installed.attachments.end(),
                      [&](const PlacedAttachment& a) { return a.device == key; });
@@ -63,10 +75,23 @@ std::vector<size_t> FaultPlanner::choose(const FaultSpec& spec, size_t n, std::m
   return select_endpoints(spec.mode, spec.mode_value, n, rng);
 }
 
-// delay: EDT works at egress only; duplicate: a clone sent at egress goes
-// out synchronously (at ingress it would go through the backlog).
+Result<void> FaultPlanner::settle_bandwidth_mode(FaultSpec& spec, bool fq_available) {
+  if (spec.action != Action::bandwidth) return {};
+  BandwidthMode& mode = spec.bandwidth.mode;
+  if (mode == BandwidthMode::shape && !fq_available)
+    return fail_errno(EOPNOTSUPP, "bandwidth.mode: shape needs the fq qdisc (CONFIG_NET_SCH_FQ), which this kernel "
+                                  "lacks; use mode police, or leave mode out to police where fq is missing (see "
+                                  "`seismo doctor`)");
+  if (mode == BandwidthMode::automatic) mode = fq_available ? BandwidthMode::shape : BandwidthMode::police;
+  return {};
+}
+
+// delay and shaping: EDT works at egress only (policing goes there too, so
+// that a bandwidth fault acts in the same place whichever the kernel
+// allows); duplicate: a clone sent at egress goes out synchronously (at
+// ingress it would go through the backlog).
 bool FaultPlanner::ingress_at_peer_egress(Action action) {
-  return action == Action::delay || action == Action::duplicate;
+  return action == Action::delay || action == Action::bandwidth || action == Action::duplicate;
 }
 
 bool FaultPlanner::needs_peer(const FaultSpec& spec) {
@@ -157,7 +182,8 @@ Result<FaultPlan> FaultPlanner::place(const FaultSpec& spec, uint32_t slot, cons
   plan.name = spec.name;
   plan.slot = slot;
   if (spec.action == Action::delay) plan.fq = fq_options_for(spec, delay_rate_pps_);
-
+  if (spec.action == Action::bandwidth && spec.bandwidth.mode == BandwidthMode::shape)
+    plan.fq = fq_options_for_shaping(spec.bandwidth);
   std::set<uint32_t> taken;
   for (const auto& a : installed.attachments) taken.insert(a.attach_id);
   for (const auto& site : sites) {

@@ -33,6 +33,9 @@ class FaultPlanner {
   // egress (what needs EDT stamps or a synchronous clone) rather than on the
   // target device's ingress hook.
   [[nodiscard]] static bool ingress_at_peer_egress(Action action);
+  // A bandwidth fault's mode decided at add: shape where fq exists, police
+  // where it does not; an explicit shape without fq is refused (EOPNOTSUPP).
+  [[nodiscard]] static Result<void> settle_bandwidth_mode(FaultSpec& spec, bool fq_available);
 
   // A new fault in `slot` (from admit) over world.endpoints.
   [[nodiscard]] Result<FaultPlan> plan_add(const FaultSpec& spec, uint32_t slot, const WorldSnapshot& world) const;

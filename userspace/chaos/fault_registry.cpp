@@ -111,7 +111,9 @@ bool FaultRegistry::device_has_delay(const DeviceKey& key) const {
     if (att.device != key) continue;
     for (uint32_t slot : att.slots)
       for (const auto& [name, f] : faults_)
-        if (f.at.slot == slot && f.spec.action == Action::delay) return true;
+        if (f.at.slot == slot && (f.spec.action == Action::delay ||
+                                  (f.spec.action == Action::bandwidth && f.spec.bandwidth.mode == BandwidthMode::shape)))
+          return true;
   }
   return false;
 }

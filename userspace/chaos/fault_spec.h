@@ -94,12 +94,18 @@ struct DelaySpec {
 
 // tbf's parameters: a token bucket of `buffer_bytes` filled at `rate`;
 // shaping queues up to `limit_bytes` (docs/faults.md, Bandwidth).
+// How a bandwidth fault holds the rate: shape (EDT stamps fq releases) or
+// police (drop beyond the bucket). automatic: decided when the fault is
+// added (shape where fq exists), and written back as the one chosen.
+enum class BandwidthMode { automatic, shape, police };
+
 struct BandwidthSpec {
   uint64_t rate_bps = 0;        // bits per second
   uint64_t limit_bytes = 0;     // bytes that may wait
   uint64_t buffer_bytes = 0;    // bucket depth (burst)
   uint64_t peakrate_bps = 0;    // 0: none
   uint64_t minburst_bytes = 0;  // the peak bucket's depth
+  BandwidthMode mode = BandwidthMode::automatic;
 };
 
 // duplicate and corrupt: which packets, picked like loss's.

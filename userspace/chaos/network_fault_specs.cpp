@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "chaos/spec_kinds.h"
+
 namespace seismo::chaos {
 namespace {
 
@@ -109,6 +111,23 @@ Result<FaultSpec> checked(const FaultSpec& spec, const std::string& field) {
   return again;
 }
 
+// Chaos Mesh's bandwidth fields read by seismo's own rules: a peakrate is
+// bytes per second there (a bare number), 0 is none, and a minburst without
+// a peakrate is ignored by tbf, so it is dropped here too.
+Result<FaultSpec> bandwidth_spec(const crd::NetworkFaultSpec& spec, const FaultSpec& base) {
+  if (!spec.bandwidth) return invalid("spec.bandwidth", "required for action bandwidth");
+  const auto& b = *spec.bandwidth;
+  nlohmann::json params = {{"rate", b.rate}, {"limit", b.limit}, {"buffer", b.buffer}};
+  if (b.peakrate && *b.peakrate > 0) {
+    params["peakrate"] = fmt::format("{}bps", *b.peakrate);
+    if (b.minburst) params["minburst"] = *b.minburst;
+  }
+  FaultSpec s = base;
+  s.action = Action::bandwidth;
+  if (auto r = parse_bandwidth(params, s.bandwidth); !r) return fail(std::move(r).error().wrap("spec.bandwidth"));
+  return checked(s, "spec.bandwidth");
+}
+
 }  // namespace
 
 Result<std::vector<FaultSpec>> fault_specs_for(const crd::NetworkFault& fault, const NetworkFaultPlacement& placement) {
@@ -185,6 +204,11 @@ Result<std::vector<FaultSpec>> fault_specs_for(const crd::NetworkFault& fault, c
     auto c = checked(s, "spec.corrupt");
     if (!c) return fail(std::move(c).error());
     out.push_back(std::move(*c));
+  }
+  if (spec.action == crd::FaultAction::bandwidth) {
+    auto s = bandwidth_spec(spec, base);
+    if (!s) return fail(std::move(s).error());
+    out.push_back(std::move(*s));
   }
   return out;
 }

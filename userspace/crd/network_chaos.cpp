@@ -25,14 +25,15 @@ constexpr const char* kChaosKind = "NetworkChaos";
 // direction asked, to the target's IPs and externalTargets, all peers when
 // neither is given) is our partition; delay.reorder is netem's reorder in
 // both.
-const std::vector<std::string_view> kSameFields = {"action", "mode",  "value", "selector", "direction",
-                                                   "target", "delay", "loss",  "duration", "externalTargets",
-                                                   "duplicate", "corrupt"};
+const std::vector<std::string_view> kSameFields = {"action",   "mode",      "value",     "selector",
+                                                   "direction", "target",   "delay",     "loss",
+                                                   "duration", "externalTargets", "duplicate", "corrupt",
+                                                   "bandwidth"};
 
 // Why a field of theirs that is not carried over is refused.
 std::string refusal(std::string_view key) {
-  if (key == "bandwidth" || key == "rate")
-    return "not supported yet (seismo injects loss and delay; issue 15 adds more)";
+  if (key == "rate")
+    return "not supported (Chaos Mesh's rate limit; seismo's is action 'bandwidth', tbf's parameters)";
   if (key == "remoteCluster") return "not supported (a NetworkFault acts on the cluster it is created in)";
   return "unknown field of NetworkChaos";
 }
@@ -48,9 +49,9 @@ Result<void> check_device(const json& v, const std::string& field) {
 Result<void> check_action(const json& spec) {
   if (!spec.contains("action") || !spec["action"].is_string()) return {};  // parse_network_fault names it
   const auto& action = spec["action"].get_ref<const std::string&>();
-  if (action == "bandwidth")
-    return error("spec.action", fmt::format("'{}' is not supported yet (loss, delay, netem, partition, duplicate, "
-                                            "corrupt; issue 15 adds more)",
+  if (action == "rate")
+    return error("spec.action", fmt::format("'{}' is not supported (seismo's rate limit is action 'bandwidth', tbf's "
+                                            "parameters)",
                                             action));
   if (action == "partition")
     for (const char* key : {"delay", "loss"})

@@ -2,6 +2,7 @@
 // checked, every error naming its path, nothing unknown let through.
 #include "crd/network_fault.h"
 
+#include <cctype>
 #include <cstdint>
 #include <ctime>
 
@@ -30,7 +31,8 @@ constexpr size_t kMaxMetadataValue = 16384;
 // properties must be exactly these (tests/unit/crd_schema_test.cpp).
 const std::vector<std::string_view> kSpecFields = {"action",          "mode",     "value", "selector", "direction",
                                                    "target",          "delay",    "loss",  "duration", "ports",
-                                                   "externalTargets", "protocol", "seed", "duplicate", "corrupt"};
+                                                   "externalTargets", "protocol", "seed", "duplicate", "corrupt",
+                                                   "bandwidth"};
 
 template <class E, size_t N>
 Result<E> one_of(const json& v, const std::string& field, const std::pair<E, const char*> (&names)[N]) {
@@ -46,7 +48,8 @@ Result<E> one_of(const json& v, const std::string& field, const std::pair<E, con
 
 constexpr std::pair<FaultAction, const char*> kActions[] = {
     {FaultAction::loss, "loss"},           {FaultAction::delay, "delay"},     {FaultAction::netem, "netem"},
-    {FaultAction::duplicate, "duplicate"}, {FaultAction::corrupt, "corrupt"}, {FaultAction::partition, "partition"}};
+    {FaultAction::bandwidth, "bandwidth"}, {FaultAction::duplicate, "duplicate"}, {FaultAction::corrupt, "corrupt"},
+    {FaultAction::partition, "partition"}};
 constexpr std::pair<TrafficDirection, const char*> kDirections[] = {
     {TrafficDirection::to, "to"}, {TrafficDirection::from, "from"}, {TrafficDirection::both, "both"}};
 
@@ -141,6 +144,45 @@ Result<std::pair<double, double>> parse_picked(const json& v, const std::string&
   return std::pair{*pct, corr};
 }
 
+// A byte count of Chaos Mesh's (uint32 limit/buffer/minburst, uint64 peakrate).
+Result<uint64_t> parse_bytes(const json& v, const std::string& field, uint64_t min, uint64_t max) {
+  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
+    return error(field, fmt::format("must be a whole number of bytes, not {}", json_fields::type_name(v)));
+  const uint64_t n = v.get<uint64_t>();
+  if (n < min || n > max) return error(field, fmt::format("{} is outside {} to {}", n, min, max));
+  return n;
+}
+
+Result<BandwidthFields> parse_bandwidth(const json& v, const std::string& field) {
+  if (!v.is_object()) return error(field, "must be an object {rate, limit, buffer, peakrate, minburst}");
+  if (auto ok = json_fields::only_known(v, field, {"rate", "limit", "buffer", "peakrate", "minburst"}); !ok)
+    return fail(std::move(ok).error());
+  BandwidthFields b;
+  if (!v.contains("rate")) return error(join(field, "rate"), "required (e.g. \"10mbit\"; \"1mbps\" is 1 megabyte/s)");
+  auto rate = json_fields::string_of(v["rate"], join(field, "rate"), 32);
+  if (!rate) return fail(std::move(rate).error());
+  if (rate->empty() || !std::isdigit(static_cast<unsigned char>(rate->front())))
+    return error(join(field, "rate"), fmt::format("'{}' is not a rate (e.g. \"10mbit\")", *rate));
+  b.rate = std::move(*rate);
+  for (const char* key : {"limit", "buffer"}) {
+    if (!v.contains(key)) return error(join(field, key), "required (bytes, at least 1)");
+    auto n = parse_bytes(v[key], join(field, key), 1, UINT32_MAX);
+    if (!n) return fail(std::move(n).error());
+    (std::string_view(key) == "limit" ? b.limit : b.buffer) = *n;
+  }
+  if (v.contains("peakrate") && !v["peakrate"].is_null()) {
+    auto n = parse_bytes(v["peakrate"], join(field, "peakrate"), 0, UINT64_MAX);
+    if (!n) return fail(std::move(n).error());
+    b.peakrate = *n;
+  }
+  if (v.contains("minburst") && !v["minburst"].is_null()) {
+    auto n = parse_bytes(v["minburst"], join(field, "minburst"), 0, UINT32_MAX);
+    if (!n) return fail(std::move(n).error());
+    b.minburst = *n;
+  }
+  return b;
+}
+
 // Chaos Mesh's {selector, mode, value}: the spec itself and `target`.
 Result<void> parse_pick(const json& v, const std::string& path, pods::PodSelector& selector, pods::PickMode& mode,
                         std::string& value) {
@@ -183,6 +225,14 @@ Result<void> check_action_fields(const NetworkFaultSpec& s) {
     return error("spec.delay", "given with action 'loss', which would ignore it (use action 'netem' for both)");
   if (delay && s.loss)
     return error("spec.loss", "given with action 'delay', which would ignore it (use action 'netem' for both)");
+  const bool bandwidth = s.action == FaultAction::bandwidth;
+  if (bandwidth && !s.bandwidth)
+    return error("spec.bandwidth", "required for action 'bandwidth' (e.g. {rate: \"10mbit\", limit: 20000, buffer: "
+                                   "10000})");
+  if (bandwidth && (s.loss || s.delay))
+    return error(s.loss ? "spec.loss" : "spec.delay", "given with action 'bandwidth', which would ignore it");
+  if (!bandwidth && s.bandwidth)
+    return error("spec.bandwidth", fmt::format("given with action '{}', which would ignore it", action_name(s.action)));
   if (s.action == FaultAction::netem && !s.loss && !s.delay)
     return error("spec", "action 'netem' needs delay, loss or both");
   // duplicate and corrupt: their own block (netem may carry them too, as
@@ -239,6 +289,10 @@ Result<void> parse_spec_member(NetworkFaultSpec& s, const std::string& key, cons
     auto c = parse_picked(v, field, "corrupt");
     if (!c) return fail(std::move(c).error());
     s.corrupt = CorruptFields{c->first, c->second};
+  } else if (key == "bandwidth") {
+    auto b = parse_bandwidth(v, field);
+    if (!b) return fail(std::move(b).error());
+    s.bandwidth = std::move(*b);
   } else if (key == "duration") {
     auto d = parse_bounded_duration(v, field, kMaxFaultDurationNs, false);
     if (!d) return fail(std::move(d).error());
@@ -271,7 +325,8 @@ Result<NetworkFaultSpec> parse_spec(const json& v, const std::string& object_nam
   if (!v.is_object()) return error("spec", fmt::format("must be an object, not {}", json_fields::type_name(v)));
   if (auto ok = json_fields::only_known(v, "spec", kSpecFields); !ok) return fail(std::move(ok).error());
   NetworkFaultSpec s;
-  if (!v.contains("action")) return error("spec.action", "required (loss, delay, netem, partition)");
+  if (!v.contains("action"))
+    return error("spec.action", "required (loss, delay, netem, bandwidth, duplicate, corrupt, partition)");
   if (!v.contains("duration"))
     return error("spec.duration", "required (e.g. \"5m\", at most 24h): every fault expires in the kernel");
   for (const auto& [key, value] : v.items())
@@ -411,6 +466,11 @@ json spec_to_json(const NetworkFaultSpec& s) {
   if (s.corrupt)
     out["corrupt"] = {{"corrupt", format_percent(s.corrupt->corrupt)},
                       {"correlation", format_percent(s.corrupt->correlation)}};
+  if (s.bandwidth) {
+    out["bandwidth"] = {{"rate", s.bandwidth->rate}, {"limit", s.bandwidth->limit}, {"buffer", s.bandwidth->buffer}};
+    if (s.bandwidth->peakrate) out["bandwidth"]["peakrate"] = *s.bandwidth->peakrate;
+    if (s.bandwidth->minburst) out["bandwidth"]["minburst"] = *s.bandwidth->minburst;
+  }
   if (!s.ports.empty()) out["ports"] = ports_to_json(s.ports);
   if (!s.protocol.empty()) out["protocol"] = s.protocol;
   // JSON integers past int64 do not survive the API server: the full range as a string.

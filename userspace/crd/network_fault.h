@@ -29,7 +29,7 @@ inline constexpr const char* kPlural = "networkfaults";
 inline constexpr const char* kPauseAnnotation = "seismo.dev/paused";
 
 // netem: loss and delay together; partition: every packet to the peers dropped (no fields)
-enum class FaultAction { loss, delay, netem, duplicate, corrupt, partition };
+enum class FaultAction { loss, delay, netem, bandwidth, duplicate, corrupt, partition };
 enum class TrafficDirection { to, from, both };  // Chaos Mesh: to = egress of the selected pods
 
 [[nodiscard]] const char* action_name(FaultAction a);
@@ -66,6 +66,19 @@ struct CorruptFields {
   double correlation = 0;
 };
 
+// Chaos Mesh's BandwidthSpec (tbf's parameters): rate in tc's units
+// ("100kbps" is BYTES per second), limit and buffer in bytes, peakrate in
+// bytes per second (a bare number, as Chaos Mesh passes it to netlink's tbf),
+// minburst in bytes. The node reads rate and bounds by seismo's bandwidth
+// rules (docs/faults.md, Bandwidth).
+struct BandwidthFields {
+  std::string rate;
+  uint64_t limit = 0;
+  uint64_t buffer = 0;
+  std::optional<uint64_t> peakrate;  // bytes per second; 0 or absent: none
+  std::optional<uint64_t> minburst;
+};
+
 // `target`: the fault applies only to traffic between the selected pods and these.
 struct PodTarget {
   pods::PodSelector selector;
@@ -89,6 +102,7 @@ struct NetworkFaultSpec {
   std::vector<std::string> external_targets;  // IPs and CIDRs, as written
   std::optional<DelayFields> delay;           // required for delay and netem
   std::optional<LossFields> loss;             // required for loss and netem
+  std::optional<BandwidthFields> bandwidth;   // required for bandwidth
   std::optional<DuplicateFields> duplicate;   // required for duplicate
   std::optional<CorruptFields> corrupt;       // required for corrupt
   uint64_t duration_ns = 0;                   // required: every fault expires in the kernel

@@ -143,19 +143,27 @@ void check_qdiscs(std::vector<Finding>& out) {
     Verdict bad;
   } const qdiscs[] = {
       {"clsact", "CONFIG_NET_SCH_INGRESS", "tc programs for every network fault", Verdict::fail},
-      {"fq", "CONFIG_NET_SCH_FQ", "delay faults: fq releases EDT-stamped packets", Verdict::warn},
+      {"fq", "CONFIG_NET_SCH_FQ", "delay faults and bandwidth shaping: fq releases EDT-stamped packets",
+       Verdict::warn},
       {"netem", "CONFIG_NET_SCH_NETEM", "benchmarks comparing seismo with netem (seismo does not need it)",
        Verdict::warn},
   };
+  bool fq = false;
   for (const auto& q : qdiscs) {
     int r = probe_qdisc(q.kind);
     bool ok = r == 0;
+    if (std::string_view(q.kind) == "fq") fq = ok;
     std::string detail = ok ? "available" : (r == ENOENT || r == EOPNOTSUPP ? "not available in this kernel"
                                                                           : "could not be created: " + errno_text(r));
     out.push_back(make("qdiscs", q.kind, ok, detail,
                        std::string("build the kernel with ") + q.config + " (or load its module)", q.needed_for,
                        q.bad));
   }
+  // How bandwidth faults hold their rate here (docs/faults.md, Bandwidth).
+  out.push_back(make("qdiscs", "bandwidth", fq, fq ? "shaping (fq)" : "policing (no fq)",
+                     "build the kernel with CONFIG_NET_SCH_FQ to shape (queue) rather than police (drop)",
+                     "bandwidth faults: policing drops bursts TCP must recover from, so goodput is below the rate",
+                     Verdict::warn));
 }
 
 // The hooks behind the network, TCP, scheduler and OOM probes. A probe

@@ -128,9 +128,9 @@ struct fault_bucket {
 	struct bpf_spin_lock lock;
 	__u32 pad;
 	__u64 generation; /* the cfg generation this bucket belongs to */
-	__u64 tokens;     /* bytes the bucket holds (police) */
-	__u64 stamp_ns;   /* last refill (police), or next departure (shape) */
-	__u64 peak_tokens;
+	__u64 tokens;     /* unused: the bucket is kept as a time (bpf/lib/fault_bandwidth.bpf.h) */
+	__u64 stamp_ns;   /* when the bucket is empty: it holds (now - stamp_ns) * rate, up to the buffer */
+	__u64 peak_tokens; /* the peak bucket's stamp_ns (peak_Bps, minburst_bytes) */
 };
 
 /* Per flow: the last departure time stamped, so stamps never go backwards

@@ -1,0 +1,105 @@
+#include "bandwidth_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <future>
+#include <regex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace seismo::testing {
+
+using nlohmann::json;
+
+namespace {
+
+std::vector<double> ping_times(const std::string& out) {
+  static const std::regex time_re(R"(time=([0-9.]+) ms)");
+  std::vector<double> v;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), time_re); it != std::sregex_iterator(); ++it)
+    v.push_back(std::stod((*it)[1].str()));
+  return v;
+}
+
+CommandOutput ping_verbose(const TestNetns& from, const std::string& to_ip, int count) {
+  return from.exec({"ping", "-n", "-c", std::to_string(count), "-i", "0.05", "-W", "1", to_ip});
+}
+
+}  // namespace
+
+double LoadRun::rtt_percentile(double p) const {
+  if (rtt_ms.empty()) return 0;
+  std::vector<double> s = rtt_ms;
+  std::sort(s.begin(), s.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(s.size())));
+  return s[std::clamp<size_t>(rank, 1, s.size()) - 1];
+}
+
+Result<std::vector<double>> ping_idle(const TestNetns& from, const std::string& to_ip, int count) {
+  auto r = ping_verbose(from, to_ip, count);
+  auto v = ping_times(r.output);
+  if (v.empty()) return fail_plain(fmt::format("ping {}: no answer: {}", to_ip, r.output));
+  return v;
+}
+
+Result<LoadRun> load_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip,
+                         const LoadOptions& o) {
+  const std::string port = std::to_string(o.port);
+  auto server = std::async(std::launch::async, [&] {
+    return to.exec({"timeout", std::to_string(o.seconds + 30), "iperf3", "-s", "-1", "-B", to_ip, "-p", port});
+  });
+  std::vector<std::string> client = {"iperf3", "-c", to_ip, "-p", port, "-t", std::to_string(o.seconds),
+                                     "-O", std::to_string(o.omit_seconds), "-J"};
+  if (o.udp_bps) {
+    client.insert(client.end(), {"-u", "-b", std::to_string(o.udp_bps), "-l", "1400"});
+  }
+  std::future<CommandOutput> pinger;
+  CommandOutput out;
+  // The server needs a moment to listen: retry a refused connection.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (o.ping && !pinger.valid())
+      pinger = std::async(std::launch::async, [&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past slow start and the full bucket
+        const int count = std::max(10, (o.seconds - 2) * 20);
+        return ping_verbose(from, to_ip, count);
+      });
+    out = from.exec(client);
+    if (out.output.find("Connection refused") == std::string::npos) break;  // iperf3 -J exits 0 on it
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto srv = server.get();
+  LoadRun run;
+  if (pinger.valid()) run.rtt_ms = ping_times(pinger.get().output);
+  json doc = json::parse(out.output, nullptr, false);
+  if (out.status != 0 || doc.is_discarded() || !doc.contains("end") || doc.contains("error"))
+    return fail_plain(fmt::format("iperf3 client failed ({}): {} / server: {}", out.status,
+                                  out.output.substr(0, 2000), srv.output.substr(0, 500)));
+  const json& end = doc["end"];
+  if (o.udp_bps && end.contains("sum_received")) {
+    run.goodput_bps = end["sum_received"].value("bits_per_second", 0.0);
+  } else if (o.udp_bps) {  // iperf3 before 3.16: the receiver's count is the sender's less the loss
+    run.goodput_bps = end.value("sum", json::object()).value("bits_per_second", 0.0) *
+                      (1.0 - end.value("sum", json::object()).value("lost_percent", 0.0) / 100.0);
+  } else {
+    run.goodput_bps = end.value("sum_received", json::object()).value("bits_per_second", 0.0);
+    run.retransmits = end.value("sum_sent", json::object()).value("retransmits", uint64_t{0});
+  }
+  return run;
+}
+
+Result<TbfQdisc> TbfQdisc::add(const TestNetns& ns, const std::string& dev, uint64_t rate_bps, uint64_t burst_bytes,
+                               uint64_t limit_bytes) {
+  auto r = ns.exec({"tc", "qdisc", "add", "dev", dev, "root", "tbf", "rate", fmt::format("{}bit", rate_bps), "burst",
+                    std::to_string(burst_bytes), "limit", std::to_string(limit_bytes)});
+  if (r.status != 0) return fail_plain(fmt::format("tc qdisc add tbf on {}: {}", dev, r.output));
+  return TbfQdisc(ns, dev);
+}
+
+TbfQdisc::~TbfQdisc() {
+  if (ns_) (void)ns_->exec({"tc", "qdisc", "del", "dev", dev_, "root"});
+}
+
+}  // namespace seismo::testing

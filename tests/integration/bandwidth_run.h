@@ -1,0 +1,53 @@
+#pragma once
+
+// Goodput and latency under load between two test namespaces, for the
+// bandwidth fault's tests and bench/fault_fidelity: an iperf3 TCP (or UDP)
+// flow a → b with ping beside it, and tbf on the same veth to compare with.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "netns_fixture.h"
+
+namespace seismo::testing {
+
+struct LoadRun {
+  double goodput_bps = 0;     // receiver side, iperf3's sum_received
+  uint64_t retransmits = 0;   // TCP, sender side
+  std::vector<double> rtt_ms; // ping a → b while the flow ran
+  [[nodiscard]] double rtt_percentile(double p) const;  // nearest rank; 0 when none answered
+};
+
+struct LoadOptions {
+  int seconds = 5;
+  int omit_seconds = 1;    // iperf3 -O: the start (slow start, a full bucket) is left out
+  uint16_t port = 5201;
+  uint64_t udp_bps = 0;    // 0: TCP; else a UDP flow at this rate
+  bool ping = true;        // ping beside the flow (0.05 s apart)
+};
+
+// One iperf3 run from `from` to to_ip (a one-off server in `to`).
+Result<LoadRun> load_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip,
+                         const LoadOptions& options);
+
+// ping a → b on an idle link: the baseline "added latency" subtracts.
+Result<std::vector<double>> ping_idle(const TestNetns& from, const std::string& to_ip, int count);
+
+// tbf on `dev` in `ns` (root qdisc), removed on destruction.
+class TbfQdisc {
+ public:
+  static Result<TbfQdisc> add(const TestNetns& ns, const std::string& dev, uint64_t rate_bps, uint64_t burst_bytes,
+                              uint64_t limit_bytes);
+  TbfQdisc(TbfQdisc&& o) noexcept : ns_(o.ns_), dev_(std::move(o.dev_)) { o.ns_ = nullptr; }
+  TbfQdisc& operator=(TbfQdisc&&) = delete;
+  ~TbfQdisc();
+
+ private:
+  TbfQdisc(const TestNetns& ns, std::string dev) : ns_(&ns), dev_(std::move(dev)) {}
+  const TestNetns* ns_;
+  std::string dev_;
+};
+
+}  // namespace seismo::testing

@@ -1,0 +1,197 @@
+// Bandwidth faults on real veths, side by side with tbf on the same device
+// in the same run. On this host (no sch_fq) a fault polices; in the VM tier
+// (fq) it shapes. Each test prints its numbers.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "bandwidth_run.h"
+#include "chaos/fault_engine.h"
+#include "chaos/spec_bandwidth.h"
+#include "chaos_lab_fixture.h"
+#include "chaos_support.h"
+#include "doctor/doctor.h"
+
+using namespace seismo;
+using namespace seismo::chaos;
+using namespace seismo::testing;
+using nlohmann::json;
+
+namespace {
+
+class ChaosBandwidthTest : public FaultLabTest {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, tc, BPF)";
+    if (run_command({"iperf3", "--version"}).status != 0) GTEST_SKIP() << "iperf3 is not installed";
+    FaultLabTest::SetUp();
+    if (!lab_ready()) return;
+    start_engine();
+  }
+
+  json bandwidth(const std::string& name, const json& params) const {
+    return {{"name", name},
+            {"target", {{"netns", a_->name()}, {"interface", ab_->a_name()}}},
+            {"direction", "egress"},
+            {"action", "bandwidth"},
+            {"bandwidth", params},
+            {"duration", "60s"}};
+  }
+  Result<json> add(const json& doc) {
+    auto s = parse_fault_spec(doc);
+    if (!s) return fail(std::move(s).error());
+    return engine_->add(*s);
+  }
+  Result<LoadRun> load(const LoadOptions& o) { return load_run(*a_, *b_, ab_->b_ip(), o); }
+
+  struct Row {
+    double tbf_bps = 0, ours_bps = 0;
+    double tbf_p50 = 0, tbf_p99 = 0, ours_p50 = 0, ours_p99 = 0, idle_p50 = 0;
+    uint64_t tbf_retrans = 0, ours_retrans = 0;
+    FaultCounters counters;
+    std::string mode;
+  };
+
+  // One rate: tbf first, then the fault, with the same rate, buffer and limit.
+  Row compare(uint64_t rate_bps, const LoadOptions& o, const std::string& mode = "", uint64_t buffer_bytes = 0) {
+    Row row;
+    auto idle = ping_idle(*a_, ab_->b_ip(), 20);
+    EXPECT_TRUE(idle) << idle.error().message();
+    if (idle) row.idle_p50 = LoadRun{0, 0, *idle}.rtt_percentile(50);
+    const uint64_t buffer = buffer_bytes ? buffer_bytes : default_buffer_bytes(rate_bps);
+    const uint64_t limit = default_limit_bytes(rate_bps);
+    {
+      auto tbf = TbfQdisc::add(*a_, ab_->a_name(), rate_bps, buffer, limit);
+      EXPECT_TRUE(tbf) << tbf.error().message();
+      if (!tbf) return row;
+      auto r = load(o);
+      EXPECT_TRUE(r) << r.error().message();
+      if (!r) return row;
+      row.tbf_bps = r->goodput_bps;
+      row.tbf_p50 = r->rtt_percentile(50);
+      row.tbf_p99 = r->rtt_percentile(99);
+      row.tbf_retrans = r->retransmits;
+    }
+    json params = {{"rate", format_rate(rate_bps)}, {"buffer", buffer}};
+    if (!mode.empty()) params["mode"] = mode;
+    json doc = bandwidth("bw", params);
+    // UDP: iperf3's TCP control connection is left out of the policer (its
+    // losses would stall the test's end, not measure the bucket).
+    if (o.udp_bps) doc["filter"] = {{"protocol", "udp"}};
+    auto added = add(doc);
+    EXPECT_TRUE(added) << added.error().message();
+    if (!added) return row;
+    row.mode = engine_->list()["faults"][0].value("bandwidth", "");
+    auto r = load(o);
+    EXPECT_TRUE(r) << r.error().message();
+    if (r) {
+      row.ours_bps = r->goodput_bps;
+      row.ours_p50 = r->rtt_percentile(50);
+      row.ours_p99 = r->rtt_percentile(99);
+      row.ours_retrans = r->retransmits;
+    }
+    row.counters = counters("bw");
+    EXPECT_TRUE(engine_->remove("bw"));
+    std::printf("bandwidth %s %s (%s): tbf %.2f Mbit/s (%llu retrans, ping p50 %.2f p99 %.2f ms) | seismo %.2f "
+                "Mbit/s (%llu retrans, ping p50 %.2f p99 %.2f ms; passed %llu dropped %llu delayed %llu) | idle "
+                "ping p50 %.3f ms\n",
+                format_rate(rate_bps).c_str(), o.udp_bps ? "UDP" : "TCP", row.mode.c_str(), row.tbf_bps / 1e6,
+                static_cast<unsigned long long>(row.tbf_retrans), row.tbf_p50, row.tbf_p99, row.ours_bps / 1e6,
+                static_cast<unsigned long long>(row.ours_retrans), row.ours_p50, row.ours_p99,
+                static_cast<unsigned long long>(row.counters.passed),
+                static_cast<unsigned long long>(row.counters.dropped),
+                static_cast<unsigned long long>(row.counters.delayed), row.idle_p50);
+    std::fflush(stdout);
+    return row;
+  }
+};
+
+// Policing (host: no fq). Model: a policer passes at most buffer + rate * T
+// (+ one packet of debt) bytes in T seconds, so goodput over the measured
+// T = 4 s (iperf3 -O 1 leaves the first second and its full bucket out) is
+// at most rate + 8 * buffer / T: 10mbit + 131 kbit/s (+1.3 %), 100mbit +
+// 0.25 % (buffer 125 kB); +5 % covers iperf3's interval edges. Below: on a
+// veth the RTT is ~50 us, so TCP sends its whole window in a burst far
+// faster than the bucket refills; the policer drops most of it and TCP
+// recovers by RTO (200 ms minimum). So each RTO passes about one bucket:
+// goodput ~ min(rate, 8 * buffer / 200 ms) = 2.6 Mbit/s at 10mbit (64 KiB)
+// and 5 Mbit/s at 100mbit (125 kB); measured 2.6-2.9 and 6.0-6.3, with
+// TSO/GSO on or off (docs/faults.md, Bandwidth). The test asks for half the
+// model's figure.
+TEST_F(ChaosBandwidthTest, PolicingHoldsTcpGoodputUnderTheRateBesideTbf) {
+  if (engine_->fq_available()) GTEST_SKIP() << "fq exists here: faults shape (ShapingHoldsTcpGoodputAtTheRate)";
+  for (bool gso : {true, false}) {
+    if (!gso) {
+      auto off = a_->exec({"ethtool", "-K", ab_->a_name(), "tso", "off", "gso", "off"});
+      ASSERT_EQ(off.status, 0) << off.output;
+      std::printf("(TSO/GSO off on %s)\n", ab_->a_name().c_str());
+    }
+    for (uint64_t rate : {10'000'000ULL, 100'000'000ULL}) {
+      LoadOptions o;
+      Row row = compare(rate, o);
+      EXPECT_EQ(row.mode, "policing (no fq)");
+      const double r = static_cast<double>(rate);
+      EXPECT_LE(row.ours_bps, r * 1.05) << "more than the bucket can pass";
+      const double model = std::min(r, 8.0 * static_cast<double>(default_buffer_bytes(rate)) / 0.2);
+      EXPECT_GE(row.ours_bps, 0.5 * model) << "TCP over the policer below one bucket per RTO";
+      EXPECT_GT(row.counters.dropped, 0u) << "TCP probes past the rate: a policer must have dropped";
+      EXPECT_GT(row.tbf_bps, r * 0.85) << "tbf itself (the reference) misbehaved";
+    }
+  }
+}
+
+// UDP at twice the rate through the policer: the bucket alone decides, so
+// goodput is rate + 8 * buffer / T, as long as the sender never pauses
+// longer than the bucket's time (tokens beyond the buffer are lost). A
+// CPU-starved iperf3 on this loaded 2-core machine pauses for tens of ms
+// (the default 10 ms bucket at 100mbit got 51 % once), so the bucket here is
+// 100 ms of the rate: ceiling rate + 2.5 %, within +-10 %.
+TEST_F(ChaosBandwidthTest, PolicingPassesUdpAtTheRate) {
+  if (engine_->fq_available()) GTEST_SKIP() << "fq exists here: faults shape";
+  for (uint64_t rate : {10'000'000ULL, 100'000'000ULL}) {
+    LoadOptions o;
+    o.udp_bps = 2 * rate;
+    o.ping = false;
+    Row row = compare(rate, o, "", rate / 8 / 10);
+    const double r = static_cast<double>(rate);
+    EXPECT_NEAR(row.ours_bps, r, r * 0.10);
+    EXPECT_GT(row.counters.dropped, 0u);
+  }
+}
+
+// Shaping (fq: the VM tier). EDT paces the flow at the rate with no loss
+// until limit bytes queue, so TCP fills the pipe like over tbf: goodput
+// within +-5 % of the rate. p99 ping at full load: both queue up to the
+// limit (50 ms at the rate); ours must not be worse than tbf's by more
+// than 20 % + 5 ms (fq's flow isolation may even put ping ahead of the bulk
+// flow, which tbf's single FIFO does not).
+TEST_F(ChaosBandwidthTest, ShapingHoldsTcpGoodputAtTheRate) {
+  if (!engine_->fq_available()) GTEST_SKIP() << "no fq qdisc here: bandwidth faults police (the VM tier shapes)";
+  for (uint64_t rate : {10'000'000ULL, 100'000'000ULL}) {
+    LoadOptions o;
+    Row row = compare(rate, o);
+    EXPECT_EQ(row.mode, "shaping (fq)");
+    const double r = static_cast<double>(rate);
+    EXPECT_NEAR(row.ours_bps, r, r * 0.05);
+    EXPECT_LE(row.ours_p99, row.tbf_p99 * 1.2 + 5.0);
+    EXPECT_GT(row.counters.delayed, 0u);
+  }
+}
+
+// A fault asked to shape where fq is missing is refused, naming the field,
+// and nothing is installed.
+TEST_F(ChaosBandwidthTest, ShapeWithoutFqIsRefused) {
+  if (engine_->fq_available()) GTEST_SKIP() << "fq exists here";
+  auto r = add(bandwidth("bw", {{"rate", "10mbit"}, {"mode", "shape"}}));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, EOPNOTSUPP);
+  EXPECT_NE(r.error().message().find("bandwidth.mode"), std::string::npos) << r.error().message();
+  EXPECT_TRUE(engine_->list()["faults"].empty());
+}
+
+}  // namespace
