@@ -6,6 +6,11 @@
 //   no-match   seismo's program attached, its only fault matching nothing
 //              (UDP port 1): the parse + filter path every packet pays
 //   loss-0%    a 0% loss fault matching every packet (the full path)
+//   peers-N-miss / peers-N-hit
+//              a 0% loss fault whose peer set (filter.cidrs, the
+//              fault_peers LPM trie) holds N prefixes, the receiver's
+//              address outside / inside it: the trie lookup's cost
+//              (N = 1 and 1000)
 // Conditions interleave within each round; medians over rounds with
 // min-max, and the ratio to `none`. ns/packet from BPF_ENABLE_STATS
 // (run_time_ns / run_cnt of the attached program; a "packet" is what tc
@@ -86,6 +91,20 @@ std::pair<uint64_t, uint64_t> program_stats(const TestNetns& ns, const std::stri
   return {0, 0};
 }
 
+// `n` distinct peer prefixes in 10.1-150.0-6.x (/32s and /24s mixed, as
+// pod IPs and externalTargets are); with `hit` the last one is `hit_ip`.
+std::vector<Cidr> bench_peers(size_t n, bool hit, const std::string& hit_ip = "0.0.0.0") {
+  std::vector<Cidr> out;
+  for (size_t i = 0; i < n; ++i) {
+    const bool last = i + 1 == n;
+    std::string text = hit && last ? hit_ip + "/32"
+                                   : fmt::format("10.{}.{}.{}/{}", 1 + i % 150, i / 150, (i * 7) % 256,
+                                                 i % 2 == 0 ? 32 : 24);
+    if (auto c = Cidr::parse(text, "bench")) out.push_back(*c);
+  }
+  return out;
+}
+
 // Median ns per run of `prog_fd` over a 64-byte UDP/IPv4 packet.
 double test_run_ns(int prog_fd) {
   std::vector<uint8_t> pkt(64, 0), out(128);
@@ -112,14 +131,23 @@ void print_test_run_costs(const std::string& pin_dir, int empty_fd) {
     return;
   }
   const uint64_t later = chaos::monotonic_now_ns() + 3600'000'000'000ULL;
-  auto set_fault = [&](bool match) {
+  // The fixture's packet goes to 0.0.0.0 (an all-zero IPv4 header): a peer
+  // set "hits" when it holds 0.0.0.0/32.
+  std::vector<Cidr> peers_written;
+  uint64_t generation = 1;
+  auto set_fault = [&](bool match, size_t npeers = 0) {
     chaos::FaultSpec spec;
     spec.action = chaos::Action::loss;
-    if (!match) {
+    if (!match && npeers == 0) {
       spec.filter.protocol = 17;
       spec.filter.ports.push_back({1, 1});
     }
-    (void)(*maps)->write_cfg(0, chaos::encode_fault_cfg(spec, later, match ? 2 : 1));
+    (void)(*maps)->delete_peers(0, peers_written);
+    peers_written = bench_peers(npeers, match);
+    spec.filter.cidrs = peers_written;
+    ++generation;
+    (void)(*maps)->write_peers(0, generation, peers_written);
+    (void)(*maps)->write_cfg(0, chaos::encode_fault_cfg(spec, later, generation));
     fault_attach att{};
     att.count = 1;
     (void)(*maps)->write_attach(0, att);
@@ -132,6 +160,14 @@ void print_test_run_costs(const std::string& pin_dir, int empty_fd) {
   std::printf("%-28s %8.1f\n", "seismo, no fault matching", test_run_ns((*prog)->program_fd()));
   set_fault(true);
   std::printf("%-28s %8.1f\n", "seismo, 0% loss matching", test_run_ns((*prog)->program_fd()));
+  for (size_t n : {size_t{1}, size_t{1000}}) {
+    for (bool match : {false, true}) {
+      set_fault(match, n);
+      std::printf("%-28s %8.1f\n", fmt::format("seismo, {} peers, {}", n, match ? "hit" : "miss").c_str(),
+                  test_run_ns((*prog)->program_fd()));
+    }
+  }
+  (void)(*maps)->delete_peers(0, peers_written);
   (void)(*maps)->write_attach(0, fault_attach{});
   (void)(*maps)->clear_cfg(0);
   prog->reset();
@@ -199,7 +235,7 @@ bool run_rounds(const std::vector<Condition>& conditions, int rounds, int second
 
 void print_table(const std::vector<Condition>& conditions, Samples& m, int rounds, int seconds) {
   std::printf("tc_overhead: iperf3 TCP over veth, %d rounds x %d s, medians (min-max)\n\n", rounds, seconds);
-  std::printf("%-10s %22s %10s %18s %12s %10s\n", "condition", "Gbit/s", "vs none", "ns/packet", "packets/run",
+  std::printf("%-15s %22s %10s %18s %12s %10s\n", "condition", "Gbit/s", "vs none", "ns/packet", "packets/run",
               "CPU %");
   const double base = bench::spread(m.gbps["none"]).median;
   for (const auto& c : conditions) {
@@ -212,7 +248,7 @@ void print_table(const std::vector<Condition>& conditions, Samples& m, int round
       // Time the program ran, as a share of one CPU over the run.
       cpu = fmt::format("{:.3f}", n.median * static_cast<double>(per_run) / (seconds * 1e9) * 100);
     }
-    std::printf("%-10s %22s %9.2f%% %18s %12llu %10s\n", c.name.c_str(),
+    std::printf("%-15s %22s %9.2f%% %18s %12llu %10s\n", c.name.c_str(),
                 fmt::format("{:.2f} ({:.2f}-{:.2f})", s.median, s.min, s.max).c_str(),
                 (s.median / base - 1) * 100, ns.c_str(), static_cast<unsigned long long>(per_run), cpu.c_str());
   }
@@ -257,12 +293,23 @@ int main(int argc, char** argv) {
     return 1;
   }
   EmptyFilter empty(obj, *sock, link->ifindex);
-  const std::vector<Condition> conditions = {
+  std::vector<Condition> conditions = {
       {"none", [] { return true; }},
       {"empty", [&] { return empty.attach(); }},
       {"no-match", [&] { return fault("nomatch", {{"filter", {{"protocol", "udp"}, {"ports", {1}}}}}); }},
       {"loss-0%", [&] { return fault("zero", json::object()); }},
   };
+  // The peer-set conditions: the iperf3 server's address in the set or not.
+  auto peers_fault = [&](const std::string& name, size_t n, bool hit) {
+    json cidrs = json::array();
+    for (const auto& c : bench_peers(n, hit, ab.b_ip())) cidrs.push_back(c.to_string());
+    return fault(name, {{"filter", {{"cidrs", cidrs}}}});
+  };
+  for (size_t n : {size_t{1}, size_t{1000}})
+    for (bool hit : {false, true}) {
+      const std::string name = fmt::format("peers-{}-{}", n, hit ? "hit" : "miss");
+      conditions.push_back({name, [&, name, n, hit] { return peers_fault(name, n, hit); }});
+    }
   Samples samples;
   if (!run_rounds(conditions, rounds, seconds, a, ab, engine, empty, samples)) return 1;
   bench::stop(server);

@@ -17,8 +17,9 @@
 #include "lib/fault_model.bpf.h"
 #include "lib/fault_ctx.bpf.h"
 
-_Static_assert(sizeof(struct fault_cidr) == 36, "fault_cidr layout");
-_Static_assert(sizeof(struct fault_cfg) == 288, "fault_cfg layout");
+_Static_assert(sizeof(struct fault_peer_key) == 24, "fault_peer_key layout");
+_Static_assert(sizeof(struct fault_peer) == 8, "fault_peer layout");
+_Static_assert(sizeof(struct fault_cfg) == 144, "fault_cfg layout");
 _Static_assert(sizeof(struct fault_attach) == 40, "fault_attach layout");
 _Static_assert(sizeof(struct fault_stats) == 64, "fault_stats layout");
 _Static_assert(sizeof(struct fault_state) == 24, "fault_state layout");
@@ -52,6 +53,17 @@ struct {
 	__type(value, struct fault_cfg);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fault_cfg SEC(".maps");
+
+/* Every fault's peer prefixes, keyed by slot (fault_peer_key). An LPM trie
+ * must not be preallocated; tc programs may look it up since 4.11. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SEISMO_FAULT_PEERS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fault_peer_key);
+	__type(value, struct fault_peer);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_peers SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -271,7 +283,7 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 		cfg = bpf_map_lookup_elem(&fault_cfg, &slot);
 		if (!cfg || !cfg->expires_ns)
 			continue;
-		if (!fault_packet__matches(cfg, &ctx.pkt, cfg_peer_is_src))
+		if (!fault_packet__matches(cfg, slot, &ctx.pkt, cfg_peer_is_src, &fault_peers))
 			continue;
 		if (cfg->cgroup_id && !fault_packet__in_cgroup(skb, cfg))
 			continue;

@@ -81,23 +81,31 @@ static __always_inline int fault_packet__parse(struct __sk_buff *skb, __u32 l2_l
 	return 0;
 }
 
-/* fault_packet__in_cidr - whether addr (network order) lies in cidr. */
-static __always_inline int fault_packet__in_cidr(const struct fault_cidr *cidr, __u8 family, const __u32 *addr)
+/* fault_packet__peer_in - whether `peer` (network order) lies in the peer
+ * set of the fault in `slot` (generation `gen`): one lookup in the
+ * fault_peers trie at the address's full length. */
+static __always_inline int fault_packet__peer_in(void *peers, __u32 slot, __u64 gen, __u8 family, const __u32 *peer)
 {
-	if (cidr->family != family)
-		return 0;
-	if ((addr[0] & cidr->mask[0]) != cidr->addr[0])
-		return 0;
-	if (family == 4)
-		return 1;
-	return (addr[1] & cidr->mask[1]) == cidr->addr[1] && (addr[2] & cidr->mask[2]) == cidr->addr[2] &&
-	       (addr[3] & cidr->mask[3]) == cidr->addr[3];
+	struct fault_peer_key key = { .prefixlen = 32 + 128, .slot = slot };
+	struct fault_peer *hit;
+
+	if (family == 4) {
+		/* v4-mapped: ::ffff:a.b.c.d */
+		key.addr[10] = 0xff;
+		key.addr[11] = 0xff;
+		__builtin_memcpy(&key.addr[12], &peer[0], 4);
+	} else {
+		__builtin_memcpy(key.addr, peer, 16);
+	}
+	hit = bpf_map_lookup_elem(peers, &key);
+	return hit && hit->generation == gen;
 }
 
 /* fault_packet__matches - whether a fault's filters select this packet.
- * `peer_is_src`: the remote side is the source (the target receives). */
-static __always_inline int fault_packet__matches(const struct fault_cfg *cfg, const struct fault_packet *pkt,
-						 __u32 peer_is_src)
+ * `peer_is_src`: the remote side is the source (the target receives);
+ * `peers`: the fault_peers map. */
+static __always_inline int fault_packet__matches(const struct fault_cfg *cfg, __u32 slot,
+						 const struct fault_packet *pkt, __u32 peer_is_src, void *peers)
 {
 	const __u32 *peer = peer_is_src ? pkt->saddr : pkt->daddr;
 	int hit;
@@ -105,19 +113,8 @@ static __always_inline int fault_packet__matches(const struct fault_cfg *cfg, co
 	if (cfg->protocol != SEISMO_FAULT_PROTO_ANY && cfg->protocol != pkt->protocol &&
 	    !(cfg->protocol == SEISMO_IPPROTO_ICMP && pkt->protocol == SEISMO_IPPROTO_ICMPV6))
 		return 0;
-	if (cfg->ncidrs) {
-		hit = 0;
-		for (int i = 0; i < SEISMO_FAULT_CIDRS; i++) {
-			if (i >= cfg->ncidrs)
-				break;
-			if (fault_packet__in_cidr(&cfg->cidrs[i], pkt->family, peer)) {
-				hit = 1;
-				break;
-			}
-		}
-		if (!hit)
-			return 0;
-	}
+	if (cfg->has_peers && !fault_packet__peer_in(peers, slot, cfg->generation, pkt->family, peer))
+		return 0;
 	if (cfg->nports) {
 		/* Ports select traffic on either side: a service's port. */
 		if (!pkt->has_ports)

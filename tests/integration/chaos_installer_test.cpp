@@ -73,6 +73,8 @@ std::string map_entries(const std::string& pin_dir) {
     for (uint32_t i = 0; i < att->count; ++i) out += fmt::format(" {}", att->slots[i]);
     out += "\n";
   }
+  // The fault_peers trie: a failed add leaves none of its prefixes.
+  out += fmt::format("peers {}\n", (*maps)->peer_entries());
   return out;
 }
 
@@ -83,13 +85,21 @@ class ChaosInstallerTest : public FaultLabTest {
     if (lab_ready()) start_engine(counter_.gate());
   }
 
+  // 40 peer prefixes (the fault_peers trie: a step of its own), the
+  // receiver's address among them, IPv6 too.
+  static json peers() {
+    json out = {"10.200.0.2/32", "fd00:5e15::/64"};
+    for (int i = 0; i < 38; ++i) out.push_back(fmt::format("10.{}.0.0/16", 100 + i));
+    return out;
+  }
+
   // Delay (fq, veth peer) where the kernel has fq; loss both ways otherwise:
   // either way a plan with two new attachments.
   FaultSpec spec(const std::string& name) {
     json doc = {{"name", name},
                 {"target", {{"netns", lab_->a().name()}, {"interface", lab_->veth().a_name()}}},
                 {"direction", "both"},
-                {"filter", {{"protocol", "udp"}}},
+                {"filter", {{"protocol", "udp"}, {"cidrs", peers()}}},
                 {"duration", "60s"}};
     if (engine_->fq_available()) doc.update({{"action", "delay"}, {"delay", {{"latency", "20ms"}}}});
     else doc.update({{"action", "loss"}, {"loss", {{"percent", 50}}}});

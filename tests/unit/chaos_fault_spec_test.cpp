@@ -152,8 +152,15 @@ TEST(FaultSpec, MalformedCidrPortOrProtocol) {
   json icmp_ports = good_loss();
   icmp_ports["filter"]["protocol"] = "icmp";
   expect_field_error(icmp_ports, "filter.ports");
-  expect_field_error(with(good_loss(), "/filter/cidrs"_json_pointer, {"1.0.0.0/8", "2.0.0.0/8", "3.0.0.0/8", "4.0.0.0/8", "5.0.0.0/8"}),
-                     "filter.cidrs");
+  // The per-fault peer limit (the fault_peers trie, docs/faults.md): kMaxCidrs pass, one more is refused.
+  json cidrs = json::array();
+  for (size_t i = 0; i < kMaxCidrs; ++i) cidrs.push_back(std::to_string(1 + i / 256) + ".0." + std::to_string(i % 256) + ".0/24");
+  auto at_limit = parse_fault_spec(with(good_loss(), "/filter/cidrs"_json_pointer, cidrs));
+  ASSERT_TRUE(at_limit) << at_limit.error().message();
+  EXPECT_EQ(at_limit->filter.cidrs.size(), kMaxCidrs);
+  cidrs.push_back("fd00::/64");
+  expect_field_error(with(good_loss(), "/filter/cidrs"_json_pointer, cidrs), "filter.cidrs");
+  EXPECT_EQ(kMaxCidrs, 1024u);
 }
 
 TEST(FaultSpec, TargetNeedsExactlyOneKind) {

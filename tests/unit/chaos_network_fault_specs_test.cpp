@@ -142,7 +142,7 @@ TEST(NetworkFaultSpecs, TooManyPeersIsAnErrorNamingWhereTheyCameFrom) {
   auto f = loss_fault();
   f.spec.target = crd::PodTarget{};
   auto p = placed();
-  for (size_t i = 0; i <= kMaxCidrs; ++i) p.peers.push_back(cidr(fmt::format("10.0.0.{}", i + 1).c_str()));
+  for (size_t i = 0; i <= kMaxCidrs; ++i) p.peers.push_back(cidr(fmt::format("10.0.{}.{}", i / 256, i % 256).c_str()));
   auto specs = fault_specs_for(f, p);
   ASSERT_FALSE(specs);
   EXPECT_EQ(specs.error().code, EINVAL);

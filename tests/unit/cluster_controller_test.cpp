@@ -129,6 +129,13 @@ class FakeEngine : public EngineActions {
     }
     return {};
   }
+  Result<void> set_peers(const std::string& name, const std::vector<chaos::Cidr>& peers) override {
+    std::lock_guard lock(mu);
+    for (auto& m : running) {
+      if (m.name == name) m.spec.filter.cidrs = peers;
+    }
+    return {};
+  }
   Result<void> retract(const std::string& name, const std::string& uid) override {
     std::lock_guard lock(mu);
     for (auto& m : running) {

@@ -4,6 +4,7 @@
 #include "cluster/engine_sync.h"
 #include "cluster/node_plan.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -111,6 +112,18 @@ class FakeEngine : public EngineActions {
     }
     return {};
   }
+  Result<void> set_peers(const std::string& name, const std::vector<chaos::Cidr>& peers) override {
+    std::vector<std::string> texts;
+    for (const auto& c : peers) texts.push_back(c.to_string());
+    std::sort(texts.begin(), texts.end());
+    std::string call = "set_peers " + name;
+    for (const auto& t : texts) call += " " + t;
+    calls.push_back(call);
+    for (auto& m : running) {
+      if (m.name == name) m.spec.filter.cidrs = peers;
+    }
+    return {};
+  }
   Result<void> retract(const std::string& name, const std::string& uid) override {
     calls.push_back("retract " + name + " " + uid);
     for (auto& m : running) {
@@ -203,10 +216,77 @@ TEST(NodePlan, TargetPodIpsAndExternalTargetsBecomeThePeersAndAnErrorFailsThePla
   std::set<std::string> peers;
   for (const auto& c : plan.specs[0].filter.cidrs) peers.insert(c.to_string());
   EXPECT_EQ(peers, (std::set<std::string>{"10.1.0.7/32", "10.1.0.8/32", "192.0.2.0/24"}));
-  v.fault.spec.external_targets = {"10.0.0.0/8", "10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16"};
+  // 2 target pods + 1023 external prefixes: one over the per-fault peer limit (1024).
+  v.fault.spec.external_targets.clear();
+  for (int i = 0; i < 1023; ++i) v.fault.spec.external_targets.push_back(fmt::format("10.200.{}.{}", i / 256, i % 256));
   auto failed = plan_node_fault(v, context("node-a"));
   EXPECT_EQ(failed.phase, NodePhase::failed);
   EXPECT_NE(failed.message.find("spec.target/externalTargets"), std::string::npos) << failed.message;
+  EXPECT_NE(failed.message.find("1025 peer addresses"), std::string::npos) << failed.message;
+  EXPECT_NE(failed.message.find("at most 1024"), std::string::npos) << failed.message;
+  // At the limit it runs: 2 pods + 1022 prefixes, far over the old inline 4.
+  v.fault.spec.external_targets.pop_back();
+  auto at_limit = plan_node_fault(v, context("node-a"));
+  ASSERT_EQ(at_limit.phase, NodePhase::injected) << at_limit.message;
+  EXPECT_EQ(at_limit.specs[0].filter.cidrs.size(), 1024u);
+}
+
+// A target pod replaced (new IP): the running fault's peers are changed in
+// place, never removed and added again (a gap with the fault off and its
+// counters restarted); only a change between "no peers" and "some" is a
+// reinstall, and a change of anything else still is.
+TEST(EngineSync, ChangedPeersAreReplacedInPlace) {
+  FakeEngine engine;
+  auto f = fault(pods::PickMode::all, "");
+  f.spec.target = crd::PodTarget{};
+  auto v = view_of(f, five_pods(0));
+  v.target_pods = {pod(7, "node-c"), pod(8, "node-b")};
+  const std::string name = "nf-" + f.uid;
+  (void)sync_engine(engine, {plan_node_fault(v, context("node-a"))});
+  ASSERT_EQ(engine.calls, std::vector<std::string>{"add " + name});
+  engine.calls.clear();
+  v.target_pods = {pod(7, "node-c"), pod(9, "node-b")};  // pod 8 replaced by pod 9
+  auto out = sync_engine(engine, {plan_node_fault(v, context("node-a"))});
+  EXPECT_EQ(engine.calls, std::vector<std::string>{"set_peers " + name + " 10.1.0.7/32 10.1.0.9/32"});
+  EXPECT_EQ(out.repeered, 1u);
+  EXPECT_EQ(out.removed + out.added, 0u);
+  EXPECT_TRUE(out.errors[f.uid].empty()) << out.errors[f.uid];
+  engine.calls.clear();
+  // The same set in another order: nothing to do.
+  v.target_pods = {pod(9, "node-b"), pod(7, "node-c")};
+  (void)sync_engine(engine, {plan_node_fault(v, context("node-a"))});
+  EXPECT_TRUE(engine.calls.empty());
+  // A new pod on this node and a new peer in one pass: both in place.
+  auto pods = five_pods(0);
+  pods.push_back(pod(6, "node-a", kCreated + 30));
+  auto grown = view_of(f, pods);
+  grown.target_pods = {pod(7, "node-c"), pod(9, "node-b"), pod(10, "node-c")};
+  (void)sync_engine(engine, {plan_node_fault(grown, context("node-a"))});
+  EXPECT_EQ(engine.calls, (std::vector<std::string>{"set_peers " + name + " 10.1.0.10/32 10.1.0.7/32 10.1.0.9/32",
+                                                    "extend " + name + " pod-uid-6"}));
+  engine.calls.clear();
+  // Peers and a changed rate: reinstalled with the new peers.
+  auto changed = f;
+  changed.spec.loss->loss = 80;
+  auto cv = view_of(changed, pods);
+  cv.target_pods = {pod(7, "node-c")};
+  (void)sync_engine(engine, {plan_node_fault(cv, context("node-a"))});
+  EXPECT_EQ(engine.calls, (std::vector<std::string>{"remove " + name, "add " + name}));
+  ASSERT_EQ(engine.running.size(), 1u);
+  EXPECT_EQ(engine.running[0].spec.filter.cidrs.size(), 1u);
+}
+
+TEST(EngineSync, APeerFilterAppearingOrGoingIsAReinstall) {
+  FakeEngine engine;
+  auto f = fault(pods::PickMode::all, "");
+  const std::string name = "nf-" + f.uid;
+  (void)sync_engine(engine, {plan_node_fault(view_of(f, five_pods(0)), context("node-a"))});
+  engine.calls.clear();
+  auto with_peers = f;
+  with_peers.spec.external_targets = {"192.0.2.0/24"};
+  (void)sync_engine(engine, {plan_node_fault(view_of(with_peers, five_pods(0)), context("node-a"))});
+  EXPECT_EQ(engine.calls, (std::vector<std::string>{"remove " + name, "add " + name}))
+      << "every peer → a set is another fault config";
 }
 
 TEST(EngineSync, InstallsOnceLeavesUnchangedFaultsAloneAndFollowsPodChanges) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "crd/network_fault.h"
+#include "crd/spec_values.h"
 
 #ifndef SEISMO_CRD_MANIFEST
 #error "SEISMO_CRD_MANIFEST must be defined"
@@ -209,7 +210,8 @@ TEST_F(CrdSchema, ExternalTargetPatternRefusesNames) {
   for (const char* ok : {"10.0.0.0/8", "192.0.2.1", "fd00::/64", "::1"})
     EXPECT_TRUE(std::regex_match(ok, pattern)) << ok;
   for (const char* bad : {"www.google.com", "example.com:443"}) EXPECT_FALSE(std::regex_match(bad, pattern)) << bad;
-  EXPECT_EQ(spec_["properties"]["externalTargets"]["maxItems"].as<size_t>(), 4u);
+  EXPECT_EQ(spec_["properties"]["externalTargets"]["maxItems"].as<size_t>(), crd::kMaxExternalTargets);
+  EXPECT_EQ(crd::kMaxExternalTargets, 1024u);
   EXPECT_EQ(spec_["properties"]["ports"]["maxItems"].as<size_t>(), 4u);
 }
 

@@ -52,6 +52,7 @@ int ChaosObject::map_fd(ChaosMap map) const {
   auto& m = skel_->maps;
   switch (map) {
     case ChaosMap::cfg: return bpf_map__fd(m.fault_cfg);
+    case ChaosMap::peers: return bpf_map__fd(m.fault_peers);
     case ChaosMap::attach: return bpf_map__fd(m.fault_attach);
     case ChaosMap::stats: return bpf_map__fd(m.fault_stats);
     case ChaosMap::hist: return bpf_map__fd(m.fault_hist);

@@ -50,16 +50,8 @@ fault_cfg encode_fault_cfg(const FaultSpec& spec, uint64_t expires_ns, uint64_t 
     case Action::corrupt: encode_corrupt(spec.corrupt, cfg); break;
   }
   cfg.protocol = spec.filter.protocol;
-  cfg.ncidrs = static_cast<uint8_t>(spec.filter.cidrs.size());
-  for (size_t i = 0; i < spec.filter.cidrs.size() && i < SEISMO_FAULT_CIDRS; ++i) {
-    const Cidr& c = spec.filter.cidrs[i];
-    auto& out = cfg.cidrs[i];
-    out.family = c.family();
-    out.prefix_len = c.prefix_len();
-    auto mask = c.mask();
-    std::memcpy(out.addr, c.address().data(), sizeof(out.addr));
-    std::memcpy(out.mask, mask.data(), sizeof(out.mask));
-  }
+  // The prefixes themselves go to the fault_peers trie (fault_peers.h).
+  cfg.has_peers = spec.filter.cidrs.empty() ? 0 : 1;
   cfg.nports = static_cast<uint8_t>(spec.filter.ports.size());
   for (size_t i = 0; i < spec.filter.ports.size() && i < SEISMO_FAULT_PORTS; ++i)
     cfg.ports[i] = {spec.filter.ports[i].lo, spec.filter.ports[i].hi};

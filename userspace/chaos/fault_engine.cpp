@@ -7,6 +7,7 @@
 
 #include "chaos/bpffs.h"
 #include "chaos/duration.h"
+#include "chaos/fault_peers.h"
 #include "chaos/monotonic_clock.h"
 #include "chaos/spec_bandwidth.h"
 #include "chaos/stranded_programs.h"
@@ -56,6 +57,7 @@ nlohmann::json ReconcileReport::to_json() const {
           {"expired_removed", expired_removed},
           {"filters_removed", filters_removed},
           {"unknown_slots_cleared", unknown_slots_cleared},
+          {"stale_peers_removed", stale_peers_removed},
           {"devices_restored", devices_restored},
           {"devices_gone", devices_gone},
           {"orphan_programs", orphan_programs},
@@ -215,6 +217,40 @@ Result<json> FaultEngine::extend(const std::string& name, std::vector<Endpoint> 
   for (const auto& att : plan->attachments) where.push_back(att.where);
   log::info("fault '{}' extended to {}", name, fmt::join(where, ", "));
   return with_bandwidth_status(registry_->describe(name), fq_available_);
+}
+
+Result<json> FaultEngine::set_peers(const std::string& name, std::vector<Cidr> peers) {
+  std::lock_guard lock(registry_->mutex());
+  if (registry_->stopped()) return fail_errno(ESHUTDOWN, "the fault engine is shutting down");
+  RunningFault* fault = registry_->find(name);
+  if (!fault) return fail_errno(ENOENT, fmt::format("no fault named '{}'", name));
+  const std::string label = fmt::format("set the peers of fault '{}'", name);
+  FaultSpec changed = fault->spec;
+  changed.filter.cidrs = std::move(peers);
+  if (auto r = FaultPlanner::admit_peers(name, changed, registry_->installed()); !r)
+    return fail(std::move(r).error().wrap(label));
+  const PeerChange change = diff_peers(fault->spec.filter.cidrs, changed.filter.cidrs);
+  if (change.empty()) return registry_->describe(name);
+  FaultMaps* maps = registry_->maps();
+  if (!maps) return fail_errno(EIO, label + ": the fault maps are not loaded");
+  const uint32_t slot = fault->at.slot;
+  // New ones first: a peer in both sets is never missing in between.
+  if (auto r = maps->write_peers(slot, fault->at.generation, change.added); !r) {
+    (void)maps->delete_peers(slot, change.added);  // none of them was in the old set
+    return fail(std::move(r).error().wrap(label));
+  }
+  if (auto r = maps->delete_peers(slot, change.removed); !r) {
+    (void)maps->write_peers(slot, fault->at.generation, change.removed);
+    (void)maps->delete_peers(slot, change.added);
+    return fail(std::move(r).error().wrap(label));
+  }
+  fault->spec = std::move(changed);
+  // A crash before this save leaves the trie ahead of the file: the next
+  // daemon's reconciliation keeps only the recorded prefixes.
+  (void)registry_->save();
+  log::info("fault '{}': peers changed in place (+{} -{}, {} now)", name, change.added.size(), change.removed.size(),
+            fault->spec.filter.cidrs.size());
+  return registry_->describe(name);
 }
 
 Result<size_t> FaultEngine::retract(const std::string& name, const std::string& owner) {

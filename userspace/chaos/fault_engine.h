@@ -65,6 +65,12 @@ class FaultEngine {
   // Drops from a fault the parts that serve `owner` (a pod that went away);
   // returns how many attachments were dropped. The fault itself stays.
   Result<size_t> retract(const std::string& name, const std::string& owner);
+  // Replaces a running fault's peer set (filter.cidrs) in place: the new
+  // prefixes are added to the fault_peers trie, then the gone ones removed;
+  // its config, counters and model state are untouched, so the fault never
+  // stops (a cluster fault's target pod replaced). The state file records
+  // the new set. All or nothing.
+  Result<nlohmann::json> set_peers(const std::string& name, std::vector<Cidr> peers);
   [[nodiscard]] std::vector<FaultMembers> members() const { return registry_->members(); }
   // Removes every fault, gives every device back its qdiscs, unpins the
   // maps and deletes the state file. Idempotent; the destructor calls it.

@@ -100,6 +100,12 @@ Result<void> FaultInstaller::install(const FaultPlan& plan, std::vector<Endpoint
   if (!lease) return fail(std::move(lease).error().wrap("prepare the fault maps"));
   txn.add(std::move(*lease));
   if (plan.new_fault) {
+    if (!fault.spec.filter.cidrs.empty()) {
+      if (auto r = step("write peers"); !r) return fail(std::move(r).error().wrap(label));
+      auto peers = WrittenPeers::write(*registry_.maps(), plan.slot, fault.at.generation, fault.spec.filter.cidrs);
+      if (!peers) return fail(std::move(peers).error().wrap(label));
+      txn.add(std::move(*peers));
+    }
     if (auto r = step("write fault config"); !r) return fail(std::move(r).error().wrap(label));
     fault_cfg encoded = encode_fault_cfg(fault.spec, fault.at.expires_mono_ns, fault.at.generation);
     if (plan.cgroup) {

@@ -3,11 +3,13 @@
 #include <bpf/bpf.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "bpf/percpu.h"
+#include "chaos/fault_peers.h"
 #include "chaos/loaded_programs.h"
 
 namespace seismo::chaos {
@@ -31,6 +33,65 @@ Result<fault_cfg> FaultMaps::read_cfg(uint32_t slot) const {
 }
 
 Result<void> FaultMaps::clear_cfg(uint32_t slot) { return write_cfg(slot, fault_cfg{}); }
+
+Result<void> FaultMaps::write_peers(uint32_t slot, uint64_t generation, const std::vector<Cidr>& cidrs) {
+  const int fd = anchor_->map_fd(ChaosMap::peers);
+  const fault_peer value{generation};
+  for (const auto& c : cidrs) {
+    const fault_peer_key key = peer_key(slot, c);
+    if (int err = bpf_map_update_elem(fd, &key, &value, BPF_ANY); err != 0) {
+      const int code = err < 0 ? -err : err;
+      if (code == ENOSPC || code == E2BIG)
+        return fail_errno(ENOSPC, fmt::format("write peer {} of fault slot {}: the peer table is full ({} prefixes "
+                                              "over all faults)",
+                                              c.to_string(), slot, SEISMO_FAULT_PEERS));
+      return fail_errno(code, fmt::format("write peer {} of fault slot {}", c.to_string(), slot));
+    }
+  }
+  return {};
+}
+
+Result<void> FaultMaps::delete_peers(uint32_t slot, const std::vector<Cidr>& cidrs) {
+  const int fd = anchor_->map_fd(ChaosMap::peers);
+  for (const auto& c : cidrs) {
+    const fault_peer_key key = peer_key(slot, c);
+    if (int err = bpf_map_delete_elem(fd, &key); err != 0 && err != -ENOENT)
+      return fail_errno(-err, fmt::format("delete peer {} of fault slot {}", c.to_string(), slot));
+  }
+  return {};
+}
+
+namespace {
+
+// Every entry of the trie with its value (get_next_key walks an LPM trie
+// since 4.16; a NULL key starts at the first).
+std::vector<std::pair<fault_peer_key, fault_peer>> peer_entries_of(int fd) {
+  std::vector<std::pair<fault_peer_key, fault_peer>> out;
+  fault_peer_key key{};
+  fault_peer_key next{};
+  const void* prev = nullptr;
+  while (out.size() <= SEISMO_FAULT_PEERS && bpf_map_get_next_key(fd, prev, &next) == 0) {
+    fault_peer value{};
+    if (bpf_map_lookup_elem(fd, &next, &value) == 0) out.emplace_back(next, value);
+    key = next;
+    prev = &key;
+  }
+  return out;
+}
+
+}  // namespace
+
+size_t FaultMaps::purge_peers(const std::function<bool(const fault_peer_key& key, uint64_t generation)>& keep) {
+  const int fd = anchor_->map_fd(ChaosMap::peers);
+  size_t removed = 0;
+  for (const auto& [key, value] : peer_entries_of(fd)) {
+    if (keep(key, value.generation)) continue;
+    if (bpf_map_delete_elem(fd, &key) == 0) ++removed;
+  }
+  return removed;
+}
+
+size_t FaultMaps::peer_entries() const { return peer_entries_of(anchor_->map_fd(ChaosMap::peers)).size(); }
 
 Result<void> FaultMaps::write_attach(uint32_t attach_id, const fault_attach& att) {
   return check_libbpf(bpf_map_update_elem(anchor_->map_fd(ChaosMap::attach), &attach_id, &att, BPF_ANY),

@@ -1,9 +1,12 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "chaos/chaos_object.h"
+#include "chaos/cidr.h"
 #include "chaos/fault_counters.h"
 #include "common/result.h"
 #include "seismo/chaos.h"
@@ -19,6 +22,17 @@ class FaultMaps : public FaultCounterSource {
   Result<void> write_cfg(uint32_t slot, const fault_cfg& cfg);
   Result<fault_cfg> read_cfg(uint32_t slot) const;
   Result<void> clear_cfg(uint32_t slot);
+  // The fault_peers trie (fault_peers.h): the prefixes of the fault in
+  // `slot`, tagged with its generation. Writing stops at the first error
+  // (ENOSPC: the trie holds SEISMO_FAULT_PEERS over all faults); deleting a
+  // prefix that is not there is no error.
+  Result<void> write_peers(uint32_t slot, uint64_t generation, const std::vector<Cidr>& cidrs);
+  Result<void> delete_peers(uint32_t slot, const std::vector<Cidr>& cidrs);
+  // Removes every entry `keep` refuses; returns how many went. Walks the
+  // whole trie (reconciliation only).
+  size_t purge_peers(const std::function<bool(const fault_peer_key& key, uint64_t generation)>& keep);
+  // Entries in the trie (a walk; tests and diagnostics).
+  [[nodiscard]] size_t peer_entries() const;
   Result<void> write_attach(uint32_t attach_id, const fault_attach& att);
   Result<fault_attach> read_attach(uint32_t attach_id) const;
   // Zeroes a slot's counters and histogram on every CPU (a new fault starts at 0).

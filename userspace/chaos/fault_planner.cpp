@@ -71,6 +71,35 @@ Result<uint32_t> FaultPlanner::admit(const FaultSpec& spec, const WorldSnapshot&
   return slot;
 }
 
+Result<void> FaultPlanner::admit_peers(const std::string& name, const FaultSpec& changed,
+                                       const InstalledState& installed) {
+  const LiveFault* self = installed.fault(name);
+  if (!self) return fail_errno(ENOENT, fmt::format("no fault named '{}'", name));
+  const size_t n = changed.filter.cidrs.size();
+  if (n > kMaxCidrs) return fail_errno(EINVAL, fmt::format("filter.cidrs: {} prefixes, at most {}", n, kMaxCidrs));
+  if ((n == 0) != self->spec.filter.cidrs.empty())
+    return fail_errno(EINVAL, "filter.cidrs: a change between no peer filter and some peers is a new fault "
+                              "(remove it and add it again)");
+  for (uint32_t id : self->attach_ids) {
+    const PlacedAttachment* mine = nullptr;
+    for (const auto& att : installed.attachments)
+      if (att.attach_id == id) mine = &att;
+    if (!mine) continue;
+    for (const auto& att : installed.attachments) {
+      if (att.device != mine->device || att.hook != mine->hook) continue;
+      std::vector<PlacedFault> placed;
+      for (uint32_t slot : att.slots)
+        for (const auto& f : installed.faults)
+          if (f.slot == slot && f.name != name) placed.push_back({f.name, &f.spec});
+      if (auto other = conflicting_fault(changed, placed))
+        return fail_errno(EEXIST, fmt::format("filter.cidrs: the new peers conflict with fault '{}': two delay "
+                                              "faults on overlapping traffic (docs/faults.md, Composition)",
+                                              *other));
+    }
+  }
+  return {};
+}
+
 std::vector<size_t> FaultPlanner::choose(const FaultSpec& spec, size_t n, std::mt19937_64& rng) {
   return select_endpoints(spec.mode, spec.mode_value, n, rng);
 }

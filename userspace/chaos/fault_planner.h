@@ -41,6 +41,12 @@ class FaultPlanner {
   [[nodiscard]] Result<FaultPlan> plan_add(const FaultSpec& spec, uint32_t slot, const WorldSnapshot& world) const;
   // The running fault `name` extended to world.endpoints.
   [[nodiscard]] Result<FaultPlan> plan_extend(const std::string& name, const WorldSnapshot& world) const;
+  // The running fault `name` with a new peer set (`changed` is its spec
+  // with the new filter.cidrs): within the per-fault limit, still a peer
+  // filter (none ↔ some changes the fault's config: remove and add), and no
+  // conflict with the other faults on its device hooks.
+  [[nodiscard]] static Result<void> admit_peers(const std::string& name, const FaultSpec& changed,
+                                                const InstalledState& installed);
 
  private:
   struct Site {

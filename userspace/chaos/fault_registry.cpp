@@ -138,6 +138,8 @@ void FaultRegistry::remove_fault(RunningFault& fault) {
   }
   fault.at.attach_ids.clear();
   if (auto r = maps_->clear_cfg(fault.at.slot); !r) log::warn("{}", r.error().message());
+  // After the cfg: the fault matches nothing any more, whatever the trie holds.
+  if (auto r = maps_->delete_peers(fault.at.slot, fault.spec.filter.cidrs); !r) log::warn("{}", r.error().message());
   // The slot is listed nowhere now, so the fault no longer keeps fq alive.
   for (const auto& key : touched) tidy_device(key);
 }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "chaos/fault_peers.h"
 #include "chaos/fault_registry.h"
 #include "chaos/monotonic_clock.h"
 #include "chaos/stranded_programs.h"
@@ -72,7 +73,7 @@ void FaultRegistry::reconcile(const EngineState& state, ReconcileReport& report)
               "`tc filter show` names them seismo-fault-N (pref 1)",
               report.orphan_programs, report.namespaces_swept);
   if (!report.adopted.empty() || !report.expired_removed.empty() || report.filters_removed ||
-      report.unknown_slots_cleared || report.devices_restored)
+      report.unknown_slots_cleared || report.stale_peers_removed || report.devices_restored)
     log::info("fault reconciliation: adopted {} ({}), removed {} ended ({}), {} filter(s) removed, {} unknown "
               "slot(s), {} device(s) restored, {} gone",
               report.adopted.size(), fmt::join(report.adopted, ", "), report.expired_removed.size(),
@@ -166,6 +167,17 @@ void FaultRegistry::reconcile_maps(uint64_t now, ReconcileReport& report) {
       (void)maps_->clear_cfg(slot);
     }
   }
+  // Peer prefixes: exactly the adopted faults' recorded ones. Others are
+  // of slots no fault owns or of an earlier generation (a crash that lost
+  // the state file; they never match, but a stale longer prefix would hide
+  // a live shorter one from the lookup, and they fill the trie), or were
+  // written by a live peer change the crash kept from being saved.
+  std::set<std::pair<std::string, uint64_t>> wanted;
+  auto bytes = [](const fault_peer_key& k) { return std::string(reinterpret_cast<const char*>(&k), sizeof(k)); };
+  for (const auto& [name, f] : faults_)
+    for (const auto& c : f.spec.filter.cidrs) wanted.emplace(bytes(peer_key(f.at.slot, c)), f.at.generation);
+  report.stale_peers_removed += maps_->purge_peers(
+      [&](const fault_peer_key& key, uint64_t generation) { return wanted.count({bytes(key), generation}) != 0; });
   for (uint32_t id = 0; id < SEISMO_FAULT_ATTACH_SLOTS; ++id) {
     if (attachments_.count(id)) {
       (void)write_attach(id);

@@ -18,7 +18,7 @@ namespace seismo::chaos {
 inline constexpr uint64_t kMaxDurationNs = 24ULL * 3600 * 1'000'000'000;  // 24 h
 inline constexpr uint64_t kMaxLatencyNs = 10ULL * 1'000'000'000;          // fq's default horizon
 inline constexpr size_t kMaxNameLength = 63;
-inline constexpr size_t kMaxCidrs = 4;
+inline constexpr size_t kMaxCidrs = 1024;  // peer prefixes per fault: SEISMO_FAULT_PEERS_PER_FAULT
 inline constexpr size_t kMaxPortRanges = 4;
 
 enum class Direction { egress, ingress, both };

@@ -39,6 +39,18 @@ MapsLease::~MapsLease() {
   if (!kept() && created_) registry_.release_maps_if_idle();
 }
 
+Result<std::unique_ptr<WrittenPeers>> WrittenPeers::write(FaultMaps& maps, uint32_t slot, uint64_t generation,
+                                                          const std::vector<Cidr>& cidrs) {
+  // Owned before writing: a write that stops halfway is undone too.
+  std::unique_ptr<WrittenPeers> step(new WrittenPeers(maps, slot, cidrs));
+  if (auto r = maps.write_peers(slot, generation, cidrs); !r) return fail(std::move(r).error());
+  return step;
+}
+
+WrittenPeers::~WrittenPeers() {
+  if (!kept()) warn_if_failed(maps_.delete_peers(slot_, cidrs_), "fault_peers");
+}
+
 Result<std::unique_ptr<WrittenConfig>> WrittenConfig::write(FaultMaps& maps, uint32_t slot, const fault_cfg& cfg) {
   if (auto r = maps.reset_counters(slot); !r) return fail(std::move(r).error());
   std::unique_ptr<WrittenConfig> step(new WrittenConfig(maps, slot));

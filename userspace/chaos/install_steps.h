@@ -62,6 +62,22 @@ class MapsLease final : public InstallStep {
   bool created_;
 };
 
+// The fault's peer prefixes in the fault_peers trie (before its cfg goes
+// live); deleted again.
+class WrittenPeers final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<WrittenPeers>> write(FaultMaps& maps, uint32_t slot, uint64_t generation,
+                                                     const std::vector<Cidr>& cidrs);
+  ~WrittenPeers() override;
+
+ private:
+  WrittenPeers(FaultMaps& maps, uint32_t slot, std::vector<Cidr> cidrs)
+      : maps_(maps), slot_(slot), cidrs_(std::move(cidrs)) {}
+  FaultMaps& maps_;
+  uint32_t slot_;
+  std::vector<Cidr> cidrs_;
+};
+
 // fault_cfg[slot] written, its counters zeroed; cleared again.
 class WrittenConfig final : public InstallStep {
  public:

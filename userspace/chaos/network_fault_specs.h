@@ -34,7 +34,7 @@ struct NetworkFaultPlacement {
 };
 
 // EINVAL naming the field when the spec asks for what the engine cannot do
-// (e.g. more peers than kMaxCidrs: "spec.target: 9 pod IPs, at most 4").
+// (e.g. more peers than kMaxCidrs: "spec.target: 1100 peer addresses ..., at most 1024").
 [[nodiscard]] Result<std::vector<FaultSpec>> fault_specs_for(const crd::NetworkFault& fault,
                                                              const NetworkFaultPlacement& placement);
 

@@ -14,6 +14,7 @@ struct ReconcileReport {
   std::vector<std::string> expired_removed;  // faults that ended while no daemon ran
   size_t filters_removed = 0;                // seismo filters of ended or unknown faults
   size_t unknown_slots_cleared = 0;          // map entries no fault owned
+  size_t stale_peers_removed = 0;            // fault_peers entries no adopted fault recorded
   size_t devices_restored = 0;               // devices given back their qdiscs
   size_t devices_gone = 0;                   // recorded devices that no longer exist
   size_t orphan_programs = 0;                // our programs still loaded whose filters were not found

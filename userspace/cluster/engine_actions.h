@@ -26,6 +26,8 @@ class EngineActions {
   // Adds these pods (this node's) to a running fault.
   virtual Result<void> extend(const std::string& name, const std::vector<pods::Pod>& pods,
                               const std::string& interface) = 0;
+  // Replaces a running fault's peer prefixes in place (counters kept).
+  virtual Result<void> set_peers(const std::string& name, const std::vector<chaos::Cidr>& peers) = 0;
   // Drops the pod with this uid from a running fault.
   virtual Result<void> retract(const std::string& name, const std::string& pod_uid) = 0;
 };

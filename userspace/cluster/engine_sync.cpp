@@ -4,13 +4,16 @@
 
 #include <fmt/format.h>
 
+#include "chaos/fault_peers.h"
+
 namespace seismo::cluster {
 namespace {
 
-// Everything but what a running fault may change in place (its pods and
-// the time it has left, which the engine counts down itself).
+// Everything but what a running fault may change in place (its pods, its
+// peers and the time it has left, which the engine counts down itself).
 nlohmann::json shape_of(chaos::FaultSpec spec) {
   spec.target.selector.pods.clear();
+  spec.filter.cidrs.clear();
   spec.duration_ns = 0;
   return chaos::to_json(spec);
 }
@@ -40,6 +43,8 @@ void note_error(SyncOutcome& out, const std::string& uid, const Error& e) {
 bool needs_reinstall(const NodeFaultPlan& plan, const chaos::FaultSpec& spec, const chaos::FaultMembers& running,
                      const std::set<std::string>& want) {
   if (shape_of(running.spec) != shape_of(spec)) return true;
+  // No peer filter ↔ some peers is another fault config (every peer vs a set).
+  if (running.spec.filter.cidrs.empty() != spec.filter.cidrs.empty()) return true;
   for (const auto& owner : running.owners) {
     if (want.count(owner) == 0 && plan.here.count(owner) != 0) return true;
   }
@@ -65,6 +70,12 @@ void converge(EngineActions& engine, const NodeFaultPlan& plan, const chaos::Fau
     running = nullptr;
   }
   if (running == nullptr) return add_fault(engine, plan, spec, out);
+  // The target's pods changed their IPs (a pod replaced): the peer set is
+  // changed in place, the fault never stops and its counters go on.
+  if (!chaos::same_peers(running->spec.filter.cidrs, spec.filter.cidrs)) {
+    if (auto r = engine.set_peers(spec.name, spec.filter.cidrs); !r) note_error(out, plan.uid, r.error());
+    else ++out.repeered;
+  }
   std::set<std::string> have(running->owners.begin(), running->owners.end());
   for (const auto& owner : have) {
     if (want.count(owner) != 0) {

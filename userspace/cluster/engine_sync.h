@@ -3,8 +3,9 @@
 // Converges the engine on the plans (Kubernetes controllers' reconcile: what
 // should run vs what runs now). A fault whose spec is unchanged is never
 // reinstalled: pods that joined are added (extend), pods that left are
-// dropped (retract); a changed spec (action, rates, peers, direction) is
-// removed and added again. Engine faults named nf-* that no plan wants
+// dropped (retract), a changed peer set (the target's pods and their IPs,
+// externalTargets) is replaced in place (set_peers); any other change
+// (action, rates, direction, ports) is removed and added again. Engine faults named nf-* that no plan wants
 // (deleted, paused, expired, no pods here, or unknown after a restart)
 // are removed; a pending plan keeps what runs.
 
@@ -27,7 +28,7 @@ struct SyncOutcome {
   // (paused, reinstalled for a changed spec, no longer wanted), so the
   // status counters of its NetworkFault go on from there.
   std::map<std::string, chaos::FaultCounters> retired;
-  unsigned added = 0, removed = 0, extended = 0, retracted = 0;
+  unsigned added = 0, removed = 0, extended = 0, retracted = 0, repeered = 0;
 };
 
 // `plans`: one per known NetworkFault (valid or not: a failed or pending plan

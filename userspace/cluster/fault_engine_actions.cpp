@@ -22,6 +22,12 @@ Result<void> FaultEngineActions::extend(const std::string& name, const std::vect
   return {};
 }
 
+Result<void> FaultEngineActions::set_peers(const std::string& name, const std::vector<chaos::Cidr>& peers) {
+  auto r = engine_.set_peers(name, peers);
+  if (!r) return fail(std::move(r).error());
+  return {};
+}
+
 Result<void> FaultEngineActions::retract(const std::string& name, const std::string& pod_uid) {
   auto r = engine_.retract(name, pod_uid);
   if (!r) return fail(std::move(r).error());

@@ -20,6 +20,7 @@ class FaultEngineActions : public EngineActions {
   Result<void> extend(const std::string& name, const std::vector<pods::Pod>& pods,
                       const std::string& interface) override;
   Result<void> retract(const std::string& name, const std::string& pod_uid) override;
+  Result<void> set_peers(const std::string& name, const std::vector<chaos::Cidr>& peers) override;
 
  private:
   chaos::FaultEngine& engine_;

@@ -18,8 +18,8 @@ namespace seismo::crd {
 inline constexpr uint64_t kMaxFaultDurationNs = 24ULL * 3600 * 1'000'000'000;  // the engine's bound
 inline constexpr uint64_t kMaxLatencyNs = 10ULL * 1'000'000'000;               // fq's default horizon
 inline constexpr size_t kMaxPortRanges = 4;                                    // the engine's filter holds 4 ranges
-inline constexpr size_t kMaxExternalTargets = 4;                               // and 4 prefixes
-inline constexpr int64_t kMaxReorderGap = 1'000'000;                           // the engine's bound on delay.reorder.gap
+inline constexpr size_t kMaxExternalTargets = 1024;  // the engine's peer set per fault (SEISMO_FAULT_PEERS_PER_FAULT)
+inline constexpr int64_t kMaxReorderGap = 1'000'000;  // the engine's bound on delay.reorder.gap
 
 // A percent: "30", "12.5" (Chaos Mesh's strings) or a number. 0..100, or
 // below 100 when `below_100` (correlations).

@@ -14,7 +14,11 @@
 #define SEISMO_FAULT_SLOTS (256)
 #define SEISMO_FAULT_ATTACH_SLOTS (256)
 #define SEISMO_FAULTS_PER_ATTACH (8)
-#define SEISMO_FAULT_CIDRS (4)
+/* Peer prefixes (filter.cidrs, a cluster fault's target pods) live in the
+ * fault_peers LPM trie, shared by all faults: at most this many over all
+ * faults, and at most SEISMO_FAULT_PEERS_PER_FAULT for one fault. */
+#define SEISMO_FAULT_PEERS (16384)
+#define SEISMO_FAULT_PEERS_PER_FAULT (1024)
 #define SEISMO_FAULT_PORTS (4)
 #define SEISMO_FAULT_FLOWS (65536)
 
@@ -39,14 +43,22 @@
 /* Jitter correlation and its running value are fixed point over 2^16. */
 #define SEISMO_CORR_ONE (1U << 16)
 
-/* One peer prefix; address (already masked) and mask in network byte
- * order, IPv4 in word 0. */
-struct fault_cidr {
-	__u8 family; /* 4 or 6 */
-	__u8 prefix_len;
-	__u8 pad[2];
-	__u32 addr[4];
-	__u32 mask[4];
+/* A key of the fault_peers LPM trie: one peer prefix of the fault in `slot`.
+ * prefixlen counts the slot's 32 bits (always matched whole) plus the
+ * prefix's bits of addr; IPv4 is v4-mapped (::ffff:a.b.c.d, 96 + len), so
+ * one lookup with the packet's peer at full length answers "is the peer in
+ * this fault's set". */
+struct fault_peer_key {
+	__u32 prefixlen;
+	__u32 slot;
+	__u8 addr[16]; /* network order, masked */
+};
+
+/* The value: the cfg generation the entry was written for. An entry left
+ * by an earlier user of the slot (a crash that lost the state file) has
+ * another generation and never matches. */
+struct fault_peer {
+	__u64 generation;
 };
 
 /* An inclusive port range in host byte order. */
@@ -81,10 +93,9 @@ struct fault_cfg {
 	__u32 jitter_corr; /* over SEISMO_CORR_ONE */
 	/* filters: a packet matches when every given filter matches */
 	__u8 protocol;
-	__u8 ncidrs;
+	__u8 has_peers; /* 1: the peer must be in fault_peers for this slot */
 	__u8 nports;
 	__u8 pad;
-	struct fault_cidr cidrs[SEISMO_FAULT_CIDRS];
 	struct fault_ports ports[SEISMO_FAULT_PORTS];
 	/* target.by: socket: the packet's owning socket must be in this
 	 * cgroup v2 (id = the directory's inode) or below it, at `level`
