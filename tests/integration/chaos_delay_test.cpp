@@ -253,7 +253,7 @@ TEST_F(ChaosDelayTest, LossAndDelayComposeOnOneTarget) {
   ASSERT_TRUE(engine_->add(*loss));
   auto run = udp_run(*a_, *b_, ab_->b_ip(), 6101, 4000);
   ASSERT_TRUE(run);
-  EXPECT_NEAR(static_cast<double>(run->received), 2000.0, 2.5758 * std::sqrt(4000 * 0.25));
+  EXPECT_NEAR(static_cast<double>(run->received), 2000.0, 3.2905 * std::sqrt(4000 * 0.25));  // 99.9%, as chaos_engine_test says why
   // Probes are lost too (50%): every answered one waited the delay.
   auto with = udp_rtt(*a_, *b_, ab_->b_ip(), 7000, 20);
   ASSERT_TRUE(with) << with.error().message();

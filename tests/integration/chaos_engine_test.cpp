@@ -33,7 +33,11 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kDatagrams = 20000;
-constexpr double kZ99 = 2.5758;  // two-sided 99% normal quantile
+// Two-sided 99.9% normal quantile. Per check 99.9%, not 99%: the suite has
+// some 25 binomial checks, so at 99% one of them fails by chance in about
+// one run in five (CI saw 4840 received against a 99% bound of 4842 under
+// load); at 99.9% about one run in forty, and ctest retries once.
+constexpr double kZ = 3.2905;
 
 // Two namespaces joined by a veth (sender a → receiver b), plus a control
 // pair that no fault targets.
@@ -58,8 +62,8 @@ class ChaosEngineTest : public FaultLabTest {
     const double n = static_cast<double>(run.sent);
     const double pass = 1.0 - loss_fraction;
     const double sd = std::sqrt(n * pass * (1 - pass) * inflation);
-    EXPECT_GE(static_cast<double>(run.received), n * pass - kZ99 * sd);
-    EXPECT_LE(static_cast<double>(run.received), n * pass + kZ99 * sd);
+    EXPECT_GE(static_cast<double>(run.received), n * pass - kZ * sd);
+    EXPECT_LE(static_cast<double>(run.received), n * pass + kZ * sd);
   }
 
   std::optional<NetnsPair> control_;

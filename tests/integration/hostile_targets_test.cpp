@@ -3,9 +3,11 @@
 // are chosen by whoever owns the target netns).
 #include <sched.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <thread>
 
 #include "hostile_support.h"
@@ -82,6 +84,20 @@ TEST_F(HostileTargets, NetnsDeletedUnderAnActiveFault) {
   EXPECT_TRUE(call("fault.ls").ok);
   Reply rm = call("fault.rm", {{"name", "netns-gone"}});
   EXPECT_TRUE(rm.ok || rm.code == "not_found") << rm.message;
+}
+
+TEST_F(HostileTargets, ANameWhoseNetnsIsUnmountedIsNotFound) {
+  // The state `ip netns del` leaves for a moment (unmounted, not yet
+  // unlinked), made to last: the race NetnsDeletedDuringAdd can hit.
+  const std::string name = "seismo-plain-" + std::to_string(getpid());
+  const std::string path = "/run/netns/" + name;
+  ::mkdir("/run/netns", 0755);
+  { std::ofstream(path).put('\0'); }
+  Reply add = call("fault.add", loss_on({{"netns", name}}, "plain"));
+  ::unlink(path.c_str());
+  ASSERT_FALSE(add.ok);
+  EXPECT_EQ(add.code, "not_found") << add.message;
+  EXPECT_NE(add.message.find("is not mounted"), std::string::npos) << add.message;
 }
 
 TEST_F(HostileTargets, NetnsDeletedDuringAdd) {

@@ -30,6 +30,14 @@ Result<Netns> Netns::by_name(const std::string& name) {
   auto ns = open("/run/netns/" + name);
   if (!ns && ns.error().code == ENOENT)
     return fail_errno(ENOENT, fmt::format("network namespace '{}' not found (no /run/netns/{})", name, name));
+  // `ip netns del` unmounts the namespace, then unlinks the file; `ip netns
+  // add` creates the file, then mounts it. In between (or after a crash) the
+  // name holds a plain file: no namespace by that name, which is "not found"
+  // to whoever asked for it (a fault.add racing the removal found EINVAL).
+  if (!ns && ns.error().code == EINVAL)
+    return fail_errno(ENOENT, fmt::format("network namespace '{}' not found (/run/netns/{} is not mounted: being "
+                                          "added or removed by ip netns, or left by a crashed one)",
+                                          name, name));
   return ns;
 }
 
