@@ -350,7 +350,7 @@ int cgskb_fault_ingress(struct __sk_buff *skb)
 		cfg = bpf_map_lookup_elem(&fault_cfg, &slot);
 		if (!cfg || !cfg->expires_ns || cfg->action != SEISMO_FAULT_LOSS)
 			continue;
-		if (!fault_packet__matches(cfg, &pkt, 1))
+		if (!fault_packet__matches(cfg, slot, &pkt, 1, &fault_peers))
 			continue;
 		if (cfg->cgroup_id && !fault_packet__in_cgroup(skb, cfg))
 			continue;

@@ -130,7 +130,7 @@ class ChaosInstallerTest : public FaultLabTest {
     EXPECT_TRUE(engine_->remove(name));
     EXPECT_EQ(world(), before) << "remove after a full add";
     for (int k = 0; k < steps; ++k) {
-      counter_ = StepCounter{k};
+      counter_ = StepCounter{k, 0, {}};
       auto r = engine_->add(spec(name));
       if (r) {
         ADD_FAILURE() << "step " << k << " (" << names[k] << ") did not fail";

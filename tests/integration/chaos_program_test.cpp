@@ -151,7 +151,7 @@ class ChaosProgramTest : public ::testing::Test {
   FaultSpec delay(uint64_t latency_ms, uint64_t jitter_ms, bool reorder) {
     FaultSpec s;
     s.action = Action::delay;
-    s.delay = {latency_ms * 1'000'000, jitter_ms * 1'000'000, 0, reorder};
+    s.delay = {latency_ms * 1'000'000, jitter_ms * 1'000'000, 0, reorder, {}};
     s.duration_ns = 60'000'000'000ULL;
     return s;
   }

@@ -19,7 +19,7 @@ TEST(EngineState, RoundTripsFaultsAndDevices) {
   EngineState st;
   st.boot_id = "b00t";
   st.next_generation = 42;
-  st.faults.push_back({{{"name", "x"}}, {3, 41, 123456789, 1700000000000, {2, 5}, {"eth0 egress (netns a)"}}});
+  st.faults.push_back({{{"name", "x"}}, {3, 41, 123456789, 1700000000000, {2, 5}, {"eth0 egress (netns a)"}, {}, {}}});
   DeviceRecord d;
   d.key = {4026532000, 4, 7};
   d.netns_path = "/run/netns/a";

@@ -33,7 +33,7 @@ TEST(GilbertParams, EdgesNeverAndAlways) {
 TEST(EncodeFaultCfg, LossDelayAndFilters) {
   FaultSpec s;
   s.action = Action::delay;
-  s.delay = {100'000'000, 10'000'000, 50, true};
+  s.delay = {100'000'000, 10'000'000, 50, true, {}};
   s.filter.protocol = 17;
   s.filter.cidrs.push_back(*Cidr::parse("10.1.0.0/16", "c"));
   s.filter.ports.push_back({53, 53});

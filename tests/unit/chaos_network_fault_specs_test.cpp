@@ -71,7 +71,7 @@ TEST(NetworkFaultSpecs, DirectionMapsToEgressIngressBoth) {
 TEST(NetworkFaultSpecs, NetemIsALossAndADelayFaultNamedAfterTheBase) {
   auto f = loss_fault();
   f.spec.action = crd::FaultAction::netem;
-  f.spec.delay = crd::DelayFields{100'000'000, 10'000'000, 25};
+  f.spec.delay = crd::DelayFields{100'000'000, 10'000'000, 25, {}};
   auto specs = fault_specs_for(f, placed());
   ASSERT_TRUE(specs) << specs.error().message();
   ASSERT_EQ(specs->size(), 2u);
@@ -228,7 +228,7 @@ TEST(NetworkFaultSpecs, DuplicateCorruptAreOneFaultEachAndRideAlongWithNetem) {
   // netem: loss and delay as before, then one fault per extra block.
   f.spec.action = crd::FaultAction::netem;
   f.spec.loss = crd::LossFields{5, 0};
-  f.spec.delay = crd::DelayFields{10'000'000, 0, 0};
+  f.spec.delay = crd::DelayFields{10'000'000, 0, 0, {}};
   f.spec.duplicate = crd::DuplicateFields{1, 0};
   auto all = fault_specs_for(f, placed());
   ASSERT_TRUE(all) << all.error().message();

@@ -329,7 +329,7 @@ TEST(EngineSync, DeletionPauseAndExpiryRemoveAndPendingKeeps) {
   FakeEngine engine;
   auto f = fault(pods::PickMode::all, "");
   f.spec.action = crd::FaultAction::netem;
-  f.spec.delay = crd::DelayFields{10'000'000, 0, 0};
+  f.spec.delay = crd::DelayFields{10'000'000, 0, 0, {}};
   (void)sync_engine(engine, {plan_node_fault(view_of(f, five_pods(0)), context("node-a"))});
   ASSERT_EQ(engine.running.size(), 2u);
   // Lists not complete again (a relist): nothing removed.

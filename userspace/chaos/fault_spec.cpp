@@ -116,7 +116,7 @@ Result<DelaySpec> parse_delay(const json& p) {
                                                      format_duration(*lat + *jit), format_duration(kMaxLatencyNs)));
   auto corr = percent_field(p, "correlation", "delay.correlation", false, 100, false);
   if (!corr) return fail(std::move(corr).error());
-  DelaySpec out{*lat, *jit, *corr};
+  DelaySpec out{*lat, *jit, *corr, false, {}};
   if (auto it = p.find("reorder"); it != p.end())
     if (auto r = parse_delay_reorder(*it, out); !r) return fail(std::move(r).error());
   return out;

@@ -62,7 +62,7 @@ int add_root_qdisc_on_lo(const std::string& kind) {
   if (n < static_cast<ssize_t>(NLMSG_LENGTH(sizeof(nlmsgerr)))) return EIO;
   auto* nh = reinterpret_cast<nlmsghdr*>(buf);
   if (nh->nlmsg_type != NLMSG_ERROR) return EIO;
-  auto* err = static_cast<nlmsgerr*>(NLMSG_DATA(nh));
+  auto* err = reinterpret_cast<nlmsgerr*>(reinterpret_cast<char*>(nh) + NLMSG_HDRLEN);
   return -err->error;
 }
 
