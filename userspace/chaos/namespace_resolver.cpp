@@ -24,6 +24,13 @@ Result<std::vector<Endpoint>> NamespaceResolver::resolve(const TargetSpec& targe
         if (ns.error().code == ENOENT)
           return fail_errno(ENOENT, fmt::format("target.netns: network namespace '{}' not found (no {}/{})",
                                                 target.netns, netns_dir_, target.netns));
+        // A plain file by that name: `ip netns del` has unmounted the
+        // namespace and not yet unlinked the file (or `ip netns add` has not
+        // mounted it yet, or crashed): no such namespace, as for ENOENT.
+        if (ns.error().code == EINVAL)
+          return fail_errno(ENOENT, fmt::format("target.netns: network namespace '{}' not found ({}/{} is not "
+                                                "mounted: being added or removed by ip netns, or left by a crashed one)",
+                                                target.netns, netns_dir_, target.netns));
         return fail(std::move(ns).error().wrap("target.netns"));
       }
       out.push_back({std::move(*ns), target.interface, fmt::format("netns {}", target.netns), {}, {}, {}});
