@@ -227,7 +227,7 @@ TEST(NetworkChaos, EveryFieldOfTheirsMappedOrRefusedByName) {
       {with("duplicate", {{"duplicate", "1"}}), "spec.duplicate: given with action 'loss', which would ignore it"},
       {with("corrupt", {{"corrupt", "1"}}), "spec.corrupt: given with action 'loss', which would ignore it"},
       {with("bandwidth", {{"rate", "1mbps"}, {"limit", 1}, {"buffer", 1}}), "spec.bandwidth: given with action 'loss'"},
-      {with("rate", {{"rate", "1mbps"}}), "spec.rate: not supported yet"},
+      {with("rate", {{"rate", "1mbps"}}), "spec.rate: not supported (Chaos Mesh's rate limit; seismo's is action 'bandwidth'"},
       {with("scheduler", {{"cron", "@every 1m"}}), "spec.scheduler: unknown field of NetworkChaos"},
       {with("ports", {"80"}), "spec.ports: unknown field of NetworkChaos"},
       {with("selector", {{"fieldSelectors", {{"status.phase", "Running"}}}}),

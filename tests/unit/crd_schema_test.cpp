@@ -62,6 +62,8 @@ class CrdSchema : public ::testing::Test {
     s["action"] = "bandwidth";
     s.erase("delay");
     s.erase("loss");
+    s.erase("duplicate");
+    s.erase("corrupt");
     s["bandwidth"] = {{"rate", "1mbit"}, {"limit", 1}, {"buffer", 1}, {"peakrate", 1}, {"minburst", 1}};
     return s;
   }
