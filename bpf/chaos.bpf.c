@@ -254,6 +254,40 @@ static __always_inline void fault__finish_delay(struct fault_ctx *ctx)
 	fault__count_delay(ctx->delay_slot, t - base);
 }
 
+/* The fault an attachment lists at `slot` when it is live and selects this
+ * packet (filters, cgroup, expiry), its stats and model state synced; NULL
+ * otherwise. *now is read once, for the first fault that matches. Shared by
+ * the tc programs and the cgroup_skb one. */
+struct fault_live {
+	struct fault_cfg *cfg;
+	struct fault_stats *stats;
+	struct fault_state *st;
+};
+
+static __always_inline int fault__live(struct __sk_buff *skb, const struct fault_packet *pkt, __u32 slot,
+				       __u32 peer_is_src, __u64 *now, struct fault_live *out)
+{
+	struct fault_cfg *cfg = bpf_map_lookup_elem(&fault_cfg, &slot);
+
+	if (!cfg || !cfg->expires_ns)
+		return 0;
+	if (!fault_packet__matches(cfg, slot, pkt, peer_is_src, &fault_peers))
+		return 0;
+	if (cfg->cgroup_id && !fault_packet__in_cgroup(skb, cfg))
+		return 0;
+	if (!*now)
+		*now = bpf_ktime_get_ns();
+	if (*now >= cfg->expires_ns)
+		return 0;
+	out->stats = bpf_map_lookup_elem(&fault_stats, &slot);
+	out->st = bpf_map_lookup_elem(&fault_state, &slot);
+	if (!out->stats || !out->st)
+		return 0;
+	fault_model__sync(out->st, cfg);
+	out->cfg = cfg;
+	return 1;
+}
+
 /* fault__apply - runs every live fault of this attachment over the packet.
  * Faults compose (docs/faults.md, Composition): any loss fault may drop it
  * (independently), the delays of the delay faults that match add up.
@@ -272,31 +306,15 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 	/* ctx.now stays 0 until a fault matches: the clock is read only then */
 
 	for (int i = 0; i < SEISMO_FAULTS_PER_ATTACH; i++) {
-		struct fault_stats *stats;
-		struct fault_state *st;
-		struct fault_cfg *cfg;
+		struct fault_live f;
 		__u32 slot;
 
 		if (i >= att->count)
 			break;
 		slot = att->slots[i];
-		cfg = bpf_map_lookup_elem(&fault_cfg, &slot);
-		if (!cfg || !cfg->expires_ns)
+		if (!fault__live(skb, &ctx.pkt, slot, cfg_peer_is_src, &ctx.now, &f))
 			continue;
-		if (!fault_packet__matches(cfg, slot, &ctx.pkt, cfg_peer_is_src, &fault_peers))
-			continue;
-		if (cfg->cgroup_id && !fault_packet__in_cgroup(skb, cfg))
-			continue;
-		if (!ctx.now)
-			ctx.now = bpf_ktime_get_ns();
-		if (ctx.now >= cfg->expires_ns)
-			continue;
-		stats = bpf_map_lookup_elem(&fault_stats, &slot);
-		st = bpf_map_lookup_elem(&fault_state, &slot);
-		if (!stats || !st)
-			continue;
-		fault_model__sync(st, cfg);
-		if (fault__one(&ctx, cfg, slot, st, stats) == SEISMO_FAULT_DROP)
+		if (fault__one(&ctx, f.cfg, slot, f.st, f.stats) == SEISMO_FAULT_DROP)
 			return drop_verdict;
 	}
 	if (ctx.delayed || ctx.depart)
@@ -339,35 +357,18 @@ int cgskb_fault_ingress(struct __sk_buff *skb)
 	if (fault_packet__parse(skb, 0, &pkt)) /* skb->data is the IP header here */
 		return 1;
 	for (int i = 0; i < SEISMO_FAULTS_PER_ATTACH; i++) {
-		struct fault_stats *stats;
-		struct fault_state *st;
-		struct fault_cfg *cfg;
-		__u32 slot;
+		struct fault_live f;
 
 		if (i >= att->count)
 			break;
-		slot = att->slots[i];
-		cfg = bpf_map_lookup_elem(&fault_cfg, &slot);
-		if (!cfg || !cfg->expires_ns || cfg->action != SEISMO_FAULT_LOSS)
+		/* The planner lists only loss faults here (a partition is loss). */
+		if (!fault__live(skb, &pkt, att->slots[i], 1, &now, &f) || f.cfg->action != SEISMO_FAULT_LOSS)
 			continue;
-		if (!fault_packet__matches(cfg, slot, &pkt, 1, &fault_peers))
-			continue;
-		if (cfg->cgroup_id && !fault_packet__in_cgroup(skb, cfg))
-			continue;
-		if (!now)
-			now = bpf_ktime_get_ns();
-		if (now >= cfg->expires_ns)
-			continue;
-		stats = bpf_map_lookup_elem(&fault_stats, &slot);
-		st = bpf_map_lookup_elem(&fault_state, &slot);
-		if (!stats || !st)
-			continue;
-		fault_model__sync(st, cfg);
-		if (fault_model__lose(st, cfg)) {
-			stats->dropped += 1;
+		if (fault_model__lose(f.st, f.cfg)) {
+			f.stats->dropped += 1;
 			return 0;
 		}
-		stats->passed += 1;
+		f.stats->passed += 1;
 	}
 	return 1;
 }

@@ -30,6 +30,7 @@
 #include "chaos_lab_fixture.h"
 #include "chaos_support.h"
 #include "netns_fixture.h"
+#include "support/test_cgroup.h"
 
 using namespace seismo;
 using namespace seismo::chaos;
@@ -54,10 +55,12 @@ struct Order {
 // in). Only raw syscalls after fork: the test process has threads.
 class CgroupWorker {
  public:
-  static Result<CgroupWorker> start(const std::string& cgroup_dir, int netns_fd, const std::string& peer_ip) {
-    std::error_code ec;
-    std::filesystem::create_directory(cgroup_dir, ec);
-    if (ec) return fail_errno(ec.value(), "create cgroup " + cgroup_dir);
+  // A worker in a new test cgroup (support/test_cgroup: removed with the
+  // worker, and swept by a later run if this process dies first).
+  static Result<CgroupWorker> start(const std::string& tag, int netns_fd, const std::string& peer_ip) {
+    auto cg = TestCgroup::create(tag);
+    if (!cg) return fail(std::move(cg).error());
+    const std::string cgroup_dir = cg->full_path();
     const std::string procs = cgroup_dir + "/cgroup.procs";
     in_addr peer{};
     ::inet_pton(AF_INET, peer_ip.c_str(), &peer);
@@ -67,13 +70,13 @@ class CgroupWorker {
     if (pid == 0) child(procs.c_str(), netns_fd, peer, to_child[0], from_child[1]);
     ::close(to_child[0]);
     ::close(from_child[1]);
-    CgroupWorker w(cgroup_dir, pid, to_child[1], from_child[0]);
+    CgroupWorker w(std::move(*cg), pid, to_child[1], from_child[0]);
     uint32_t ready = 0;
     if (!w.reply(ready) || ready != 1) return fail_plain("worker in " + cgroup_dir + " did not start");
     return w;
   }
   CgroupWorker(CgroupWorker&& o) noexcept
-      : dir_(std::move(o.dir_)), pid_(std::exchange(o.pid_, -1)), out_(std::exchange(o.out_, -1)),
+      : cg_(std::move(o.cg_)), pid_(std::exchange(o.pid_, -1)), out_(std::exchange(o.out_, -1)),
         in_(std::exchange(o.in_, -1)) {}
   CgroupWorker& operator=(CgroupWorker&&) = delete;
   ~CgroupWorker() {
@@ -83,7 +86,7 @@ class CgroupWorker {
     }
     if (out_ >= 0) ::close(out_);
     if (in_ >= 0) ::close(in_);
-    if (!dir_.empty()) ::rmdir(dir_.c_str());  // empty once the child is reaped
+    // cg_ goes next: TestCgroup kills what is left in it and removes it.
   }
 
   // Datagrams sent (all of them unless a send failed).
@@ -95,10 +98,12 @@ class CgroupWorker {
     if (!reply(n)) return std::nullopt;
     return n;
   }
-  [[nodiscard]] const std::string& dir() const { return dir_; }
+  [[nodiscard]] std::string dir() const { return cg_.full_path(); }
+  // As seismo names it: relative to the cgroup2 mount.
+  [[nodiscard]] const std::string& path() const { return cg_.path(); }
 
  private:
-  CgroupWorker(std::string dir, pid_t pid, int out, int in) : dir_(std::move(dir)), pid_(pid), out_(out), in_(in) {}
+  CgroupWorker(TestCgroup cg, pid_t pid, int out, int in) : cg_(std::move(cg)), pid_(pid), out_(out), in_(in) {}
 
   std::optional<uint32_t> order(Order o) {
     if (::write(out_, &o, sizeof(o)) != sizeof(o)) return std::nullopt;
@@ -155,7 +160,7 @@ class CgroupWorker {
     _exit(0);
   }
 
-  std::string dir_;
+  TestCgroup cg_;
   pid_t pid_ = -1;
   int out_ = -1;
   int in_ = -1;
@@ -215,12 +220,10 @@ class ChaosCgroupTest : public FaultLabTest {
     if (!lab_ready()) return;
     auto cg = cgroup::find_mount("cgroup2");
     if (!cg) GTEST_SKIP() << "no cgroup2 mount: " << cg.error().message();
-    root_ = cg->mount_point;
-    const std::string base = fmt::format("{}/seismo-test-{}-{}", root_, ::getpid(), ++serial_);
-    auto target = CgroupWorker::start(base + "-target", a_->fd(), ab_->b_ip());
+    auto target = CgroupWorker::start("cgroup-target", a_->fd(), ab_->b_ip());
     ASSERT_TRUE(target) << target.error().message();
     target_.emplace(std::move(*target));
-    auto other = CgroupWorker::start(base + "-other", a_->fd(), ab_->b_ip());
+    auto other = CgroupWorker::start("cgroup-other", a_->fd(), ab_->b_ip());
     ASSERT_TRUE(other) << other.error().message();
     other_.emplace(std::move(*other));
   }
@@ -230,7 +233,7 @@ class ChaosCgroupTest : public FaultLabTest {
     other_.reset();
   }
 
-  [[nodiscard]] std::string relative(const CgroupWorker& w) const { return w.dir().substr(root_.size()); }
+  [[nodiscard]] static std::string relative(const CgroupWorker& w) { return w.path(); }
 
   json by_socket(const std::string& name, const std::string& direction, const std::string& duration = "60s") const {
     return {{"name", name},
@@ -255,8 +258,6 @@ class ChaosCgroupTest : public FaultLabTest {
     return {target_->receive_done().value_or(9999), other_->receive_done().value_or(9999)};
   }
 
-  static inline int serial_ = 0;
-  std::string root_;
   std::optional<CgroupWorker> target_;
   std::optional<CgroupWorker> other_;
 };
@@ -465,4 +466,25 @@ TEST_F(ChaosCgroupTest, ACgroupRemovedUnderneathIsReported) {
   }
   EXPECT_EQ(health, "broken") << engine_->list().dump();
   EXPECT_TRUE(engine_->remove("cg-gone"));
+}
+
+// A run killed before its destructors (ctest's timeout, SIGKILL) left test
+// cgroups behind; the next run's first TestCgroup removes them, and leaves
+// those of a live process alone.
+TEST(TestCgroupSweep, CgroupsOfADeadTestProcessAreRemovedAndALiveOnesKept) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  auto mount = cgroup::find_mount("cgroup2");
+  if (!mount) GTEST_SKIP() << "no cgroup2 mount";
+  pid_t dead = ::fork();
+  if (dead == 0) _exit(0);
+  ::waitpid(dead, nullptr, 0);
+  const std::string stale = fmt::format("{}/seismo-it-sweep-{}-0", mount->mount_point, dead);
+  const std::string live = fmt::format("{}/seismo-it-sweep-{}-0", mount->mount_point, ::getppid());
+  ASSERT_EQ(::mkdir(stale.c_str(), 0755), 0) << stale;
+  ASSERT_EQ(::mkdir(live.c_str(), 0755), 0) << live;
+  TestCgroup::sweep_dead_runs(mount->mount_point);
+  EXPECT_FALSE(std::filesystem::exists(stale)) << "a dead run's cgroup was kept";
+  EXPECT_TRUE(std::filesystem::exists(live)) << "a live process's cgroup was removed";
+  ::rmdir(live.c_str());
+  ::rmdir(stale.c_str());
 }

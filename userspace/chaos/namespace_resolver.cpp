@@ -19,20 +19,8 @@ Result<std::vector<Endpoint>> NamespaceResolver::resolve(const TargetSpec& targe
     case TargetKind::netns: {
       if (target.netns.empty() || target.netns.find('/') != std::string::npos)
         return fail_errno(EINVAL, fmt::format("target.netns: '{}' is not a namespace name", target.netns));
-      auto ns = net::Netns::open(netns_dir_ + "/" + target.netns);
-      if (!ns) {
-        if (ns.error().code == ENOENT)
-          return fail_errno(ENOENT, fmt::format("target.netns: network namespace '{}' not found (no {}/{})",
-                                                target.netns, netns_dir_, target.netns));
-        // A plain file by that name: `ip netns del` has unmounted the
-        // namespace and not yet unlinked the file (or `ip netns add` has not
-        // mounted it yet, or crashed): no such namespace, as for ENOENT.
-        if (ns.error().code == EINVAL)
-          return fail_errno(ENOENT, fmt::format("target.netns: network namespace '{}' not found ({}/{} is not "
-                                                "mounted: being added or removed by ip netns, or left by a crashed one)",
-                                                target.netns, netns_dir_, target.netns));
-        return fail(std::move(ns).error().wrap("target.netns"));
-      }
+      auto ns = net::Netns::by_name(target.netns, netns_dir_);
+      if (!ns) return fail(std::move(ns).error().wrap("target.netns"));
       out.push_back({std::move(*ns), target.interface, fmt::format("netns {}", target.netns), {}, {}, {}});
       return out;
     }

@@ -24,20 +24,21 @@ Result<Netns> Netns::open(const std::string& path) {
   return Netns(std::move(fd), st.st_ino, st.st_dev, path);
 }
 
-Result<Netns> Netns::by_name(const std::string& name) {
+Result<Netns> Netns::by_name(const std::string& name, const std::string& dir) {
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
     return fail_errno(EINVAL, fmt::format("'{}' is not a network namespace name", name));
-  auto ns = open("/run/netns/" + name);
+  const std::string path = dir + "/" + name;
+  auto ns = open(path);
   if (!ns && ns.error().code == ENOENT)
-    return fail_errno(ENOENT, fmt::format("network namespace '{}' not found (no /run/netns/{})", name, name));
+    return fail_errno(ENOENT, fmt::format("network namespace '{}' not found (no {})", name, path));
   // `ip netns del` unmounts the namespace, then unlinks the file; `ip netns
   // add` creates the file, then mounts it. In between (or after a crash) the
   // name holds a plain file: no namespace by that name, which is "not found"
   // to whoever asked for it (a fault.add racing the removal found EINVAL).
   if (!ns && ns.error().code == EINVAL)
-    return fail_errno(ENOENT, fmt::format("network namespace '{}' not found (/run/netns/{} is not mounted: being "
-                                          "added or removed by ip netns, or left by a crashed one)",
-                                          name, name));
+    return fail_errno(ENOENT, fmt::format("network namespace '{}' not found ({} is not mounted: being added or "
+                                          "removed by ip netns, or left by a crashed one)",
+                                          name, path));
   return ns;
 }
 

@@ -17,7 +17,10 @@ class Netns {
  public:
   // /run/netns/NAME, /proc/PID/ns/net, or any bind mount of a netns.
   static Result<Netns> open(const std::string& path);
-  static Result<Netns> by_name(const std::string& name);  // /run/netns/NAME
+  // DIR/NAME as `ip netns` names it; a name that is absent, or holds a plain
+  // file (ip netns unmounted it and has not unlinked it yet, or has not
+  // mounted it yet), is ENOENT.
+  static Result<Netns> by_name(const std::string& name, const std::string& dir = "/run/netns");
   static Result<Netns> of_pid(pid_t pid);
   static Result<Netns> current();  // this thread's netns
 

@@ -7,19 +7,53 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "cgroup/mountinfo.h"
 
 namespace seismo::testing {
+namespace {
+
+constexpr std::string_view kPrefix = "seismo-it-";
+
+// The pid in "seismo-it-<tag>-<pid>-<n>", or 0.
+pid_t owner_of(const std::string& name) {
+  const auto last = name.rfind('-');
+  if (last == std::string::npos || last == 0) return 0;
+  const auto before = name.rfind('-', last - 1);
+  if (before == std::string::npos) return 0;
+  const std::string pid = name.substr(before + 1, last - before - 1);
+  if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid.size() > 9) return 0;
+  return static_cast<pid_t>(std::stol(pid));
+}
+
+}  // namespace
+
+void TestCgroup::sweep_dead_runs(const std::string& mount) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(mount, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(kPrefix, 0) != 0 || !e.is_directory(ec)) continue;
+    const pid_t pid = owner_of(name);
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    TestCgroup stale = TestCgroup::adopt(mount, "/" + name);
+    (void)stale.remove();
+  }
+}
+
+TestCgroup TestCgroup::adopt(std::string root, std::string rel) { return TestCgroup(std::move(root), std::move(rel)); }
 
 Result<TestCgroup> TestCgroup::create(const std::string& tag) {
   auto mount = cgroup::find_mount("cgroup2");
   if (!mount) return fail(std::move(mount).error());
+  static std::once_flag swept;
+  std::call_once(swept, [&] { sweep_dead_runs(mount->mount_point); });
   static std::atomic<int> counter{0};
-  std::string rel = "/seismo-it-" + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  std::string rel = "/" + std::string(kPrefix) + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
   std::string full = mount->mount_point + rel;
   if (::mkdir(full.c_str(), 0755) != 0) return fail_errno(errno, "mkdir " + full);
   return TestCgroup(mount->mount_point, rel);

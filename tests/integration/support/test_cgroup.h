@@ -11,7 +11,16 @@ namespace seismo::testing {
 // unique name; killed and removed on destruction, even after a failed test.
 class TestCgroup {
  public:
+  // "/seismo-it-<tag>-<pid>-<n>". The first call in a process also removes
+  // such cgroups left by test processes that are gone.
   static Result<TestCgroup> create(const std::string& tag);
+  // Takes over an existing test cgroup (removed on destruction).
+  static TestCgroup adopt(std::string root, std::string rel);
+  // Removes the test cgroups (by name) under `mount` of test processes that
+  // died before their destructors ran (a ctest timeout, a SIGKILL), so a
+  // killed run leaves nothing for long. Only when their process is gone: a
+  // run beside this one keeps its own.
+  static void sweep_dead_runs(const std::string& mount);
   TestCgroup(TestCgroup&& o) noexcept : root_(std::move(o.root_)), rel_(std::move(o.rel_)) { o.rel_.clear(); }
   TestCgroup& operator=(TestCgroup&&) = delete;
   TestCgroup(const TestCgroup&) = delete;
