@@ -176,7 +176,7 @@ static __always_inline void fault__count_delay(__u32 slot, __u64 added)
 /* fault__one - applies one live, matching fault to the packet. Returns
  * SEISMO_FAULT_DROP when the packet is to be dropped, else 0 (delays only
  * accumulate in ctx; the stamp is set once, after every fault). */
-static __always_inline int fault__one(struct fault_ctx *ctx, const struct fault_cfg *cfg, __u32 slot,
+static __always_inline int fault__one(struct __sk_buff *skb, struct fault_ctx *ctx, const struct fault_cfg *cfg, __u32 slot,
 				      struct fault_state *st, struct fault_stats *stats)
 {
 	switch (cfg->action) {
@@ -198,20 +198,19 @@ static __always_inline int fault__one(struct fault_ctx *ctx, const struct fault_
 		ctx->reorder |= cfg->flags & SEISMO_FAULT_F_REORDER;
 		return 0;
 	case SEISMO_FAULT_BANDWIDTH:
-		return fault_bandwidth__apply(ctx, cfg, slot, stats);
+		return fault_bandwidth__apply(skb, ctx, cfg, slot, stats);
 	case SEISMO_FAULT_DUPLICATE:
-		return fault_duplicate__apply(ctx, cfg, st, stats);
+		return fault_duplicate__apply(skb, ctx, cfg, st, stats);
 	case SEISMO_FAULT_CORRUPT:
-		return fault_corrupt__apply(ctx, cfg, st, stats);
+		return fault_corrupt__apply(skb, ctx, cfg, st, stats);
 	}
 	return 0;
 }
 
 /* fault__finish_delay - stamps the packet with the sum of the matching
  * delay faults (and any departure a shaping fault asked for). */
-static __always_inline void fault__finish_delay(struct fault_ctx *ctx)
+static __always_inline void fault__finish_delay(struct __sk_buff *skb, struct fault_ctx *ctx)
 {
-	struct __sk_buff *skb = ctx->skb;
 	__u64 base = fault__base(skb, ctx->now); /* now was read: a fault matched */
 	struct fault_stats *stats;
 	__u64 t;
@@ -288,6 +287,22 @@ static __always_inline int fault__live(struct __sk_buff *skb, const struct fault
 	return 1;
 }
 
+/* fault__slot - applies the fault in `slot` to the packet if it is live and
+ * selects it; fault__one's verdict. A global function, so the verifier
+ * checks its body once: inlined into fault__apply's loop, once per fault of
+ * an attachment, every kind's branches together passed the verifier's
+ * budget of a million instructions. */
+__noinline int fault__slot(struct __sk_buff *skb, struct fault_ctx *ctx, __u32 slot)
+{
+	struct fault_live f;
+
+	if (!skb || !ctx)
+		return 0;
+	if (!fault__live(skb, &ctx->pkt, slot, cfg_peer_is_src, &ctx->now, &f))
+		return 0;
+	return fault__one(skb, ctx, f.cfg, slot, f.st, f.stats);
+}
+
 /* fault__apply - runs every live fault of this attachment over the packet.
  * Faults compose (docs/faults.md, Composition): any loss fault may drop it
  * (independently), the delays of the delay faults that match add up.
@@ -295,7 +310,7 @@ static __always_inline int fault__live(struct __sk_buff *skb, const struct fault
 static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 {
 	__u32 attach_id = cfg_attach_id;
-	struct fault_ctx ctx = { .skb = skb, .ingress = drop_verdict == SEISMO_TC_ACT_SHOT };
+	struct fault_ctx ctx = { .ingress = drop_verdict == SEISMO_TC_ACT_SHOT };
 	struct fault_attach *att;
 
 	att = bpf_map_lookup_elem(&fault_attach, &attach_id);
@@ -306,19 +321,13 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 	/* ctx.now stays 0 until a fault matches: the clock is read only then */
 
 	for (int i = 0; i < SEISMO_FAULTS_PER_ATTACH; i++) {
-		struct fault_live f;
-		__u32 slot;
-
 		if (i >= att->count)
 			break;
-		slot = att->slots[i];
-		if (!fault__live(skb, &ctx.pkt, slot, cfg_peer_is_src, &ctx.now, &f))
-			continue;
-		if (fault__one(&ctx, f.cfg, slot, f.st, f.stats) == SEISMO_FAULT_DROP)
+		if (fault__slot(skb, &ctx, att->slots[i]) == SEISMO_FAULT_DROP)
 			return drop_verdict;
 	}
 	if (ctx.delayed || ctx.depart)
-		fault__finish_delay(&ctx);
+		fault__finish_delay(skb, &ctx);
 	return SEISMO_TC_ACT_UNSPEC;
 }
 

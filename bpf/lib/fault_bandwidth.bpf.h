@@ -98,12 +98,12 @@ static __always_inline void fault_bandwidth__count_wait(__u32 slot, __u64 wait)
  * direction. Police: drop what does not fit. Shape: ask for a departure
  * (ctx->depart, the latest of the shaping faults'; fault__finish_delay
  * stamps it, delays add after it), drop beyond the limit. */
-static __always_inline int fault_bandwidth__apply(struct fault_ctx *ctx, const struct fault_cfg *cfg, __u32 slot,
+static __always_inline int fault_bandwidth__apply(struct __sk_buff *skb, struct fault_ctx *ctx, const struct fault_cfg *cfg, __u32 slot,
 						  struct fault_stats *stats)
 {
 	__u32 key = slot * 2 + (cfg_peer_is_src ? 1 : 0);
 	struct fault_bucket *b = bpf_map_lookup_elem(&fault_buckets, &key);
-	__u64 len = ctx->skb->len, now = ctx->now, t = 0;
+	__u64 len = skb->len, now = ctx->now, t = 0;
 	int fits;
 
 	if (!b) {

@@ -28,7 +28,7 @@ struct {
  * egress: traffic towards the target is duplicated on its veth peer's
  * egress (FaultPlanner::ingress_at_peer_egress), where the clone is sent
  * synchronously; at ingress it would go through the backlog. */
-static __always_inline int fault_duplicate__apply(struct fault_ctx *ctx, const struct fault_cfg *cfg,
+static __always_inline int fault_duplicate__apply(struct __sk_buff *skb, struct fault_ctx *ctx, const struct fault_cfg *cfg,
 						  struct fault_state *st, struct fault_stats *stats)
 {
 	__u32 zero = 0, *cloning = bpf_map_lookup_elem(&fault_cloning, &zero);
@@ -41,7 +41,7 @@ static __always_inline int fault_duplicate__apply(struct fault_ctx *ctx, const s
 	if (ctx->ingress || !fault_model__lose(st, cfg))
 		return 0;
 	*cloning = 1;
-	if (bpf_clone_redirect(ctx->skb, ctx->skb->ifindex, 0))
+	if (bpf_clone_redirect(skb, skb->ifindex, 0))
 		loss__count(&fault_losses, SEISMO_FAULT_LOSS_DUPLICATE_FAILED);
 	else
 		stats->duplicated += 1;
@@ -185,14 +185,14 @@ __noinline int fault_corrupt__packet(struct __sk_buff *skb)
 /* fault_corrupt__apply - corrupts a picked packet (it goes on, counted as
  * corrupted); one it cannot corrupt so the receiver rejects it goes on
  * untouched, counted as passed and in fault_losses' corrupt_skipped. */
-static __always_inline int fault_corrupt__apply(struct fault_ctx *ctx, const struct fault_cfg *cfg,
+static __always_inline int fault_corrupt__apply(struct __sk_buff *skb, struct fault_ctx *ctx, const struct fault_cfg *cfg,
 						struct fault_state *st, struct fault_stats *stats)
 {
 	if (!fault_model__lose(st, cfg)) {
 		stats->passed += 1;
 		return 0;
 	}
-	if (fault_corrupt__packet(ctx->skb)) {
+	if (fault_corrupt__packet(skb)) {
 		loss__count(&fault_losses, SEISMO_FAULT_LOSS_CORRUPT_SKIPPED);
 		stats->passed += 1;
 		return 0;

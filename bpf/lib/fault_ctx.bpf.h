@@ -1,11 +1,13 @@
-/* What fault__apply carries from one fault to the next over one packet. */
+/* What fault__apply carries from one fault to the next over one packet.
+ * Plain memory (no pointers): fault__slot, a global function, receives it
+ * as a pointer the verifier checks as sized memory; the skb travels as its
+ * own argument. */
 #pragma once
 
 /* fault__one's verdict: drop the packet (the hook's own drop verdict). */
 #define SEISMO_FAULT_DROP (1)
 
 struct fault_ctx {
-	struct __sk_buff *skb;
 	struct fault_packet pkt; /* parsed once; a fault that rewrites the packet keeps it valid */
 	__u64 now;               /* bpf_ktime_get_ns once a fault matched, else 0 */
 	__u64 delay;             /* sum of the matching delay faults' draws */
