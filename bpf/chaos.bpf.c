@@ -25,6 +25,9 @@ _Static_assert(sizeof(struct fault_stats) == 64, "fault_stats layout");
 _Static_assert(sizeof(struct fault_state) == 24, "fault_state layout");
 _Static_assert(sizeof(struct fault_bucket) == 40, "fault_bucket layout");
 _Static_assert(sizeof(struct fault_flow_key) == 8, "fault_flow_key layout");
+_Static_assert(sizeof(struct fault_guard) == 240, "fault_guard layout");
+_Static_assert(sizeof(struct fault_guard_owner_key) == 16, "fault_guard_owner_key layout");
+_Static_assert(sizeof(struct fault_guard_owner) == 40, "fault_guard_owner layout");
 
 /* uapi/linux/pkt_cls.h, which vmlinux.h (enums and types only) lacks.
  * UNSPEC, not OK, lets the packet on to the next filter: a direct-action OK

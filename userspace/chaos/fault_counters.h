@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "chaos/guard.h"
 #include "seismo/common.h"
 
 namespace seismo::chaos {
@@ -18,6 +19,7 @@ struct FaultCounters {
   uint64_t corrupted = 0;
   uint64_t reordered = 0;   // sent at once, ahead of delayed ones
   std::array<uint64_t, SEISMO_HIST_SLOTS> delay_hist{};  // log2 ns slots
+  GuardReadout guard;  // present only for a guarded fault
 };
 
 // Where counters come from; the BPF maps in the daemon, a fake in tests.

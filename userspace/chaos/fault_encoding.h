@@ -10,6 +10,9 @@ namespace seismo::chaos {
 static_assert(sizeof(fault_peer_key) == 24, "fault_peer_key layout shared with bpf/chaos.bpf.c");
 static_assert(sizeof(fault_peer) == 8, "fault_peer layout shared with bpf/chaos.bpf.c");
 static_assert(sizeof(fault_cfg) == 144, "fault_cfg layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_guard) == 240, "fault_guard layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_guard_owner_key) == 16, "fault_guard_owner_key layout shared with bpf/chaos.bpf.c");
+static_assert(sizeof(fault_guard_owner) == 40, "fault_guard_owner layout shared with bpf/chaos.bpf.c");
 static_assert(kMaxCidrs == SEISMO_FAULT_PEERS_PER_FAULT, "one limit for filter.cidrs and the peer trie");
 static_assert(sizeof(fault_attach) == 40, "fault_attach layout shared with bpf/chaos.bpf.c");
 static_assert(sizeof(fault_stats) == 64, "fault_stats layout shared with bpf/chaos.bpf.c");

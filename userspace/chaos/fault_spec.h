@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chaos/cidr.h"
+#include "chaos/guard.h"
 #include "common/result.h"
 
 namespace seismo::chaos {
@@ -144,6 +145,7 @@ struct FaultSpec {
   DuplicateSpec duplicate;
   CorruptSpec corrupt;
   FilterSpec filter;
+  GuardSpec guard;  // budgets that abort the fault in the kernel; empty: none
   uint64_t duration_ns = 0;
 };
 

@@ -151,4 +151,57 @@ struct fault_flow_key {
 	__u32 hash;
 };
 
+/* Guards (docs/faults.md, Guards): budgets over what a fault does and how
+ * its targets' TCP reacts. Once a count passes its budget the fault is
+ * aborted: fault__live() skips it from then on, in the kernel, whether or
+ * not seismod runs. fault_cfg.flags has SEISMO_FAULT_F_GUARD when the slot's
+ * fault_guard entry holds budgets. */
+#define SEISMO_FAULT_F_GUARD (1U << 2)
+
+/* What a budget counts (fault_guard.budget/count index). */
+#define SEISMO_GUARD_DROPPED (0)              /* packets this fault dropped */
+#define SEISMO_GUARD_DELAYED (1)              /* packets this fault delayed */
+#define SEISMO_GUARD_TCP_RETRANSMITS (2)      /* targets' retransmitted segments */
+#define SEISMO_GUARD_TCP_RESETS (3)           /* targets' resets, sent or received */
+#define SEISMO_GUARD_TCP_RESETS_SENT (4)
+#define SEISMO_GUARD_TCP_RESETS_RECEIVED (5)
+#define SEISMO_GUARD_TCP_CONNECT_FAILURES (6)  /* SYN_SENT -> CLOSE */
+#define SEISMO_GUARD_KINDS (7)
+#define SEISMO_GUARD_SLOTS (8)                /* array size: SEISMO_GUARD_KINDS, padded */
+
+/* Per fault slot, shared by all CPUs (counts are atomic adds). Userspace
+ * writes generation, window_ns and budget[] (and zeroes the rest) before
+ * the slot's fault_cfg goes live; the kernel writes the rest. */
+struct fault_guard {
+	__u64 generation;      /* the fault_cfg generation this guard belongs to */
+	__u64 window_ns;       /* 0: budgets hold over the fault's lifetime */
+	__u64 budget[SEISMO_GUARD_SLOTS]; /* 0: no budget of that kind; abort when count > budget */
+	__u64 count[SEISMO_GUARD_SLOTS];  /* in the current window (the lifetime when window_ns is 0) */
+	__u64 prev[SEISMO_GUARD_SLOTS];   /* the previous window's counts (sliding estimate) */
+	__u64 window_start_ns; /* start of the current window */
+	__u64 aborted_ns;      /* 0: live; else bpf_ktime_get_ns() when a budget was passed */
+	__u32 abort_kind;      /* SEISMO_GUARD_* whose budget was passed */
+	__u32 pad;
+	__u64 abort_count;     /* that count when it passed */
+};
+
+/* Who a guarded fault's TCP counts come from: sockets in a network
+ * namespace (the fault's target netns, by inode number) or in a cgroup v2
+ * (target.by: socket, by id; the socket's cgroup or an ancestor). */
+#define SEISMO_GUARD_OWNER_NETNS (1)
+#define SEISMO_GUARD_OWNER_CGROUP (2)
+
+struct fault_guard_owner_key {
+	__u32 kind; /* SEISMO_GUARD_OWNER_* */
+	__u32 pad;
+	__u64 id;   /* netns inode number or cgroup id */
+};
+
+/* The guarded faults whose targets include that owner. */
+struct fault_guard_owner {
+	__u32 count;
+	__u32 pad;
+	__u32 slots[SEISMO_FAULTS_PER_ATTACH];
+};
+
 #endif
