@@ -19,8 +19,9 @@
 #include "lib/hist.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/sock.bpf.h"
+#include "lib/tcp_retrans.bpf.h"
 
-_Static_assert(sizeof(struct tcp_stats) == 64 + 8 * SEISMO_HIST_SLOTS, "tcp_stats layout");
+_Static_assert(sizeof(struct tcp_stats) == 72 + 8 * SEISMO_HIST_SLOTS, "tcp_stats layout");
 _Static_assert(sizeof(struct tcp_event) == 64, "tcp_event layout");
 
 #define AF_INET (2)
@@ -30,6 +31,9 @@ _Static_assert(sizeof(struct tcp_event) == 64, "tcp_event layout");
 
 /* The cgroup2 root's id: owner of sockets that have none (set by userspace). */
 const volatile __u64 cfg_root_cgroup_id = 1;
+/* 1: tcp_retransmit_skb passes the attempt's error as a third argument
+ * (lib/tcp_retrans.bpf.h; set by userspace from the tracepoint's BTF). */
+const volatile __u32 cfg_retrans_err_arg = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -195,13 +199,21 @@ static __always_inline void on_state(const struct sock *sk, int oldstate, int ne
 	}
 }
 
-static __always_inline void on_retransmit(const struct sock *sk)
+/* A retransmission sent: `segs` segments (0: the attempt failed and sent
+ * nothing, not counted). A SYN-ACK retransmit is one segment. */
+static __always_inline void on_retransmit(const struct sock *sk, __u32 segs)
 {
-	__u64 cgroup_id = sock__tcp_owner_cgroup(sk, cfg_root_cgroup_id);
-	struct tcp_stats *st = tcp__stats(cgroup_id);
+	__u64 cgroup_id;
+	struct tcp_stats *st;
 
-	if (st)
+	if (!segs)
+		return;
+	cgroup_id = sock__tcp_owner_cgroup(sk, cfg_root_cgroup_id);
+	st = tcp__stats(cgroup_id);
+	if (st) {
 		st->retransmits += 1;
+		st->retransmit_segs += segs;
+	}
 	tcp__emit(SEISMO_EVENT_TCP_RETRANSMIT, cgroup_id, sk, 0);
 }
 
@@ -240,18 +252,35 @@ int BPF_PROG(tcp_state_raw, const struct sock *sk, const int oldstate, const int
 	return 0;
 }
 
-/* 6.18 adds an `err` argument; the first two are stable. */
+/* (sk, skb), and on newer kernels the attempt's error (lib/tcp_retrans.bpf.h):
+ * the argument array is read directly so the third is touched only where
+ * it exists. */
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(tcp_retrans, const struct sock *sk, const struct sk_buff *skb)
+int tcp_retrans(__u64 *ctx)
 {
-	on_retransmit(sk);
+	on_retransmit((const struct sock *)ctx[0], tcp_retrans__segments(ctx, cfg_retrans_err_arg));
 	return 0;
 }
 
 SEC("raw_tp/tcp_retransmit_skb")
-int BPF_PROG(tcp_retrans_raw, const struct sock *sk, const struct sk_buff *skb)
+int tcp_retrans_raw(__u64 *ctx)
 {
-	on_retransmit(sk);
+	on_retransmit((const struct sock *)ctx[0], tcp_retrans__segments(ctx, cfg_retrans_err_arg));
+	return 0;
+}
+
+/* A SYN-ACK sent again (fired only when it was sent); sk is the listener. */
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(tcp_retrans_synack, const struct sock *sk, const struct request_sock *req)
+{
+	on_retransmit(sk, 1);
+	return 0;
+}
+
+SEC("raw_tp/tcp_retransmit_synack")
+int BPF_PROG(tcp_retrans_synack_raw, const struct sock *sk, const struct request_sock *req)
+{
+	on_retransmit(sk, 1);
 	return 0;
 }
 

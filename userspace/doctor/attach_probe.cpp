@@ -89,26 +89,52 @@ int probe_cgroup_skb_attach(const std::string& cgroup_path, bpf_attach_type atta
   return link ? 0 : errno;
 }
 
-std::string tracepoint_arg_struct(const std::string& tracepoint, unsigned index) {
-  std::unique_ptr<btf, void (*)(btf*)> vmlinux(btf__load_vmlinux_btf(), btf__free);
-  if (!vmlinux) return "";
+namespace {
+
+using BtfPtr = std::unique_ptr<btf, void (*)(btf*)>;
+
+const btf_type* skip_modifiers(const btf* b, const btf_type* t) {
+  while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t))) t = btf__type_by_id(b, t->type);
+  return t;
+}
+
+// The tracepoint's prototype: typedef btf_trace_<name> → pointer →
+// func_proto(void *ctx, args…); nullptr when the kernel has no such tracepoint.
+const btf_type* tracepoint_proto(const btf* b, const std::string& tracepoint) {
   const std::string typedef_name = "btf_trace_" + tracepoint;
-  int id = btf__find_by_name_kind(vmlinux.get(), typedef_name.c_str(), BTF_KIND_TYPEDEF);
-  if (id < 0) return "";
-  auto skip = [&](const btf_type* t) {
-    while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t))) t = btf__type_by_id(vmlinux.get(), t->type);
-    return t;
-  };
-  // typedef → pointer → func_proto(void *ctx, args…)
-  const btf_type* t = skip(btf__type_by_id(vmlinux.get(), static_cast<__u32>(id)));
-  if (t && btf_is_ptr(t)) t = btf__type_by_id(vmlinux.get(), t->type);
-  if (!t || !btf_is_func_proto(t) || btf_vlen(t) < index + 2) return "";
-  const btf_type* arg = skip(btf__type_by_id(vmlinux.get(), btf_params(t)[index + 1].type));
+  int id = btf__find_by_name_kind(b, typedef_name.c_str(), BTF_KIND_TYPEDEF);
+  if (id < 0) return nullptr;
+  const btf_type* t = skip_modifiers(b, btf__type_by_id(b, static_cast<__u32>(id)));
+  if (t && btf_is_ptr(t)) t = btf__type_by_id(b, t->type);
+  return t && btf_is_func_proto(t) && btf_vlen(t) >= 1 ? t : nullptr;
+}
+
+// Argument `index` (0 = the first after the context), modifiers skipped.
+const btf_type* tracepoint_arg(const btf* b, const btf_type* proto, unsigned index) {
+  if (!proto || btf_vlen(proto) < index + 2) return nullptr;
+  return skip_modifiers(b, btf__type_by_id(b, btf_params(proto)[index + 1].type));
+}
+
+}  // namespace
+
+std::string tracepoint_arg_struct(const std::string& tracepoint, unsigned index) {
+  BtfPtr vmlinux(btf__load_vmlinux_btf(), btf__free);
+  if (!vmlinux) return "";
+  const btf_type* arg = tracepoint_arg(vmlinux.get(), tracepoint_proto(vmlinux.get(), tracepoint), index);
   if (!arg || !btf_is_ptr(arg)) return "";
-  const btf_type* pointee = skip(btf__type_by_id(vmlinux.get(), arg->type));
+  const btf_type* pointee = skip_modifiers(vmlinux.get(), btf__type_by_id(vmlinux.get(), arg->type));
   if (!pointee || !btf_is_struct(pointee)) return "";
   const char* name = btf__name_by_offset(vmlinux.get(), pointee->name_off);
   return name ? name : "";
+}
+
+bool tracepoint_arg_is_int(const std::string& tracepoint, unsigned index) {
+  BtfPtr vmlinux(btf__load_vmlinux_btf(), btf__free);
+  if (!vmlinux) return false;
+  const btf_type* arg = tracepoint_arg(vmlinux.get(), tracepoint_proto(vmlinux.get(), tracepoint), index);
+  if (!arg || !btf_is_int(arg)) return false;
+  const char* name = btf__name_by_offset(vmlinux.get(), arg->name_off);
+  return name && std::string(name) == "int";
 }
 
 }  // namespace seismo::doctor

@@ -26,4 +26,9 @@ int probe_cgroup_skb_attach(const std::string& cgroup_path, bpf_attach_type atta
 // missing or that argument is not a struct pointer.
 std::string tracepoint_arg_struct(const std::string& tracepoint, unsigned index);
 
+// Whether tracepoint argument `index` is a plain `int` in the kernel's BTF
+// (false when the tracepoint or the argument is missing): e.g. the error
+// that newer kernels pass tcp_retransmit_skb as its third argument.
+bool tracepoint_arg_is_int(const std::string& tracepoint, unsigned index);
+
 }  // namespace seismo::doctor

@@ -176,6 +176,7 @@ void check_signal_hooks(std::vector<Finding>& out) {
   } const hooks[] = {
       {"inet_sock_set_state", "tcp probe: connections opened, connect latency"},
       {"tcp_retransmit_skb", "tcp probe: retransmits"},
+      {"tcp_retransmit_synack", "tcp probe: SYN-ACK retransmits"},
       {"tcp_send_reset", "tcp probe: resets sent"},
       {"tcp_receive_reset", "tcp probe: resets received"},
       {"sched_wakeup", "sched probe: run-queue latency"},

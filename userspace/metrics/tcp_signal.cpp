@@ -20,8 +20,13 @@ void TcpSignal::collect(ScrapeContext& ctx, std::vector<prometheus::MetricFamily
                               "aborted).",
                               MetricType::Counter);
   auto retransmits = make_family("seismo_tcp_retransmits_total",
-                                 "TCP retransmissions (tcp:tcp_retransmit_skb: one per retransmitted skb).",
+                                 "TCP retransmissions sent, one per retransmitted skb (a GSO skb holds several "
+                                 "segments; see seismo_tcp_retransmitted_segments_total).",
                                  MetricType::Counter);
+  auto retrans_segs = make_family("seismo_tcp_retransmitted_segments_total",
+                                  "TCP segments retransmitted, per socket-owner cgroup: over a network namespace's "
+                                  "cgroups it sums to the namespace's TcpRetransSegs (nstat, node_exporter).",
+                                  MetricType::Counter);
   auto resets = make_family("seismo_tcp_resets_total", "TCP resets sent and received, per socket-owner cgroup.",
                             MetricType::Counter);
   auto connect = make_family("seismo_tcp_connect_duration_seconds",
@@ -32,6 +37,7 @@ void TcpSignal::collect(ScrapeContext& ctx, std::vector<prometheus::MetricFamily
     opened.metric.push_back(counter_metric(with_label(labels, "direction", "passive"), static_cast<double>(s.passive_opens)));
     failures.metric.push_back(counter_metric(labels, static_cast<double>(s.connect_failures)));
     retransmits.metric.push_back(counter_metric(labels, static_cast<double>(s.retransmits)));
+    retrans_segs.metric.push_back(counter_metric(labels, static_cast<double>(s.retransmit_segs)));
     resets.metric.push_back(counter_metric(with_label(labels, "direction", "sent"), static_cast<double>(s.resets_sent)));
     resets.metric.push_back(counter_metric(with_label(labels, "direction", "received"), static_cast<double>(s.resets_received)));
     connect.metric.push_back(
@@ -47,6 +53,7 @@ void TcpSignal::collect(ScrapeContext& ctx, std::vector<prometheus::MetricFamily
         overflow.passive_opens += s.passive_opens;
         overflow.connect_failures += s.connect_failures;
         overflow.retransmits += s.retransmits;
+        overflow.retransmit_segs += s.retransmit_segs;
         overflow.resets_sent += s.resets_sent;
         overflow.resets_received += s.resets_received;
         overflow.connect_timed += s.connect_timed;
@@ -54,7 +61,7 @@ void TcpSignal::collect(ScrapeContext& ctx, std::vector<prometheus::MetricFamily
         for (int i = 0; i < SEISMO_HIST_SLOTS; ++i) overflow.connect_hist[i] += s.connect_hist[i];
       });
   if (any_overflow) emit(ctx.labeler.overflow_labels(), overflow);
-  for (auto* f : {&opened, &failures, &retransmits, &resets, &connect}) out.push_back(std::move(*f));
+  for (auto* f : {&opened, &failures, &retransmits, &retrans_segs, &resets, &connect}) out.push_back(std::move(*f));
 }
 
 void TcpSignal::summarize(ScrapeContext& ctx, std::map<uint64_t, CgroupSummary>& out) {

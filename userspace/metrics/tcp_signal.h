@@ -22,7 +22,7 @@ class TcpSignal : public Signal {
   // histogram ends at 2^31 ns; a connect that needed two SYN retransmits is in +Inf).
   static const Log2Histogram& connect_layout();
   // Series one cgroup costs in the budget.
-  static uint32_t cost() { return 6 + static_cast<uint32_t>(connect_layout().bucket_count()) + 2; }
+  static uint32_t cost() { return 7 + static_cast<uint32_t>(connect_layout().bucket_count()) + 2; }
 
  private:
   probes::TcpStatsSource& source_;

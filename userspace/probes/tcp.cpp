@@ -8,11 +8,12 @@
 #include "bpf/cgroup_rows.h"
 #include "bpf/link.h"
 #include "bpf/percpu.h"
+#include "doctor/attach_probe.h"
 #include "tcp.skel.h"
 
 namespace seismo::probes {
 
-static_assert(sizeof(tcp_stats) == 64 + 8 * SEISMO_HIST_SLOTS, "tcp_stats must match bpf/include/seismo/tcp.h");
+static_assert(sizeof(tcp_stats) == 72 + 8 * SEISMO_HIST_SLOTS, "tcp_stats must match bpf/include/seismo/tcp.h");
 static_assert(sizeof(tcp_event) == 64, "tcp_event must match bpf/include/seismo/tcp.h");
 
 const char* tcp_event_kind_name(TcpEventKind kind) {
@@ -77,6 +78,9 @@ Result<std::unique_ptr<TcpProbe>> TcpProbe::create(const TcpProbeConfig& config,
       &tcp_bpf__open_opts, &tcp_bpf__load,
       [&](tcp_bpf* s) -> Result<void> {
         s->rodata->cfg_root_cgroup_id = config.root_cgroup_id;
+        // Newer kernels fire tcp_retransmit_skb for failed attempts too and
+        // say so in a third argument (bpf/lib/tcp_retrans.bpf.h).
+        s->rodata->cfg_retrans_err_arg = doctor::tracepoint_arg_is_int("tcp_retransmit_skb", 2) ? 1 : 0;
         if (auto r = check_libbpf(bpf_map__set_max_entries(s->maps.tcp_stats, config.max_entries), "size tcp_stats");
             !r)
           return r;

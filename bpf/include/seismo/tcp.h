@@ -9,9 +9,10 @@ struct tcp_stats {
 	__u64 active_opens;     /* SYN_SENT -> ESTABLISHED */
 	__u64 passive_opens;    /* SYN_RECV -> ESTABLISHED */
 	__u64 connect_failures; /* SYN_SENT -> CLOSE (refused, timed out, aborted) */
-	__u64 retransmits;      /* tcp:tcp_retransmit_skb */
+	__u64 retransmits;      /* retransmissions sent (tcp_retransmit_skb/_synack hits that sent) */
 	__u64 resets_sent;      /* tcp:tcp_send_reset */
 	__u64 resets_received;  /* tcp:tcp_receive_reset */
+	__u64 retransmit_segs;  /* segments of those: sums to the netns's TcpRetransSegs */
 	__u64 connect_timed;    /* active opens whose SYN_SENT we saw: the histogram's count */
 	__u64 connect_sum_ns;
 	__u64 connect_hist[SEISMO_HIST_SLOTS];
