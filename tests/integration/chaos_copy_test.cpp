@@ -269,3 +269,45 @@ TEST_F(ChaosCopyTest, DuplicateWithDelayDelaysBothCopies) {
   EXPECT_EQ(got, 2);
   EXPECT_EQ(counters("delay50").delayed, 2u) << "the original and its copy";
 }
+
+// corrupt 50 % + delay 200 ms (fq: the VM tier; docs/faults.md,
+// Composition): the corrupted packet is delayed like any other. 100
+// datagrams sent at once (well under 150 ms, checked): right after the last
+// send the receiver has neither read nor rejected any; then it rejects
+// exactly the corrupted ones and reads the rest, and the delay fault counts
+// all 100 as delayed. Corrupt picks each with p = 0.5, so none picked has
+// probability 2^-100.
+TEST_F(ChaosCopyTest, CorruptWithDelayDelaysTheCorruptedToo) {
+  if (doctor::probe_qdisc("fq") != 0) GTEST_SKIP() << "no fq qdisc in this kernel (delay faults need it)";
+  constexpr int kN = 100;
+  ASSERT_TRUE(engine_->add(spec(fault("bad", "corrupt", 50))));
+  auto d = fault("delay200", "delay", 0);
+  d["delay"] = {{"latency", "200ms"}};
+  ASSERT_TRUE(engine_->add(spec(d)));
+  const auto before = CsumErrors::read(*b_).value();
+  auto rx = b_->socket(AF_INET, SOCK_DGRAM);
+  ASSERT_TRUE(rx);
+  auto addr = ipv4(ab_->b_ip(), 5115);
+  ASSERT_EQ(::bind(rx->get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  auto tx = a_->socket(AF_INET, SOCK_DGRAM);
+  ASSERT_TRUE(tx);
+  ASSERT_EQ(::connect(tx->get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kN; ++i) ASSERT_EQ(::send(tx->get(), "0123456789abcdef", 16, 0), 16);
+  ASSERT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150)) << "too slow to tell";
+  char buf[64];
+  EXPECT_LT(::recv(rx->get(), buf, sizeof(buf), MSG_DONTWAIT), 0) << "a datagram left undelayed";
+  EXPECT_EQ(CsumErrors::read(*b_).value().total(), before.total()) << "a corrupted datagram left undelayed";
+  int got = 0;
+  uint64_t rejected = 0;
+  for (int i = 0; i < 300 && got + rejected < kN; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (::recv(rx->get(), buf, sizeof(buf), MSG_DONTWAIT) > 0) ++got;
+    rejected = CsumErrors::read(*b_).value().total() - before.total();
+  }
+  const auto c = counters("bad");
+  EXPECT_GT(c.corrupted, 0u);
+  EXPECT_EQ(rejected, c.corrupted) << "every corrupted datagram arrived, and was rejected";
+  EXPECT_EQ(static_cast<uint64_t>(got), kN - c.corrupted);
+  EXPECT_EQ(counters("delay200").delayed, static_cast<uint64_t>(kN)) << "the corrupted ones too";
+}
