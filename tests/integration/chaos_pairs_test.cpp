@@ -5,7 +5,9 @@
 // test adds the two faults in both orders, sends numbered datagrams whose
 // payload the receiver checks, and compares what arrived, what the
 // receiver's checksums rejected and each fault's counters with the model of
-// the two faults in series, in the attachment's order.
+// the two faults in series, in the attachment's order. The DISABLED_ tests
+// state the model where corrupt does not meet it today (docs/faults.md,
+// Composition, known defects): they fail until that is fixed.
 //
 // Statistics: a fault's picks are a Gilbert chain with no correlation
 // (enter = p, leave = 1 - p), i.e. independent Bernoulli(p) draws; a count
