@@ -68,8 +68,6 @@ std::vector<uint64_t> UdpRun::loss_bursts() const {
   return out;
 }
 
-namespace {
-
 sockaddr_in ipv4(const std::string& ip, uint16_t port) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -77,6 +75,8 @@ sockaddr_in ipv4(const std::string& ip, uint16_t port) {
   inet_pton(AF_INET, ip.c_str(), &sa.sin_addr);
   return sa;
 }
+
+namespace {
 
 constexpr size_t kUdpPayload = 64;
 

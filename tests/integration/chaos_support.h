@@ -4,6 +4,8 @@
 // filesystem, UDP and TCP traffic between test namespaces, and a device's
 // tc state as `tc` prints it.
 
+#include <netinet/in.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +35,9 @@ class TempBpffs {
   explicit TempBpffs(std::string dir) : dir_(std::move(dir)) {}
   std::string dir_;
 };
+
+// An IPv4 socket address (ip in dotted form).
+sockaddr_in ipv4(const std::string& ip, uint16_t port);
 
 struct UdpRun {
   uint64_t sent = 0;
