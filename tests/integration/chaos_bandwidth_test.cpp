@@ -183,6 +183,44 @@ TEST_F(ChaosBandwidthTest, ShapingHoldsTcpGoodputAtTheRate) {
   }
 }
 
+// Shaping 10mbit, then a delay of 20 ms on the same traffic (fq: the VM
+// tier; docs/faults.md, Composition: a shaper then a delay line, the delay
+// added to the shaped departure). The delay does not lower the rate: TCP's
+// window (megabytes) covers rate x RTT (25 kB at 20 ms) many times, so
+// goodput stays within +-5 % of the rate; and every ping beside the flow
+// waits for its place in the shaper and then the delay, so the fastest
+// answer takes at least the 20 ms. Every packet the shaper passed was
+// delayed (the delay fault counts it once the stamp is set).
+TEST_F(ChaosBandwidthTest, ShapingThenDelayAddsTheLatencyAtTheRate) {
+  if (!engine_->fq_available()) GTEST_SKIP() << "no fq qdisc here: delay needs it (the VM tier)";
+  constexpr uint64_t kRate = 10'000'000;
+  auto bw = add(bandwidth("bw", {{"rate", format_rate(kRate)}, {"mode", "shape"}}));
+  ASSERT_TRUE(bw) << bw.error().message();
+  json delay = bandwidth("delay20", {});
+  delay.erase("bandwidth");
+  delay["action"] = "delay";
+  delay["delay"] = {{"latency", "20ms"}};
+  auto d = add(delay);
+  ASSERT_TRUE(d) << d.error().message();
+  auto r = load(LoadOptions{});
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_FALSE(r->rtt_ms.empty()) << "no ping answered";
+  const double fastest = *std::min_element(r->rtt_ms.begin(), r->rtt_ms.end());
+  FaultCounters b, l;  // from one read, so no packet falls between the two
+  for (const auto& sample : engine_->samples()) (sample.name == "bw" ? b : l) = sample.counters;
+  std::printf("bandwidth 10mbit shaping + delay 20ms: %.2f Mbit/s, ping min %.2f p50 %.2f p99 %.2f ms; shaper "
+              "delayed %llu passed %llu dropped %llu, delay delayed %llu\n",
+              r->goodput_bps / 1e6, fastest, r->rtt_percentile(50), r->rtt_percentile(99),
+              static_cast<unsigned long long>(b.delayed), static_cast<unsigned long long>(b.passed),
+              static_cast<unsigned long long>(b.dropped), static_cast<unsigned long long>(l.delayed));
+  EXPECT_NEAR(r->goodput_bps, static_cast<double>(kRate), kRate * 0.05);
+  EXPECT_GE(fastest, 20.0) << "a ping overtook the delay";
+  EXPECT_GT(b.delayed, 0u) << "the flow never waited in the shaper";
+  EXPECT_EQ(l.delayed, b.passed + b.delayed) << "every packet the shaper let through was delayed";
+  EXPECT_TRUE(engine_->remove("delay20"));
+  EXPECT_TRUE(engine_->remove("bw"));
+}
+
 // A fault asked to shape where fq is missing is refused, naming the field,
 // and nothing is installed.
 TEST_F(ChaosBandwidthTest, ShapeWithoutFqIsRefused) {

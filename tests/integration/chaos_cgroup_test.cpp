@@ -220,12 +220,11 @@ class ChaosCgroupTest : public FaultLabTest {
     if (!lab_ready()) return;
     auto cg = cgroup::find_mount("cgroup2");
     if (!cg) GTEST_SKIP() << "no cgroup2 mount: " << cg.error().message();
-    auto target = CgroupWorker::start("cgroup-target", a_->fd(), ab_->b_ip());
-    ASSERT_TRUE(target) << target.error().message();
-    target_.emplace(std::move(*target));
-    auto other = CgroupWorker::start("cgroup-other", a_->fd(), ab_->b_ip());
-    ASSERT_TRUE(other) << other.error().message();
-    other_.emplace(std::move(*other));
+    for (auto [name, worker] : {std::pair{"cgroup-target", &target_}, std::pair{"cgroup-other", &other_}}) {
+      auto w = CgroupWorker::start(name, a_->fd(), ab_->b_ip());
+      ASSERT_TRUE(w) << name << ": " << w.error().message();
+      worker->emplace(std::move(*w));
+    }
   }
   void TearDown() override {
     FaultLabTest::TearDown();
@@ -256,6 +255,35 @@ class ChaosCgroupTest : public FaultLabTest {
     EXPECT_EQ(send_from_b(*b_, ab_->a_ip(), 7001, kDatagrams), kDatagrams);
     EXPECT_EQ(send_from_b(*b_, ab_->a_ip(), 7002, kDatagrams), kDatagrams);
     return {target_->receive_done().value_or(9999), other_->receive_done().value_or(9999)};
+  }
+
+  // A daemon killed with its fault installed: the fault holder adds `doc`
+  // to an engine on this lab's bpffs and prints "ready"; once that line is
+  // read (`ready`: when), the holder is SIGKILLed and reaped.
+  struct Killed {
+    std::string line;
+    Clock::time_point ready;
+  };
+  Killed add_then_sigkill(const json& doc) const {
+    Killed out;
+    int pipe_fds[2];
+    EXPECT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+    const std::string spec_text = doc.dump();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::dup2(pipe_fds[1], 1);
+      ::execl(FAULT_HOLDER_PATH, FAULT_HOLDER_PATH, fs_->bpffs().c_str(), fs_->state_file().c_str(),
+              spec_text.c_str(), nullptr);
+      _exit(127);
+    }
+    ::close(pipe_fds[1]);
+    char c;
+    while (::read(pipe_fds[0], &c, 1) == 1 && c != '\n') out.line += c;
+    ::close(pipe_fds[0]);
+    out.ready = Clock::now();
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return out;
   }
 
   std::optional<CgroupWorker> target_;
@@ -344,25 +372,8 @@ TEST_F(ChaosCgroupTest, RefusesWhatAnIngressCgroupProgramCannotDo) {
 // on) and ready + 4 s (off) leave 1.5 s and 1 s of margin.
 TEST_F(ChaosCgroupTest, IngressFaultEndsInTheKernelAfterSigkillAndRestartDetachesIt) {
   if (!lab_ready()) return;
-  int out[2];
-  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
-  const std::string spec_text = by_socket("cg-killed", "ingress", "3s").dump();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out[1], 1);
-    ::execl(FAULT_HOLDER_PATH, FAULT_HOLDER_PATH, fs_->bpffs().c_str(), fs_->state_file().c_str(), spec_text.c_str(),
-            nullptr);
-    _exit(127);
-  }
-  ::close(out[1]);
-  std::string line;
-  char c;
-  while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-  ::close(out[0]);
-  const auto ready = Clock::now();
+  const auto [line, ready] = add_then_sigkill(by_socket("cg-killed", "ingress", "3s"));
   ASSERT_EQ(line.rfind("ready", 0), 0u) << line;
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
   EXPECT_TRUE(target_->start_receive(7001));
   EXPECT_EQ(send_from_b(*b_, ab_->a_ip(), 7001, kDatagrams), kDatagrams);
   EXPECT_EQ(target_->receive_done().value_or(9999), 0u) << "the fault applies while its daemon is dead";
@@ -384,23 +395,7 @@ TEST_F(ChaosCgroupTest, IngressFaultEndsInTheKernelAfterSigkillAndRestartDetache
 
 TEST_F(ChaosCgroupTest, RestartAdoptsARunningIngressFault) {
   if (!lab_ready()) return;
-  int out[2];
-  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
-  const std::string spec_text = by_socket("cg-survivor", "ingress").dump();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out[1], 1);
-    ::execl(FAULT_HOLDER_PATH, FAULT_HOLDER_PATH, fs_->bpffs().c_str(), fs_->state_file().c_str(), spec_text.c_str(),
-            nullptr);
-    _exit(127);
-  }
-  ::close(out[1]);
-  std::string line;
-  char c;
-  while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-  ::close(out[0]);
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
+  const std::string line = add_then_sigkill(by_socket("cg-survivor", "ingress")).line;
   ASSERT_EQ(line.rfind("ready", 0), 0u) << line;
   start_engine();
   EXPECT_EQ(engine_->reconcile_report().adopted, std::vector<std::string>{"cg-survivor"});

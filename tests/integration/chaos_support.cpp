@@ -68,8 +68,6 @@ std::vector<uint64_t> UdpRun::loss_bursts() const {
   return out;
 }
 
-namespace {
-
 sockaddr_in ipv4(const std::string& ip, uint16_t port) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -78,27 +76,41 @@ sockaddr_in ipv4(const std::string& ip, uint16_t port) {
   return sa;
 }
 
-void drain(int fd, UdpRun& run) {
-  char buf[2048];
+namespace {
+
+constexpr size_t kUdpPayload = 64;
+
+uint8_t pattern(uint32_t seq, size_t i) { return static_cast<uint8_t>((seq * 2654435761u + i * 40503u) >> 11); }
+
+// Reads what is queued; true when something was.
+bool drain(int fd, UdpRun& run) {
+  uint8_t buf[2048];
+  bool any = false;
   for (;;) {
     ssize_t n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n < 0) return;
-    if (n < 4) continue;
+    if (n < 0) return any;
+    any = true;
+    ++run.datagrams;
     uint32_t seq = 0;
     std::memcpy(&seq, buf, sizeof(seq));
-    if (seq < run.got.size() && !run.got[seq]) {
-      run.got[seq] = true;
-      ++run.received;
-      if (static_cast<int64_t>(seq) < run.highest) ++run.reordered;
-      run.highest = std::max(run.highest, static_cast<int64_t>(seq));
+    bool ok = n == static_cast<ssize_t>(kUdpPayload) && seq < run.got.size();
+    for (size_t i = sizeof(seq); ok && i < kUdpPayload; ++i) ok = buf[i] == pattern(seq, i);
+    if (!ok) {
+      ++run.bad;
+      continue;
     }
+    if (run.got[seq]) continue;  // a copy
+    run.got[seq] = true;
+    ++run.received;
+    if (static_cast<int64_t>(seq) < run.highest) ++run.reordered;
+    run.highest = std::max(run.highest, static_cast<int64_t>(seq));
   }
 }
 
 }  // namespace
 
 Result<UdpRun> udp_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip, uint16_t port,
-                       size_t count, int cpu, uint16_t src_port) {
+                       size_t count, int cpu, uint16_t src_port, bool full_checksum) {
   auto rx = to.socket(AF_INET, SOCK_DGRAM);
   if (!rx) return fail(std::move(rx).error());
   int big = 32 << 20;
@@ -131,28 +143,47 @@ Result<UdpRun> udp_run(const TestNetns& from, const TestNetns& to, const std::st
   }
   UdpRun run;
   run.got.assign(count, false);
-  char payload[64] = {};
+  uint8_t payload[kUdpPayload];
   for (uint32_t seq = 0; seq < count; ++seq) {
     std::memcpy(payload, &seq, sizeof(seq));
-    if (::send(tx->get(), payload, sizeof(payload), 0) < 0) ++run.send_errors;
+    for (size_t i = sizeof(seq); i < kUdpPayload; ++i) payload[i] = pattern(seq, i);
+    const bool sent = full_checksum ? ::send(tx->get(), payload, sizeof(payload), MSG_MORE) >= 0 &&
+                                          ::send(tx->get(), payload, 0, 0) >= 0
+                                    : ::send(tx->get(), payload, sizeof(payload), 0) >= 0;
+    if (!sent) ++run.send_errors;
     ++run.sent;
     if (seq % 128 == 127) {
       drain(rx->get(), run);
       // veth hands packets to the peer's per-CPU backlog (1,000 deep), drained
       // by softirq; on a loaded machine that runs in ksoftirqd, and a burst
       // overflows it before any tc hook sees the packets. A short sleep lets
-      // it run, so every datagram reaches the fault program.
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      // it run, so every datagram (and a duplicate fault's copy, which
+      // doubles the backlog's work) reaches the fault program.
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
   }
   if (cpu >= 0) pthread_setaffinity_np(pthread_self(), sizeof(old_set), &old_set);
-  for (int i = 0; i < 20 && run.received < count; ++i) {
+  // Up to 500 ms for the backlog: done once every datagram arrived and a
+  // drain found nothing more (copies come right behind their originals), or
+  // after 200 ms once nothing more comes (some were lost).
+  for (int i = 0; i < 50; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    drain(rx->get(), run);
+    const bool more = drain(rx->get(), run);
+    if (!more && (run.received == count || i >= 19)) break;
   }
   char buf[512];
   while (::recv(tx->get(), buf, sizeof(buf), MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) ++run.error_queue;
   return run;
+}
+
+Result<CsumErrors> CsumErrors::read(const TestNetns& ns) {
+  auto udp = ns.snmp("Udp", "InCsumErrors");
+  if (!udp) return fail(std::move(udp).error());
+  auto tcp = ns.snmp("Tcp", "InCsumErrors");
+  if (!tcp) return fail(std::move(tcp).error());
+  auto ip = ns.netstat("IpExt", "InCsumErrors");
+  if (!ip) return fail(std::move(ip).error());
+  return CsumErrors{*udp, *tcp, *ip};
 }
 
 Result<TcpRun> tcp_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip, uint16_t port,

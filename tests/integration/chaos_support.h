@@ -4,6 +4,8 @@
 // filesystem, UDP and TCP traffic between test namespaces, and a device's
 // tc state as `tc` prints it.
 
+#include <netinet/in.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,11 +36,16 @@ class TempBpffs {
   std::string dir_;
 };
 
+// An IPv4 socket address (ip in dotted form).
+sockaddr_in ipv4(const std::string& ip, uint16_t port);
+
 struct UdpRun {
   uint64_t sent = 0;
   uint64_t send_errors = 0;      // sendto() failures (ENOBUFS with IP_RECVERR)
   uint64_t error_queue = 0;      // messages on the sender's MSG_ERRQUEUE
-  uint64_t received = 0;
+  uint64_t received = 0;         // distinct sequence numbers that arrived intact
+  uint64_t datagrams = 0;        // everything the application read, copies and bad ones included
+  uint64_t bad = 0;              // payload not as sent: corrupted data delivered
   uint64_t reordered = 0;        // arrived after a higher sequence number
   int64_t highest = -1;          // highest sequence number seen so far
   std::vector<bool> got;         // by sequence number
@@ -46,12 +53,24 @@ struct UdpRun {
   [[nodiscard]] std::vector<uint64_t> loss_bursts() const;
 };
 
-// Sends `count` numbered datagrams from `from` to to_ip:port in `to`, with
-// IP_RECVERR on the sender so a local drop would show as an error; drains
-// the receiver as it goes. `cpu` >= 0 pins the sending thread (one Gilbert
-// chain per CPU).
+// Sends `count` numbered 64-byte datagrams (a sequence number, then a
+// pattern of it the receiver checks byte by byte) from `from` to to_ip:port
+// in `to`, with IP_RECVERR on the sender so a local drop would show as an
+// error; drains the receiver as it goes. `cpu` >= 0 pins the sending thread
+// (one Gilbert chain per CPU). `full_checksum`: each datagram is built with
+// MSG_MORE and ended by an empty send, so the stack computes the whole UDP
+// checksum (CHECKSUM_NONE) instead of leaving it to offload
+// (CHECKSUM_PARTIAL, the default on a veth).
 Result<UdpRun> udp_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip, uint16_t port,
-                       size_t count, int cpu = -1, uint16_t src_port = 0);
+                       size_t count, int cpu = -1, uint16_t src_port = 0, bool full_checksum = false);
+
+// What a receiver's checksums rejected: UDP and TCP payload checksums
+// (CHECKSUM_NONE packets), the IPv4 header checksum (CHECKSUM_PARTIAL ones).
+struct CsumErrors {
+  uint64_t udp = 0, tcp = 0, ip = 0;
+  static Result<CsumErrors> read(const TestNetns& ns);
+  [[nodiscard]] uint64_t total() const { return udp + tcp + ip; }
+};
 
 struct TcpRun {
   uint64_t bytes_received = 0;

@@ -20,14 +20,13 @@
 #include <chrono>
 
 #include "cluster_fixture.h"
+#include "support/cluster_lab_test.h"
 
 namespace seismo::testing {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-constexpr auto kConverge = 30s;
-const json kWebSelector = {{"namespaces", {"shop"}}, {"labelSelectors", {{"app", "web"}}}};
 const json kDbSelector = {{"namespaces", {"shop"}}, {"labelSelectors", {{"app", "db"}}}};
 constexpr const char* kPaused = "seismo.dev/paused";
 
@@ -37,13 +36,11 @@ struct Path {
   PodProbe probe;
 };
 
-class ClusterTargetTest : public ::testing::Test {
+class ClusterTargetTest : public ClusterLabTest {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (seismod, netns, cgroups)";
-    auto lab = ClusterLab::create({3, {"--cluster-faults"}});
-    ASSERT_TRUE(lab) << lab.error().message();
-    lab_ = std::move(*lab);
+    ClusterLabTest::SetUp();
+    if (!lab_) return;
     const std::vector<std::pair<std::size_t, std::string>> layout = {
         {0, "web-a"}, {0, "db-a"}, {1, "web-b"}, {1, "cache-b"}, {2, "web-c"}, {2, "db-c"}};
     for (const auto& [node, name] : layout) {
@@ -56,12 +53,8 @@ class ClusterTargetTest : public ::testing::Test {
     }
   }
   void TearDown() override {
-    if (!lab_) return;
-    paths_.clear();
-    auto stopped = lab_->stop_all();
-    EXPECT_TRUE(stopped) << stopped.error().message();
-    EXPECT_EQ(lab_->leftovers(), "") << "after every node stopped";
-    lab_.reset();
+    paths_.clear();  // the probes' sockets before the pods they live in
+    ClusterLabTest::TearDown();
   }
 
   ClusterPod* pod(const std::string& name) const {
@@ -97,11 +90,6 @@ class ClusterTargetTest : public ::testing::Test {
     return out;
   }
 
-  json fault_now(const std::string& name) const {
-    auto f = lab_->get_fault("shop", name);
-    return f ? *f : json(nullptr);
-  }
-  std::string describe(const std::string& name) const { return fault_now(name).dump(2) + "\n" + lab_->logs(); }
   // Every node (each hosts one web pod) has an entry in `phase`.
   bool every_entry_is(const std::string& name, const std::string& phase) const {
     const json f = fault_now(name);
@@ -164,7 +152,6 @@ class ClusterTargetTest : public ::testing::Test {
     return f ? *f : json(nullptr);
   }
 
-  std::unique_ptr<ClusterLab> lab_;
   std::vector<Path> paths_;
 };
 

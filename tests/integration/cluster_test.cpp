@@ -17,6 +17,7 @@
 #include <ctime>
 
 #include "cluster_fixture.h"
+#include "support/cluster_lab_test.h"
 #include "pods/rendezvous.h"
 
 namespace seismo::testing {
@@ -24,8 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-constexpr auto kConverge = 30s;
-const json kWebSelector = {{"namespaces", {"shop"}}, {"labelSelectors", {{"app", "web"}}}};
 
 // The steady-clock moment of a wall-clock second (the tests' probes run on the steady clock).
 PodProbe::Clock::time_point steady_at(int64_t unix_seconds) {
@@ -39,13 +38,11 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
   return v;
 }
 
-class ClusterTest : public ::testing::Test {
+class ClusterTest : public ClusterLabTest {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (seismod, netns, cgroups)";
-    auto lab = ClusterLab::create({3, {"--cluster-faults"}});
-    ASSERT_TRUE(lab) << lab.error().message();
-    lab_ = std::move(*lab);
+    ClusterLabTest::SetUp();
+    if (!lab_) return;
     // Per node: two web pods (the selector's) and one db pod (never hit).
     for (std::size_t n = 0; n < lab_->node_count(); ++n)
       for (const char* app : {"web", "web", "db"}) {
@@ -53,13 +50,6 @@ class ClusterTest : public ::testing::Test {
                                {{"app", app}});
         ASSERT_TRUE(p) << p.error().message();
       }
-  }
-  void TearDown() override {
-    if (!lab_) return;
-    auto stopped = lab_->stop_all();
-    EXPECT_TRUE(stopped) << stopped.error().message();
-    EXPECT_EQ(lab_->leftovers(), "") << "after every node stopped";
-    lab_.reset();
   }
 
   void start(const std::vector<std::size_t>& order) {
@@ -105,10 +95,6 @@ class ClusterTest : public ::testing::Test {
     return sorted(out);
   }
 
-  json fault_now(const std::string& name) const {
-    auto f = lab_->get_fault("shop", name);
-    return f ? *f : json(nullptr);
-  }
   // The nodes that host a pod of `had` (default: `hit`) have an entry whose
   // phase is `phase` and, when Injected, whose pods are their share of
   // `hit`; the other nodes have none (a node that never hosted a picked pod
@@ -128,7 +114,6 @@ class ClusterTest : public ::testing::Test {
     }
     return true;
   }
-  std::string describe(const std::string& name) const { return fault_now(name).dump(2) + "\n" + lab_->logs(); }
 
   // Creates a 100%-loss fault on the web pods; the created object.
   json create(const std::string& name, const std::string& mode, const std::string& value,
@@ -138,7 +123,6 @@ class ClusterTest : public ::testing::Test {
     return f ? *f : json(nullptr);
   }
 
-  std::unique_ptr<ClusterLab> lab_;
 };
 
 TEST_F(ClusterTest, FixedTwoHitsTheSameTwoRankedPodsClusterWideWhateverOrderTheNodesStartIn) {

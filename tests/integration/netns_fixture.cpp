@@ -125,9 +125,11 @@ CommandOutput TestNetns::exec(const std::vector<std::string>& argv) const {
   return run_command(full);
 }
 
-Result<uint64_t> TestNetns::snmp(const std::string& proto, const std::string& field) const {
-  auto r = exec({"cat", "/proc/net/snmp"});
-  if (r.status != 0) return fail_plain("read /proc/net/snmp in " + name_);
+Result<uint64_t> TestNetns::proc_net_field(const std::string& file, const std::string& proto,
+                                           const std::string& field) const {
+  const std::string path = "/proc/net/" + file;
+  auto r = exec({"cat", path});
+  if (r.status != 0) return fail_plain(fmt::format("read {} in {}", path, name_));
   std::istringstream in(r.output);
   std::string header, values;
   while (std::getline(in, header) && std::getline(in, values)) {
@@ -137,7 +139,7 @@ Result<uint64_t> TestNetns::snmp(const std::string& proto, const std::string& fi
     while (h >> name && v >> value)
       if (name == field) return std::stoull(value);
   }
-  return fail_plain(fmt::format("no {} {} in /proc/net/snmp", proto, field));
+  return fail_plain(fmt::format("no {} {} in {}", proto, field, path));
 }
 
 Result<VethPair> VethPair::create(const TestNetns& a, const TestNetns& b, const Options& options) {

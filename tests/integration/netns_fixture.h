@@ -42,7 +42,16 @@ class TestNetns {
   // `ip netns exec <name> argv...`
   CommandOutput exec(const std::vector<std::string>& argv) const;
   // Reads a field of /proc/net/snmp inside the namespace ("Udp", "SndbufErrors").
-  [[nodiscard]] Result<uint64_t> snmp(const std::string& proto, const std::string& field) const;
+  [[nodiscard]] Result<uint64_t> snmp(const std::string& proto, const std::string& field) const {
+    return proc_net_field("snmp", proto, field);
+  }
+  // The same of /proc/net/netstat ("IpExt", "InCsumErrors").
+  [[nodiscard]] Result<uint64_t> netstat(const std::string& proto, const std::string& field) const {
+    return proc_net_field("netstat", proto, field);
+  }
+  // A field of /proc/net/<file>, whose lines come in pairs: "Proto: names" then "Proto: values".
+  [[nodiscard]] Result<uint64_t> proc_net_field(const std::string& file, const std::string& proto,
+                                                const std::string& field) const;
 
   // Deletes namespaces left by test processes that died (their pid is gone).
   static void sweep_stale();
