@@ -86,7 +86,9 @@ void drain(int fd, UdpRun& run) {
     if (n < 4) continue;
     uint32_t seq = 0;
     std::memcpy(&seq, buf, sizeof(seq));
-    if (seq < run.got.size() && !run.got[seq]) {
+    if (seq < run.got.size() && run.got[seq]) {
+      ++run.copies;
+    } else if (seq < run.got.size()) {
       run.got[seq] = true;
       ++run.received;
       if (static_cast<int64_t>(seq) < run.highest) ++run.reordered;

@@ -40,6 +40,7 @@ struct UdpRun {
   uint64_t error_queue = 0;      // messages on the sender's MSG_ERRQUEUE
   uint64_t received = 0;
   uint64_t reordered = 0;        // arrived after a higher sequence number
+  uint64_t copies = 0;           // arrived again (duplicates; not in `received`)
   int64_t highest = -1;          // highest sequence number seen so far
   std::vector<bool> got;         // by sequence number
   // Lengths of each run of consecutive lost datagrams.
