@@ -33,8 +33,8 @@ struct Bench {
 // duplicate 10/50 %, corrupt 10 %: copies and rejected datagrams over the
 // run's datagrams, the 99 % binomial interval, netem's with the same request.
 bool copy_rows(Bench& t);
-// netem's reorder (with a 20 ms delay): the share arriving after a later
-// datagram, the model p / (1 + (gap - 1) p), netem's.
+// netem's reorder (with a 20 ms delay): the share arriving ahead of an
+// earlier datagram, the model p / (1 + (gap - 1) p), netem's.
 bool reorder_rows(Bench& t);
 // partition: the share of datagrams lost (all), and that none came back.
 bool partition_row(Bench& t);

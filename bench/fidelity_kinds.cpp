@@ -20,7 +20,7 @@ using nlohmann::json;
 namespace {
 
 // What a UDP run showed for one kind: copies, rejected (lost) or
-// out-of-order datagrams over the datagrams sent.
+// ahead-of-order datagrams over the datagrams sent (received, for reorder).
 enum class Measure { copies, lost, reordered };
 
 std::optional<double> share(const Bench& t, Measure what, uint16_t port) {
@@ -33,7 +33,7 @@ std::optional<double> share(const Bench& t, Measure what, uint16_t port) {
   switch (what) {
     case Measure::copies: return static_cast<double>(run->copies) / n;
     case Measure::lost: return static_cast<double>(run->sent - run->received) / n;
-    case Measure::reordered: return static_cast<double>(run->reordered) / static_cast<double>(run->received);
+    case Measure::reordered: return static_cast<double>(run->ahead()) / static_cast<double>(run->received);
   }
   return std::nullopt;
 }
@@ -111,7 +111,7 @@ bool copy_rows(Bench& t) {
 }
 
 bool reorder_rows(Bench& t) {
-  kind_header("reorder (delay 20ms): share arriving after a later datagram; model p/(1+(gap-1)p)", t);
+  kind_header("reorder (delay 20ms): share arriving ahead of an earlier datagram; model p/(1+(gap-1)p)", t);
   if (!t.engine.fq_available()) {
     std::printf("skipped: no fq qdisc in this kernel; seismo refuses delay (and reorder) faults here\n");
     return true;
