@@ -122,7 +122,9 @@ class ChaosBandwidthTest : public FaultLabTest {
 // goodput ~ min(rate, 8 * buffer / 200 ms) = 2.6 Mbit/s at 10mbit (64 KiB)
 // and 5 Mbit/s at 100mbit (125 kB); measured 2.6-2.9 and 6.0-6.3, with
 // TSO/GSO on or off (docs/faults.md, Bandwidth). The test asks for half the
-// model's figure.
+// model's figure. The bucket here is tbf's 10 ms, given explicitly; a
+// policing fault given no buffer gets 200 ms of the rate instead
+// (PolicingDefaultBufferHoldsTcpWithinTenPercent).
 TEST_F(ChaosBandwidthTest, PolicingHoldsTcpGoodputUnderTheRateBesideTbf) {
   if (engine_->fq_available()) GTEST_SKIP() << "fq exists here: faults shape (ShapingHoldsTcpGoodputAtTheRate)";
   for (bool gso : {true, false}) {
