@@ -1,113 +1,70 @@
-// bench/bandwidth_fidelity: a bandwidth fault against tbf on the same veth,
-// same rate, buffer and limit, in one run: iperf3 TCP goodput and ping's
-// added latency (p50/p99 minus idle) at full load. Where fq exists the fault
-// shapes, else it polices (docs/faults.md, Bandwidth).
+// bench/bandwidth_fidelity: a bandwidth fault against the kernel's own
+// shaper and policer on the same veth, same rate and bucket, in one run:
+// iperf3 TCP goodput and ping's added latency (p50/p99 minus idle) at full
+// load. Rows: the path with no fault (what it can carry at all), then per
+// rate tbf beside the fault as `auto` makes it (shapes where fq exists, else
+// polices), and, where the kernel has act_police, `matchall action police`
+// at the receiver's ingress (silent to the sender, as a fault's drop is)
+// beside the fault with `mode: police` and the same burst (docs/faults.md,
+// Bandwidth).
 //
-//   bandwidth_fidelity [seconds=5] [rate ...]   (rates in tc's units, default 10mbit 100mbit)
+//   bandwidth_fidelity [seconds=5] [rate ...] [--buffer-ms MS]
+//     rates in tc's units (default 10mbit 100mbit); --buffer-ms sets the
+//     bucket (buffer / burst) to MS of the rate instead of the default
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "bandwidth_run.h"
-#include "chaos/spec_bandwidth.h"
+#include "bandwidth_rows.h"
 #include "chaos_support.h"
 
 using namespace seismo;
 using namespace seismo::testing;
-using nlohmann::json;
 
 namespace {
 
-struct Cell {
-  double mbps = 0, p50 = 0, p99 = 0;
-  uint64_t retrans = 0;
+struct Options {
+  int seconds = 5;
+  std::vector<std::string> rates;
+  uint64_t buffer_ms = 0;  // 0: the spec's default buffer
 };
 
-std::string show(const Cell& c, double idle) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%7.2f Mbit/s %5llu rtx +%6.2f/+%6.2f ms", c.mbps,
-                static_cast<unsigned long long>(c.retrans), c.p50 - idle, c.p99 - idle);
-  return buf;
-}
-
-Cell cell(const LoadRun& r) {
-  return {r.goodput_bps / 1e6, r.rtt_percentile(50), r.rtt_percentile(99), r.retransmits};
+std::optional<Options> parse_options(int argc, char** argv) {
+  Options o;
+  bool seconds_seen = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--buffer-ms" && i + 1 < argc) {
+      o.buffer_ms = std::strtoull(argv[++i], nullptr, 10);
+      if (o.buffer_ms == 0 || o.buffer_ms > 10'000) return std::nullopt;
+    } else if (!seconds_seen && !arg.empty() && arg[0] >= '0' && arg[0] <= '9' &&
+               arg.find_first_not_of("0123456789") == std::string::npos) {
+      o.seconds = std::atoi(arg.c_str());
+      seconds_seen = true;
+    } else if (!arg.empty() && arg[0] != '-') {
+      o.rates.push_back(arg);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (o.rates.empty()) o.rates = {"10mbit", "100mbit"};
+  if (o.seconds < 3 || o.seconds > 120) return std::nullopt;
+  return o;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int seconds = argc > 1 ? std::atoi(argv[1]) : 5;
-  std::vector<std::string> rates;
-  for (int i = 2; i < argc; ++i) rates.emplace_back(argv[i]);
-  if (rates.empty()) rates = {"10mbit", "100mbit"};
-  if (seconds < 3 || seconds > 120) {
-    std::fprintf(stderr, "usage: bandwidth_fidelity [seconds 3-120] [rate ...]\n");
+  const auto opts = parse_options(argc, argv);
+  if (!opts) {
+    std::fprintf(stderr, "usage: bandwidth_fidelity [seconds 3-120] [rate ...] [--buffer-ms MS]\n");
     return 2;
   }
   auto running = start_lab_or_report("bandwidth_fidelity");
   if (!running) return 1;
-  auto& engine = *running->engine;
-  const TestNetns& a = running->lab.a();
-  const TestNetns& b = running->lab.b();
-  const VethPair& ab = running->lab.veth();
-  auto idle_pings = ping_idle(a, ab.b_ip(), 20);
-  if (!idle_pings) {
-    std::fprintf(stderr, "%s\n", idle_pings.error().message().c_str());
-    return 1;
-  }
-  const double idle = LoadRun{0, 0, *idle_pings}.rtt_percentile(50);
-  std::printf("bandwidth_fidelity: iperf3 TCP %d s (first 1 s omitted), ping 50 ms apart beside it; added latency "
-              "= ping p50/p99 minus idle p50 (%.3f ms); seismo %s\n\n",
-              seconds, idle, engine.fq_available() ? "shapes (fq)" : "polices (no fq)");
-  std::printf("%-9s | %-40s | %-40s\n", "rate", "tbf goodput, retrans, +p50/+p99", "seismo goodput, retrans, +p50/+p99");
-  LoadOptions o;
-  o.seconds = seconds;
-  for (const auto& text : rates) {
-    auto rate = chaos::parse_rate(json(text), "rate");
-    if (!rate) {
-      std::fprintf(stderr, "%s\n", rate.error().message().c_str());
-      return 2;
-    }
-    Cell tbf, ours;
-    {
-      auto q = TbfQdisc::add(a, ab.a_name(), *rate, chaos::default_buffer_bytes(*rate),
-                             chaos::default_limit_bytes(*rate));
-      if (!q) {
-        std::fprintf(stderr, "%s\n", q.error().message().c_str());
-        return 1;
-      }
-      auto r = load_run(a, b, ab.b_ip(), o);
-      if (!r) {
-        std::fprintf(stderr, "tbf %s: %s\n", text.c_str(), r.error().message().c_str());
-        return 1;
-      }
-      tbf = cell(*r);
-    }
-    auto spec = chaos::parse_fault_spec({{"name", "bw"},
-                                         {"target", {{"netns", a.name()}, {"interface", ab.a_name()}}},
-                                         {"action", "bandwidth"},
-                                         {"bandwidth", {{"rate", text}}},
-                                         {"duration", "5m"}});
-    if (!spec) {
-      std::fprintf(stderr, "fault %s: %s\n", text.c_str(), spec.error().message().c_str());
-      return 2;
-    }
-    auto added = engine.add(*spec);
-    if (!added) {
-      std::fprintf(stderr, "fault %s: %s\n", text.c_str(), added.error().message().c_str());
-      return 1;
-    }
-    auto r = load_run(a, b, ab.b_ip(), o);
-    (void)engine.remove("bw");
-    if (!r) {
-      std::fprintf(stderr, "seismo %s: %s\n", text.c_str(), r.error().message().c_str());
-      return 1;
-    }
-    ours = cell(*r);
-    std::printf("%-9s | %-40s | %-40s\n", text.c_str(), show(tbf, idle).c_str(), show(ours, idle).c_str());
-    std::fflush(stdout);
-  }
-  return 0;
+  bench::BandwidthTable table{opts->rates, opts->buffer_ms, opts->seconds};
+  return bench::bandwidth_table(*running->engine, running->lab.a(), running->lab.b(), running->lab.veth(), table) ? 0
+                                                                                                                 : 1;
 }

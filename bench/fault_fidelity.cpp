@@ -4,9 +4,15 @@
 //            length vs the Gilbert model's
 //   delay    requested latency/jitter vs measured RTT p50/p99 and spread
 //            (needs fq; skipped with the reason otherwise)
+//   copy     duplicate 10/50 %, corrupt 10 %: copies / rejected share
+//   reorder  netem's reorder with a 20 ms delay: out-of-order share vs model
+//   partition  the share lost (all of it)
+//   bandwidth  TCP goodput and added latency vs tbf and act_police
+//            (bench/bandwidth_rows.h)
 //   netem    the same requests through netem, side by side, where this
 //            kernel has netem
-//   fault_fidelity [datagrams=50000] [--only loss|delay] [--probes N=300]
+//   fault_fidelity [datagrams=50000]
+//                  [--only loss|delay|copy|reorder|partition|bandwidth] [--probes N=300]
 // The VM tier runs `--only delay --probes 100` in each guest (TCG is slow);
 // see docs/vm-tier.md.
 #include <sys/utsname.h>
@@ -21,6 +27,8 @@
 
 #include <fmt/format.h>
 
+#include "fault_fidelity.h"
+
 #include "chaos/fault_encoding.h"
 #include "chaos/fault_engine.h"
 #include "chaos_support.h"
@@ -29,6 +37,7 @@
 
 using namespace seismo;
 using namespace seismo::testing;
+using namespace seismo::bench;
 using nlohmann::json;
 
 namespace {
@@ -52,21 +61,21 @@ LossResult measure_loss(const TestNetns& a, const TestNetns& b, const std::strin
   return r;
 }
 
-struct Options {
-  size_t datagrams = 50000;
-  size_t probes = 300;
-  bool loss = true, delay = true;
-};
-
 std::optional<Options> parse_options(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--only" && i + 1 < argc) {
       const std::string what = argv[++i];
-      if (what != "loss" && what != "delay") return std::nullopt;
+      if (what != "loss" && what != "delay" && what != "copy" && what != "reorder" && what != "partition" &&
+          what != "bandwidth")
+        return std::nullopt;
       o.loss = what == "loss";
       o.delay = what == "delay";
+      o.copy = what == "copy";
+      o.reorder = what == "reorder";
+      o.partition = what == "partition";
+      o.bandwidth = what == "bandwidth";
     } else if (arg == "--probes" && i + 1 < argc) {
       o.probes = std::strtoul(argv[++i], nullptr, 10);
     } else if (!arg.empty() && arg[0] != '-') {
@@ -78,17 +87,6 @@ std::optional<Options> parse_options(int argc, char** argv) {
   if (!o.datagrams || !o.probes) return std::nullopt;
   return o;
 }
-
-// What every row works on: the lab's two namespaces, the engine, netem.
-struct Bench {
-  chaos::FaultEngine& engine;
-  const TestNetns& a;
-  const TestNetns& b;
-  const VethPair& ab;
-  bool netem = false;
-  json target;
-  Options opts;
-};
 
 bool loss_row(Bench& t, double p, double c) {
   const size_t n = t.opts.datagrams;
@@ -212,7 +210,8 @@ bool delay_rows(Bench& t) {
 int main(int argc, char** argv) {
   const auto opts = parse_options(argc, argv);
   if (!opts) {
-    std::fprintf(stderr, "usage: fault_fidelity [datagrams] [--only loss|delay] [--probes N]\n");
+    std::fprintf(stderr,
+                 "usage: fault_fidelity [datagrams] [--only loss|delay|copy|reorder|partition|bandwidth] [--probes N]\n");
     return 2;
   }
   auto running = start_lab_or_report("fault_fidelity");
@@ -223,5 +222,9 @@ int main(int argc, char** argv) {
           json{{"netns", a.name()}, {"interface", ab.a_name()}}, *opts};
   if (opts->loss && !loss_rows(t)) return 1;
   if (opts->delay && !delay_rows(t)) return 1;
+  if (opts->copy && !copy_rows(t)) return 1;
+  if (opts->reorder && !reorder_rows(t)) return 1;
+  if (opts->partition && !partition_row(t)) return 1;
+  if (opts->bandwidth && !bandwidth_rows(t)) return 1;
   return 0;
 }

@@ -251,7 +251,8 @@ void add_bandwidth_command(CLI::App* add, Context& ctx) {
                  "Rate in tc's units: 10mbit = 10 megabits/s, 10mbps = 10 megaBYTES/s; a bare number is bit/s")
       ->required();
   bw->add_option("--limit", *limit, "Bytes that may wait when shaping (default: 50 ms at the rate, >= 64 KiB)");
-  bw->add_option("--buffer", *buffer, "Bucket depth in bytes: the burst (default: 10 ms at the rate, >= 64 KiB)");
+  bw->add_option("--buffer", *buffer,
+                 "Bucket depth in bytes: the burst (default: 10 ms at the rate shaping, 200 ms policing, >= 64 KiB)");
   bw->add_option("--peakrate", *peakrate, "Peak rate of the burst, above the rate (needs --minburst)");
   bw->add_option("--minburst", *minburst, "The peak bucket's depth in bytes (one MTU: packet-exact)");
   bw->add_option("--bandwidth-mode", *mode, "shape (needs fq), police, or auto (default: shape where fq exists)");

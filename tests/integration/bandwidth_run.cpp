@@ -102,4 +102,23 @@ TbfQdisc::~TbfQdisc() {
   if (ns_) (void)ns_->exec({"tc", "qdisc", "del", "dev", dev_, "root"});
 }
 
+Result<PoliceFilter> PoliceFilter::add(const TestNetns& ns, const std::string& dev, const std::string& hook,
+                                       uint64_t rate_bps, uint64_t burst_bytes) {
+  auto q = ns.exec({"tc", "qdisc", "add", "dev", dev, "clsact"});
+  if (q.status != 0) return fail_plain(fmt::format("tc qdisc add clsact on {}: {}", dev, q.output));
+  PoliceFilter filter(ns, dev);  // from here on the destructor removes clsact
+  auto r = ns.exec({"tc", "filter", "add", "dev", dev, hook, "matchall", "action", "police", "rate",
+                    fmt::format("{}bit", rate_bps), "burst", std::to_string(burst_bytes), "mtu", "64kb", "drop"});
+  if (r.status != 0) return fail_plain(fmt::format("tc filter add matchall police on {}: {}", dev, r.output));
+  return filter;
+}
+
+PoliceFilter::~PoliceFilter() {
+  if (ns_) (void)ns_->exec({"tc", "qdisc", "del", "dev", dev_, "clsact"});
+}
+
+bool kernel_police_available(const TestNetns& ns, const std::string& dev) {
+  return static_cast<bool>(PoliceFilter::add(ns, dev, "egress", 1'000'000, 65536));
+}
+
 }  // namespace seismo::testing

@@ -50,4 +50,30 @@ class TbfQdisc {
   std::string dev_;
 };
 
+// The kernel's own policer on `dev` in `ns`: clsact + `matchall action police
+// rate R burst B mtu 64kb drop` at `hook` (ingress or egress; act_police,
+// cls_matchall), removed (clsact deleted) on destruction. mtu 64kb: a
+// TSO/GSO packet is charged in full, as ours is, instead of being dropped as
+// over-sized. To compare with a fault, police at the receiver's ingress: a
+// drop there is silent to the sender, as a fault's (TC_ACT_STOLEN) and a
+// policer in the network are, while act_police at the sender's own egress
+// returns the drop to the sending socket (TCP requeues, no retransmit).
+class PoliceFilter {
+ public:
+  static Result<PoliceFilter> add(const TestNetns& ns, const std::string& dev, const std::string& hook,
+                                  uint64_t rate_bps, uint64_t burst_bytes);
+  PoliceFilter(PoliceFilter&& o) noexcept : ns_(o.ns_), dev_(std::move(o.dev_)) { o.ns_ = nullptr; }
+  PoliceFilter& operator=(PoliceFilter&&) = delete;
+  ~PoliceFilter();
+
+ private:
+  PoliceFilter(const TestNetns& ns, std::string dev) : ns_(&ns), dev_(std::move(dev)) {}
+  const TestNetns* ns_;
+  std::string dev_;
+};
+
+// Whether this kernel has act_police and cls_matchall (tried on a dummy veth
+// end in `ns`: `dev` must exist there and carry no clsact).
+bool kernel_police_available(const TestNetns& ns, const std::string& dev);
+
 }  // namespace seismo::testing

@@ -122,7 +122,9 @@ class ChaosBandwidthTest : public FaultLabTest {
 // goodput ~ min(rate, 8 * buffer / 200 ms) = 2.6 Mbit/s at 10mbit (64 KiB)
 // and 5 Mbit/s at 100mbit (125 kB); measured 2.6-2.9 and 6.0-6.3, with
 // TSO/GSO on or off (docs/faults.md, Bandwidth). The test asks for half the
-// model's figure.
+// model's figure. The bucket here is tbf's 10 ms, given explicitly; a
+// policing fault given no buffer gets 200 ms of the rate instead
+// (PolicingDefaultBufferHoldsTcpWithinTenPercent).
 TEST_F(ChaosBandwidthTest, PolicingHoldsTcpGoodputUnderTheRateBesideTbf) {
   if (engine_->fq_available()) GTEST_SKIP() << "fq exists here: faults shape (ShapingHoldsTcpGoodputAtTheRate)";
   for (bool gso : {true, false}) {
@@ -164,12 +166,102 @@ TEST_F(ChaosBandwidthTest, PolicingPassesUdpAtTheRate) {
   }
 }
 
+// One TCP run through a fault of `mode` at `rate` whose buffer is left to
+// the spec's default for that mode (a policer: 200 ms of the rate).
+struct PolicedRun {
+  double bps = 0;
+  uint64_t retrans = 0;
+  FaultCounters counters;
+};
+
+// The default policing bucket (200 ms of the rate). Model (docs/faults.md,
+// Bandwidth): a policer cuts TCP's bursts and TCP recovers by its
+// retransmission timeout (200 ms at least), passing about one bucket per
+// timeout, so goodput ~ min(rate, 8 * buffer / 200 ms): with 200 ms of the
+// rate the bucket alone can carry the rate. Above: at most rate + 8 *
+// buffer / T over the measured T = 4 s (+5 %). Measured 9.9-10.0 of 10 and
+// 97.7-99.7 of 100 Mbit/s on the host, where the 10 ms bucket gets 2.7 and
+// 27 (PolicingHoldsTcpGoodputUnderTheRateBesideTbf). The issue's +-10 %.
+TEST_F(ChaosBandwidthTest, PolicingDefaultBufferHoldsTcpWithinTenPercent) {
+  for (uint64_t rate : {10'000'000ULL, 100'000'000ULL}) {
+    auto added = add(bandwidth("bw", {{"rate", format_rate(rate)}, {"mode", "police"}}));
+    ASSERT_TRUE(added) << added.error().message();
+    EXPECT_EQ((*added)["spec"]["bandwidth"].value("buffer", uint64_t{0}), default_police_buffer_bytes(rate));
+    auto r = load(LoadOptions{});
+    ASSERT_TRUE(r) << r.error().message();
+    auto c = counters("bw");
+    ASSERT_TRUE(engine_->remove("bw"));
+    std::printf("bandwidth %s TCP (policing, default buffer %llu): %.2f Mbit/s (%llu retrans; passed %llu dropped "
+                "%llu)\n",
+                format_rate(rate).c_str(), static_cast<unsigned long long>(default_police_buffer_bytes(rate)),
+                r->goodput_bps / 1e6, static_cast<unsigned long long>(r->retransmits),
+                static_cast<unsigned long long>(c.passed), static_cast<unsigned long long>(c.dropped));
+    std::fflush(stdout);
+    const double want = static_cast<double>(rate);
+    EXPECT_NEAR(r->goodput_bps, want, want * 0.10);
+  }
+}
+
+// Our policer beside the kernel's (act_police, where the kernel has it: the
+// VM tier), same rate and burst (the default, 200 ms of the rate), the
+// kernel's at the receiver's ingress so that its drops are as silent to the
+// sender as ours. Both pass TCP about one bucket per retransmission timeout
+// when the flow exceeds the rate; ours lets a GSO packet take the bucket
+// into debt where act_police needs it to fit, which can only pass more. The
+// check: ours within 10 % of the rate (the bound) and not below the
+// kernel's by more than 10 % of the rate (both carry iperf3's run-to-run
+// spread; 10mbit: one rate, since the guest under TCG carries ~160-220
+// Mbit/s and 100mbit there measures the guest's CPU as much as the bucket).
+TEST_F(ChaosBandwidthTest, PolicingMatchesTheKernelPolicer) {
+  if (!kernel_police_available(*a_, ab_->a_name())) GTEST_SKIP() << "no act_police / cls_matchall in this kernel";
+  const uint64_t rate = 10'000'000;
+  const uint64_t burst = default_police_buffer_bytes(rate);
+  LoadOptions o;
+  o.ping = false;  // goodput only: a policer queues nothing
+  double kernel_bps = 0;
+  {
+    auto police = PoliceFilter::add(*b_, ab_->b_name(), "ingress", rate, burst);
+    ASSERT_TRUE(police) << police.error().message();
+    auto r = load(o);
+    ASSERT_TRUE(r) << r.error().message();
+    kernel_bps = r->goodput_bps;
+  }
+  auto added = add(bandwidth("bw", {{"rate", format_rate(rate)}, {"mode", "police"}}));
+  ASSERT_TRUE(added) << added.error().message();
+  auto r = load(o);
+  ASSERT_TRUE(r) << r.error().message();
+  auto c = counters("bw");
+  ASSERT_TRUE(engine_->remove("bw"));
+  std::printf("bandwidth 10mbit TCP, burst %llu: kernel police %.2f Mbit/s | seismo police %.2f Mbit/s (%llu retrans; "
+              "passed %llu dropped %llu)\n",
+              static_cast<unsigned long long>(burst), kernel_bps / 1e6, r->goodput_bps / 1e6,
+              static_cast<unsigned long long>(r->retransmits), static_cast<unsigned long long>(c.passed),
+              static_cast<unsigned long long>(c.dropped));
+  std::fflush(stdout);
+  const double want = static_cast<double>(rate);
+  EXPECT_NEAR(r->goodput_bps, want, want * 0.10);
+  EXPECT_GE(r->goodput_bps, kernel_bps - want * 0.10);
+  EXPECT_GT(c.dropped, 0u) << "TCP probes past the rate: a policer must have dropped";
+}
+
 // Shaping (fq: the VM tier). EDT paces the flow at the rate with no loss
 // until limit bytes queue, so TCP fills the pipe like over tbf: goodput
-// within +-5 % of the rate. p99 ping at full load: both queue up to the
-// limit (50 ms at the rate); ours must not be worse than tbf's by more
-// than 20 % + 5 ms (fq's flow isolation may even put ping ahead of the bulk
-// flow, which tbf's single FIFO does not).
+// within +-5 % of the rate. Latency at full load: both queue up to the
+// limit (50 ms at the rate); ours must not be worse than tbf's by more than
+// 20 % + 5 ms at the median and the p99 (fq's flow isolation may even put
+// ping ahead of the bulk flow, which tbf's single FIFO does not).
+//
+// 100mbit in the 6.12 guest under TCG: the guest carries 160-250 Mbit/s
+// with no fault, but tbf itself gets only 75-86 Mbit/s there (a shaper's
+// timers under TCG), so +-5 % of 100 Mbit/s is out of reach of the
+// reference. When tbf (same rate, buffer, limit, same guest, same run) gets
+// less than 95 % of the rate, ours must get at least 90 % of what tbf got
+// (tbf alone varies 75-86 Mbit/s run to run there, +-7 %; ours/tbf was
+// 0.93, 1.08 and 1.11 in three runs) and no more than the rate + 5 %; and its p99 may reach the limit (a hard
+// bound: a packet that would wait longer is dropped) plus the guest's own
+// stalls under a saturating flow (measured with no fault: p99 +52-60 ms),
+// 50 + 60 ms, since one 60-ping p99 is that run's worst stall. At 10mbit
+// the checks are the strict ones on every kernel (docs/faults.md).
 TEST_F(ChaosBandwidthTest, ShapingHoldsTcpGoodputAtTheRate) {
   if (!engine_->fq_available()) GTEST_SKIP() << "no fq qdisc here: bandwidth faults police (the VM tier shapes)";
   for (uint64_t rate : {10'000'000ULL, 100'000'000ULL}) {
@@ -177,9 +269,21 @@ TEST_F(ChaosBandwidthTest, ShapingHoldsTcpGoodputAtTheRate) {
     Row row = compare(rate, o);
     EXPECT_EQ(row.mode, "shaping (fq)");
     const double r = static_cast<double>(rate);
-    EXPECT_NEAR(row.ours_bps, r, r * 0.05);
-    EXPECT_LE(row.ours_p99, row.tbf_p99 * 1.2 + 5.0);
+    EXPECT_LE(row.ours_p50, row.tbf_p50 * 1.2 + 5.0);
     EXPECT_GT(row.counters.delayed, 0u);
+    // 10mbit: strict whatever tbf got (the guest carries 16-25x that; tbf
+    // itself fell to 9.01 once there, ours never below 9.91 in five runs).
+    if (rate == 10'000'000 || row.tbf_bps >= r * 0.95) {
+      EXPECT_NEAR(row.ours_bps, r, r * 0.05);
+      EXPECT_LE(row.ours_p99, row.tbf_p99 * 1.2 + 5.0);
+      continue;
+    }
+    std::printf("tbf got %.1f %% of %s here: ours compared with tbf's goodput, not the rate\n", 100 * row.tbf_bps / r,
+                format_rate(rate).c_str());
+    EXPECT_GE(row.ours_bps, row.tbf_bps * 0.90);
+    EXPECT_LE(row.ours_bps, r * 1.05);
+    const double limit_ms = 1e3 * 8.0 * static_cast<double>(default_limit_bytes(rate)) / r;
+    EXPECT_LE(row.ours_p99, std::max(row.tbf_p99 * 1.2 + 5.0, row.idle_p50 + limit_ms + 60.0));
   }
 }
 

@@ -99,8 +99,12 @@ bool drain(int fd, UdpRun& run) {
       ++run.bad;
       continue;
     }
-    if (run.got[seq]) continue;  // a copy
+    if (run.got[seq]) {  // a copy
+      ++run.copies;
+      continue;
+    }
     run.got[seq] = true;
+    run.arrivals.push_back(seq);
     ++run.received;
     if (static_cast<int64_t>(seq) < run.highest) ++run.reordered;
     run.highest = std::max(run.highest, static_cast<int64_t>(seq));
@@ -108,6 +112,16 @@ bool drain(int fd, UdpRun& run) {
 }
 
 }  // namespace
+
+uint64_t UdpRun::ahead() const {
+  uint64_t n = 0;
+  uint32_t lowest_later = UINT32_MAX;
+  for (auto it = arrivals.rbegin(); it != arrivals.rend(); ++it) {
+    if (lowest_later < *it) ++n;
+    lowest_later = std::min(lowest_later, *it);
+  }
+  return n;
+}
 
 Result<UdpRun> udp_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip, uint16_t port,
                        size_t count, int cpu, uint16_t src_port, bool full_checksum) {

@@ -47,6 +47,11 @@ struct UdpRun {
   uint64_t datagrams = 0;        // everything the application read, copies and bad ones included
   uint64_t bad = 0;              // payload not as sent: corrupted data delivered
   uint64_t reordered = 0;        // arrived after a higher sequence number
+  uint64_t copies = 0;           // arrived again (duplicates; not in `received`)
+  std::vector<uint32_t> arrivals;  // sequence numbers in arrival order (first copies)
+  // Arrived ahead of an earlier datagram that came later (netem's reorder
+  // share: the packets sent at once, past delayed ones).
+  [[nodiscard]] uint64_t ahead() const;
   int64_t highest = -1;          // highest sequence number seen so far
   std::vector<bool> got;         // by sequence number
   // Lengths of each run of consecutive lost datagrams.

@@ -190,3 +190,37 @@ TEST(BandwidthSpec, ModeIsSettledAtAddFromFq) {
   EXPECT_EQ(bandwidth_mode_status(BandwidthMode::shape, true), "shaping (fq)");
   EXPECT_TRUE(FaultPlanner::ingress_at_peer_egress(Action::bandwidth));
 }
+
+// A policer passes TCP about one bucket per retransmission timeout (200 ms
+// at least), so a policing fault without a buffer gets 200 ms of the rate
+// (10 ms buys ~25 % of the rate: docs/faults.md, Bandwidth). Shaping keeps
+// 10 ms, and a buffer the user gave is never changed.
+TEST(BandwidthSpec, PolicingWithoutABufferGetsTwoHundredMillisecondsOfTheRate) {
+  EXPECT_EQ(default_police_buffer_bytes(10'000'000), 250'000u);
+  EXPECT_EQ(default_police_buffer_bytes(100'000'000), 2'500'000u);
+  EXPECT_EQ(default_police_buffer_bytes(1'000'000), 65536u);  // one GSO packet at least
+  EXPECT_EQ(default_police_buffer_bytes(100'000'000'000), kMaxBandwidthBytes);
+  for (const char* rate : {"10mbit", "100mbit"}) {
+    auto r = parse_fault_spec(good_bandwidth({{"rate", rate}}));
+    ASSERT_TRUE(r);
+    const uint64_t bps = r->bandwidth.rate_bps;
+    FaultSpec shaped = *r, policed = *r, asked = *r;
+    ASSERT_TRUE(FaultPlanner::settle_bandwidth_mode(shaped, true));
+    EXPECT_EQ(shaped.bandwidth.buffer_bytes, default_buffer_bytes(bps));
+    ASSERT_TRUE(FaultPlanner::settle_bandwidth_mode(policed, false));
+    EXPECT_EQ(policed.bandwidth.buffer_bytes, bps / 8 / 5) << rate;
+    asked.bandwidth.mode = BandwidthMode::police;
+    ASSERT_TRUE(FaultPlanner::settle_bandwidth_mode(asked, true));
+    EXPECT_EQ(asked.bandwidth.buffer_bytes, bps / 8 / 5) << rate;
+    // Settled once: the canonical JSON carries the buffer, and reading it
+    // back (a restart) keeps it.
+    auto again = parse_fault_spec(good_bandwidth(bandwidth_json(policed.bandwidth)));
+    ASSERT_TRUE(again);
+    ASSERT_TRUE(FaultPlanner::settle_bandwidth_mode(*again, false));
+    EXPECT_EQ(again->bandwidth.buffer_bytes, bps / 8 / 5);
+  }
+  auto given = parse_fault_spec(good_bandwidth({{"rate", "10mbit"}, {"buffer", 10000}, {"mode", "police"}}));
+  ASSERT_TRUE(given);
+  ASSERT_TRUE(FaultPlanner::settle_bandwidth_mode(*given, false));
+  EXPECT_EQ(given->bandwidth.buffer_bytes, 10000u);
+}

@@ -8,6 +8,7 @@
 
 #include "chaos/conflict_rule.h"
 #include "chaos/endpoint_selection.h"
+#include "chaos/spec_bandwidth.h"
 #include "seismo/chaos.h"
 
 namespace seismo::chaos {
@@ -112,6 +113,11 @@ Result<void> FaultPlanner::settle_bandwidth_mode(FaultSpec& spec, bool fq_availa
                                   "lacks; use mode police, or leave mode out to police where fq is missing (see "
                                   "`seismo doctor`)");
   if (mode == BandwidthMode::automatic) mode = fq_available ? BandwidthMode::shape : BandwidthMode::police;
+  // A policer's bucket must span TCP's retransmission timeout (docs/faults.md).
+  if (mode == BandwidthMode::police && spec.bandwidth.buffer_defaulted) {
+    spec.bandwidth.buffer_bytes = default_police_buffer_bytes(spec.bandwidth.rate_bps);
+    spec.bandwidth.buffer_defaulted = false;
+  }
   return {};
 }
 

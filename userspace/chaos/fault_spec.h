@@ -104,6 +104,7 @@ struct BandwidthSpec {
   uint64_t rate_bps = 0;        // bits per second
   uint64_t limit_bytes = 0;     // bytes that may wait
   uint64_t buffer_bytes = 0;    // bucket depth (burst)
+  bool buffer_defaulted = false;  // not given: policing raises it (default_police_buffer_bytes)
   uint64_t peakrate_bps = 0;    // 0: none
   uint64_t minburst_bytes = 0;  // the peak bucket's depth
   BandwidthMode mode = BandwidthMode::automatic;

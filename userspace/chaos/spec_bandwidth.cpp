@@ -135,6 +135,9 @@ std::string format_rate(uint64_t bps) {
 }
 
 uint64_t default_buffer_bytes(uint64_t rate_bps) { return std::max<uint64_t>(kMinDefaultBuffer, rate_bps / 8 / 100); }
+uint64_t default_police_buffer_bytes(uint64_t rate_bps) {
+  return std::clamp<uint64_t>(rate_bps / 8 / 5, kMinDefaultBuffer, kMaxBandwidthBytes);
+}
 uint64_t default_limit_bytes(uint64_t rate_bps) {
   // No more than fq's horizon holds at the rate (a slow rate: 10 s of it).
   const uint64_t horizon = std::max<uint64_t>(1, rate_bps / 8 * (kMaxLatencyNs / 1'000'000'000));
@@ -165,11 +168,13 @@ Result<void> parse_bandwidth(const json& p, BandwidthSpec& out) {
   BandwidthSpec spec;
   spec.rate_bps = *rate;
   spec.buffer_bytes = default_buffer_bytes(*rate);
+  spec.buffer_defaulted = true;
   spec.limit_bytes = default_limit_bytes(*rate);
   if (p.contains("buffer") && !p["buffer"].is_null()) {
     auto b = size_field(p, "buffer", "bandwidth.buffer", 1, kMaxBandwidthBytes);
     if (!b) return fail(std::move(b).error());
     spec.buffer_bytes = *b;
+    spec.buffer_defaulted = false;
   }
   if (p.contains("limit") && !p["limit"].is_null()) {
     auto l = size_field(p, "limit", "bandwidth.limit", 1, kMaxBandwidthBytes);

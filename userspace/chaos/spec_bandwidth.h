@@ -33,6 +33,11 @@ std::string format_rate(uint64_t bps);
 // fq's horizon).
 uint64_t default_buffer_bytes(uint64_t rate_bps);
 uint64_t default_limit_bytes(uint64_t rate_bps);
+// A policing fault's buffer when none is given: 200 ms at the rate (TCP's
+// minimum retransmission timeout), at least 64 KiB, at most 1 GiB. A policer
+// passes about one bucket per timeout to a TCP flow whose bursts it cuts, so
+// a smaller bucket holds TCP far below the rate (docs/faults.md, Bandwidth).
+uint64_t default_police_buffer_bytes(uint64_t rate_bps);
 
 // "shape", "police", or "auto".
 const char* bandwidth_mode_name(BandwidthMode mode);
