@@ -103,7 +103,9 @@ std::vector<FaultSample> FaultRegistry::samples() const {
   std::vector<FaultSample> out;
   if (!v->maps) return out;
   for (const auto& [name, f] : v->faults)
-    out.push_back({name, f.spec.action, v->maps->counters(f.at.slot), v->problems.count(name) > 0, f.spec.guard});
+    out.push_back({name, f.spec.action, v->maps->counters(f.at.slot), v->problems.count(name) > 0,
+                   f.at.expires_mono_ns > f.spec.duration_ns ? f.at.expires_mono_ns - f.spec.duration_ns : 0,
+                   f.spec.guard});
   return out;
 }
 
