@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "chaos/fault_spec.h"
+#include "chaos/spec_document.h"
 #include "chaos/spec_guard.h"
 
 using namespace seismo;
@@ -133,6 +134,29 @@ TEST(SpecGuard, AHostileKeyIsShownBounded) {
   auto r = parse_fault_spec(loss_with_guard({{key, 1}}));
   ASSERT_FALSE(r);
   EXPECT_LT(r.error().message().size(), 400u);
+}
+
+TEST(SpecGuard, YamlGuardParsesLikeJson) {
+  auto docs = parse_spec_document(R"(
+target: {netns: web}
+action: loss
+loss: {percent: 30}
+guard:
+  window: 10s
+  tcpRetransmits: 50
+  tcpConnectFailures: "7"
+duration: 1m
+)");
+  ASSERT_TRUE(docs) << docs.error().message();
+  ASSERT_EQ(docs->size(), 1u);
+  auto r = parse_fault_spec((*docs)[0]);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->guard.limits, (std::vector<GuardLimit>{{GuardBudget::tcp_retransmits, 50},
+                                                      {GuardBudget::tcp_connect_failures, 7}}));
+  EXPECT_EQ(r->guard.window_ns, 10'000'000'000ULL);
+  auto bad = parse_spec_document("target: {netns: web}\naction: loss\nloss: {percent: 30}\nguard: {tcpResets: -3}\nduration: 1m\n");
+  ASSERT_TRUE(bad);
+  expect_field_error((*bad)[0], "guard.tcpResets");
 }
 
 TEST(SpecGuard, GuardJsonOfAnEmptyGuardIsNull) { EXPECT_TRUE(guard_json(GuardSpec{}).is_null()); }
