@@ -8,12 +8,16 @@
 #include <fmt/format.h>
 
 #include "context.h"
+#include "fault_report.h"
+#include "fault_watch.h"
 #include "output.h"
 
 namespace seismo::cli {
 namespace {
 
 using nlohmann::json;
+
+void print_fault_rows(const json& faults, OutputFormat format);
 
 // Flags shared by every `fault add KIND`.
 struct AddFlags {
@@ -24,6 +28,9 @@ struct AddFlags {
   std::vector<std::string> cidrs, ports;
   std::vector<std::string> namespaces, pods;  // -n, --pod
   std::string labels;                         // -l
+  std::vector<std::string> guards;            // --guard BUDGET=COUNT
+  std::string guard_window;                   // --guard-window
+  bool watch = false;                         // --watch
 
   json spec(const std::string& action, json params) const {
     json target = json::object();
@@ -66,6 +73,9 @@ struct AddFlags {
       for (const auto& p : ports) filter["ports"].push_back(p);
     }
     if (!filter.empty()) doc["filter"] = filter;
+    auto guard = guard_from_flags(guards, guard_window);
+    if (!guard) throw CommandFailed{guard.error().message(), 2};
+    if (!guard->is_null()) doc["guard"] = std::move(*guard);
     return doc;
   }
 };
@@ -90,6 +100,20 @@ void add_target_flags(CLI::App* cmd, AddFlags& f) {
   cmd->add_option("--pod", f.pods, "Target this pod of the -n namespace (repeatable)");
   cmd->add_option("--mode", f.mode, "Which targets: all, one, fixed:N, fixed-percent:P (or fixed + --value)");
   cmd->add_option("--value", f.value, "Count for mode fixed, percent for fixed-percent");
+  cmd->add_option("--guard", f.guards,
+                  "Abort the fault in the kernel once a count passes this budget: BUDGET=COUNT with BUDGET one of "
+                  "dropped, delayed, tcp-retransmits, tcp-resets, tcp-resets-sent, tcp-resets-received, "
+                  "tcp-connect-failures (repeatable; docs/faults.md, Guards)");
+  cmd->add_option("--guard-window", f.guard_window,
+                  "Budgets hold per sliding window of this length (100ms to 24h) instead of the fault's lifetime");
+  cmd->add_flag("--watch", f.watch,
+                "After adding, print live counters each second until the fault aborts, ends or Ctrl-C");
+}
+
+// The answer to fault add: the fault's row, then its live counters if --watch.
+void report_added(Context& ctx, const json& fault, bool watch) {
+  print_fault_rows(json::array({fault}), ctx.format());
+  if (watch) watch_fault(ctx, fault.value("name", ""));
 }
 
 void print_fault_rows(const json& faults, OutputFormat format) {
@@ -133,6 +157,9 @@ void print_fault_rows(const json& faults, OutputFormat format) {
   }
   std::cout << t.render();
   for (const auto& p : problems) std::cout << "broken: " << p << "\n";
+  for (const auto& f : faults)
+    for (const auto& line : {guard_line(f), verification_line(f)})
+      if (!line.empty()) std::cout << f.value("name", "") << ": " << line << "\n";
 }
 
 // seismo fault add loss|duplicate|corrupt PERCENT …: the kinds that pick
@@ -153,7 +180,7 @@ void add_pick_command(CLI::App* add, Context& ctx, const std::string& kind, cons
     if (!correlation->empty()) params["correlation"] = *correlation;
     auto r = ctx.call("fault.add", flags->spec(kind, params));
     if (!r) throw CommandFailed{r.error().message()};
-    print_fault_rows(json::array({*r}), ctx.format());
+    report_added(ctx, *r, flags->watch);
   });
 }
 
@@ -188,7 +215,7 @@ void add_delay_command(CLI::App* add, Context& ctx) {
     if (*reorder) params["reorder"] = true;
     auto r = ctx.call("fault.add", delay_flags->spec("delay", params));
     if (!r) throw CommandFailed{r.error().message()};
-    print_fault_rows(json::array({*r}), ctx.format());
+    report_added(ctx, *r, delay_flags->watch);
   });
 }
 
@@ -219,7 +246,7 @@ void add_reorder_command(CLI::App* add, Context& ctx) {
     if (!jitter->empty()) params["jitter"] = *jitter;
     auto r = ctx.call("fault.add", flags->spec("delay", params));
     if (!r) throw CommandFailed{r.error().message()};
-    print_fault_rows(json::array({*r}), ctx.format());
+    report_added(ctx, *r, flags->watch);
   });
 }
 
@@ -232,7 +259,7 @@ void add_partition_command(CLI::App* add, Context& ctx) {
   cmd->callback([&ctx, flags] {
     auto r = ctx.call("fault.add", flags->spec("partition", json()));
     if (!r) throw CommandFailed{r.error().message()};
-    print_fault_rows(json::array({*r}), ctx.format());
+    report_added(ctx, *r, flags->watch);
   });
 }
 
@@ -266,7 +293,7 @@ void add_bandwidth_command(CLI::App* add, Context& ctx) {
     if (!mode->empty()) params["mode"] = *mode;
     auto r = ctx.call("fault.add", flags->spec("bandwidth", params));
     if (!r) throw CommandFailed{r.error().message()};
-    print_fault_rows(json::array({*r}), ctx.format());
+    report_added(ctx, *r, flags->watch);
   });
 }
 

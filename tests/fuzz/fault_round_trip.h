@@ -20,6 +20,7 @@ inline void check_fault_round_trip(const nlohmann::json& doc) {
                                       (again ? std::string() : again.error().message()));
   check(chaos::to_json(*again) == canon, "canonical form " + show(canon) + " is not stable: " +
                                              show(chaos::to_json(*again)));
+  check(again->guard == spec->guard, "canonical form " + show(canon) + " changes the guard");
   check(chaos::filters_overlap(spec->filter, spec->filter), "filter " + show(canon) + " does not overlap itself");
 }
 

@@ -341,3 +341,43 @@ TEST_F(ChaosDaemonTest, CliPartitionAndReorder) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.out.find("delay.reorder.gap"), std::string::npos) << bad.out;
 }
+
+// Guards through the daemon (docs/faults.md, Guards): the CLI's flags reach
+// the spec, fault ls and the metrics show the budgets, and a hostile budget
+// is refused naming the field without leaving a fault. The kernel's counts
+// and aborts are k16-kernel's tests; here the readout may still be unknown.
+TEST_F(ChaosDaemonTest, GuardFlagsListMetricsAndVerification) {
+  auto bad = cli({"fault", "add", "loss", "100%", "--name", "cli-guard-bad", "--netns", a_->name(), "--interface",
+                  ab_->a_name(), "--duration", "60s", "--guard", "tcp-resets=-5"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("guard.tcpResets: \"-5\" is negative"), std::string::npos) << bad.out;
+  EXPECT_TRUE(json::parse(cli({"-o", "json", "fault", "ls"}).out)["faults"].empty());
+
+  auto args = loss_args("cli-guard", "100%", "60s");
+  for (const char* a : {"--guard", "tcp-retransmits=50", "--guard", "dropped=100000", "--guard-window", "10s"})
+    args.emplace_back(a);
+  auto add = cli(args);
+  ASSERT_EQ(add.exit_code, 0) << add.out;
+  EXPECT_EQ(received(200), 0u);
+  auto doc = json::parse(cli({"-o", "json", "fault", "ls"}).out);
+  ASSERT_EQ(doc["faults"].size(), 1u);
+  const auto& f = doc["faults"][0];
+  EXPECT_EQ(f["spec"]["guard"], json({{"window", "10s"}, {"tcpRetransmits", 50}, {"dropped", 100000}}));
+  EXPECT_EQ(f["guard"]["budgets"]["tcp_retransmits"]["max"], 50);
+  EXPECT_EQ(f["guard"]["budgets"]["dropped"]["max"], 100000);
+  EXPECT_TRUE(f["guard"]["aborted"].is_null());
+  // 200 of 200 dropped at 100 %: observed 100 %, the request inside the interval.
+  EXPECT_EQ(f["verification"]["packets"], 200);
+  EXPECT_DOUBLE_EQ(f["verification"]["observed"].get<double>(), 100.0);
+  EXPECT_EQ(f["verification"]["within_interval"], true);
+  auto table = cli({"fault", "ls"});
+  EXPECT_NE(table.out.find("cli-guard: guard: dropped"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("cli-guard: loss 100.0%"), std::string::npos) << table.out;
+  auto body = http_get(daemon_->port(), "/metrics");
+  ASSERT_TRUE(body);
+  auto samples = parse_exposition(*body);
+  EXPECT_EQ(sum_samples(samples, "seismo_fault_aborts_total", {{"fault", "cli-guard"}, {"budget", "tcp_retransmits"}}), 0);
+  EXPECT_NE(body->find("seismo_fault_guard_count{fault=\"cli-guard\",budget=\"dropped\"}"), std::string::npos);
+  EXPECT_EQ(body->find("budget=\"tcp_resets\""), std::string::npos) << "only the budgets the fault has";
+  ASSERT_EQ(cli({"fault", "rm", "cli-guard"}).exit_code, 0);
+}

@@ -14,7 +14,7 @@ TEST(FaultCollector, ExportsPacketsDelayHistogramAndActiveCount) {
   delay.counters.delay_hist[25] = 5;  // 50 ms
   FaultCollector c([&] { return std::vector<FaultSample>{loss, delay}; }, [] { return std::vector<uint64_t>{3}; });
   auto families = c.Collect();
-  ASSERT_EQ(families.size(), 5u);
+  ASSERT_EQ(families.size(), 7u);  // + seismo_fault_aborts_total, seismo_fault_guard_count (empty: no guard)
   const auto& packets = families[0];
   EXPECT_EQ(packets.name, "seismo_fault_packets_total");
   // passed, dropped, delayed for each; a delay fault also has reordered.
@@ -60,7 +60,37 @@ TEST(FaultCollector, CountsBrokenFaults) {
   FaultSample broken{"tampered", Action::loss, {}, true};
   FaultCollector c([&] { return std::vector<FaultSample>{ok, broken}; }, [] { return std::vector<uint64_t>{}; });
   auto families = c.Collect();
-  ASSERT_EQ(families.size(), 5u);
+  ASSERT_EQ(families.size(), 7u);  // + seismo_fault_aborts_total, seismo_fault_guard_count (empty: no guard)
   EXPECT_EQ(families[4].name, "seismo_faults_broken");
   EXPECT_EQ(families[4].metric[0].gauge.value, 1);
+}
+
+TEST(FaultCollector, GuardSeriesOnlyForGuardedFaultsAndTheirBudgets) {
+  FaultSample plain{"plain", Action::loss, {}};
+  FaultSample guarded{"guarded", Action::loss, {}};
+  guarded.guard.limits = {{GuardBudget::dropped, 100}, {GuardBudget::tcp_resets, 50}};
+  guarded.counters.guard.present = true;
+  guarded.counters.guard.counts[static_cast<size_t>(GuardBudget::dropped)] = 40;
+  guarded.counters.guard.counts[static_cast<size_t>(GuardBudget::tcp_resets)] = 51;
+  guarded.counters.guard.counts[static_cast<size_t>(GuardBudget::tcp_retransmits)] = 9;  // no budget: no series
+  guarded.counters.guard.aborted_ns = 5'000'000'000;
+  guarded.counters.guard.abort_budget = GuardBudget::tcp_resets;
+  guarded.counters.guard.abort_count = 51;
+  FaultCollector c([&] { return std::vector<FaultSample>{plain, guarded}; }, [] { return std::vector<uint64_t>{}; });
+  const auto families = c.Collect();
+  ASSERT_EQ(families.size(), 7u);
+  const auto& aborts = families[5];
+  const auto& counts = families[6];
+  EXPECT_EQ(aborts.name, "seismo_fault_aborts_total");
+  EXPECT_EQ(counts.name, "seismo_fault_guard_count");
+  ASSERT_EQ(aborts.metric.size(), 2u) << "one per budget of the guarded fault, none for the plain one";
+  ASSERT_EQ(counts.metric.size(), 2u);
+  EXPECT_EQ(aborts.metric[0].label[0].value, "guarded");
+  EXPECT_EQ(aborts.metric[0].label[1].value, "dropped");
+  EXPECT_EQ(aborts.metric[0].counter.value, 0);
+  EXPECT_EQ(aborts.metric[1].label[1].value, "tcp_resets");
+  EXPECT_EQ(aborts.metric[1].counter.value, 1);
+  EXPECT_EQ(counts.metric[0].gauge.value, 40);
+  EXPECT_EQ(counts.metric[1].label[1].value, "tcp_resets");
+  EXPECT_EQ(counts.metric[1].gauge.value, 51);
 }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 using namespace seismo;
 using namespace seismo::chaos;
 
@@ -266,4 +268,48 @@ TEST(NetworkFaultSpecs, BandwidthReadsChaosMeshsUnits) {
   ASSERT_FALSE(specs);
   EXPECT_EQ(specs.error().message().rfind("spec.bandwidth", 0), 0u) << specs.error().message();
   EXPECT_NE(specs.error().message().find("bandwidth.rate"), std::string::npos) << specs.error().message();
+}
+
+TEST(NetworkFaultSpecs, GuardRidesOnEveryFaultAndIsReadByTheEnginesRules) {
+  auto f = loss_fault();
+  f.spec.guard = nlohmann::json{{"window", "10s"}, {"tcpRetransmits", 50}, {"dropped", 1000}};
+  auto specs = fault_specs_for(f, placed());
+  ASSERT_TRUE(specs) << specs.error().message();
+  ASSERT_EQ(specs->size(), 1u);
+  EXPECT_EQ((*specs)[0].guard.window_ns, 10'000'000'000ULL);
+  EXPECT_EQ((*specs)[0].guard.limits,
+            (std::vector<GuardLimit>{{GuardBudget::dropped, 1000}, {GuardBudget::tcp_retransmits, 50}}));
+  // netem: both parts carry the TCP budget; `dropped` does not fit the delay part, named.
+  f.spec.action = crd::FaultAction::netem;
+  f.spec.delay = crd::DelayFields{10'000'000, 0, 0, std::nullopt};
+  f.spec.guard = nlohmann::json{{"tcpResets", 5}};
+  specs = fault_specs_for(f, placed());
+  ASSERT_TRUE(specs) << specs.error().message();
+  ASSERT_EQ(specs->size(), 2u);
+  for (const auto& s : *specs) EXPECT_EQ(s.guard.limits, (std::vector<GuardLimit>{{GuardBudget::tcp_resets, 5}}));
+  f.spec.guard = nlohmann::json{{"dropped", 5}};
+  specs = fault_specs_for(f, placed());
+  ASSERT_FALSE(specs);
+  EXPECT_EQ(specs.error().message().rfind("spec.guard.dropped:", 0), 0u) << specs.error().message();
+}
+
+TEST(NetworkFaultSpecs, HostileGuardValuesAreRefusedNamingTheField) {
+  auto f = loss_fault();
+  for (const nlohmann::json& bad : {nlohmann::json(-1), nlohmann::json(0), nlohmann::json(2.5), nlohmann::json("x")}) {
+    f.spec.guard = nlohmann::json{{"tcpResets", bad}};
+    auto specs = fault_specs_for(f, placed());
+    ASSERT_FALSE(specs) << bad.dump();
+    EXPECT_EQ(specs.error().message().rfind("spec.guard.tcpResets:", 0), 0u) << specs.error().message();
+  }
+  f.spec.guard = nlohmann::json{{"window", "1ms"}, {"tcpResets", 5}};
+  auto specs = fault_specs_for(f, placed());
+  ASSERT_FALSE(specs);
+  EXPECT_EQ(specs.error().message().rfind("spec.guard.window:", 0), 0u) << specs.error().message();
+}
+
+TEST(NetworkFaultSpecs, TheResourcesGuardKeysAreTheEnginesBudgetKeys) {
+  std::set<std::string> engine = {"window"};
+  for (GuardBudget b : kAllGuardBudgets) engine.insert(guard_budget_key(b));
+  const auto& crd_names = crd::guard_field_names();
+  EXPECT_EQ(std::set<std::string>(crd_names.begin(), crd_names.end()), engine);
 }

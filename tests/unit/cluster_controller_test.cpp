@@ -50,6 +50,7 @@ Result<crd::NetworkFault> fake_parse(const json& o) {
   f.spec.selector.label_selectors = {{"app", o["spec"].value("app", "web")}};
   f.spec.loss = crd::LossFields{10, 0};
   f.spec.duration_ns = 3600ULL * 1'000'000'000;
+  if (o["spec"].contains("guard")) f.spec.guard = o["spec"]["guard"];  // kept as written, as the parser does
   return f;
 }
 
@@ -95,6 +96,8 @@ class FakeEngine : public EngineActions {
  public:
   mutable std::mutex mu;
   std::vector<chaos::FaultMembers> running;
+  chaos::GuardReadout guard_readout;
+  static constexpr uint64_t kStartNs = 5'000'000'000ULL;
   std::vector<chaos::FaultMembers> members() const override {
     std::lock_guard lock(mu);
     return running;
@@ -102,7 +105,13 @@ class FakeEngine : public EngineActions {
   std::vector<chaos::FaultSample> samples() const override {
     std::lock_guard lock(mu);
     std::vector<chaos::FaultSample> out;
-    for (const auto& m : running) out.push_back({m.name, chaos::Action::loss, {7, 3, 0, 0, {}}, false});
+    for (const auto& m : running) {
+      out.push_back({m.name, chaos::Action::loss, {7, 3, 0, 0, {}}, false});
+      // The guard as the kernel side reads it back (a FaultCounterSource's GuardReadout).
+      out.back().guard = m.spec.guard;
+      out.back().counters.guard = guard_readout;
+      out.back().start_mono_ns = kStartNs;
+    }
     return out;
   }
   Result<void> add(chaos::FaultSpec spec) override {
@@ -335,4 +344,42 @@ TEST_F(ClusterControllerTest, ANodeThatHostsNoPickedPodWritesNoEntry) {
   controller_->reconcile();
   ASSERT_EQ(recorder_.entries.count("f1"), 1u);
   EXPECT_EQ(recorder_.entries.at("f1").phase, NodePhase::no_targets);
+}
+
+TEST_F(ClusterControllerTest, AGuardAbortIsPhaseAbortedWithItsReason) {
+  make();
+  faults()->sink.replace(
+      {fault_object("f1", "web-loss", {{"action", "loss"}, {"guard", {{"tcpResets", 50}, {"window", "10s"}}}})});
+  controller_->reconcile();
+  list_pods("app=web", {pod_object("web-1", "node-a")});
+  controller_->reconcile();
+  ASSERT_EQ(engine_.size(), 1u);
+  ASSERT_EQ(engine_.running[0].spec.guard.limits.size(), 1u) << "spec.guard reaches the engine's spec";
+  EXPECT_EQ(engine_.running[0].spec.guard.limits[0], (chaos::GuardLimit{chaos::GuardBudget::tcp_resets, 50}));
+  EXPECT_EQ(engine_.running[0].spec.guard.window_ns, 10'000'000'000ULL);
+  EXPECT_EQ(recorder_.entries.at("f1").phase, NodePhase::injected) << "armed, not aborted yet";
+  {
+    std::lock_guard lock(engine_.mu);
+    engine_.guard_readout.present = true;
+    engine_.guard_readout.aborted_ns = FakeEngine::kStartNs + 3'200'000'000ULL;
+    engine_.guard_readout.abort_budget = chaos::GuardBudget::tcp_resets;
+    engine_.guard_readout.abort_count = 51;
+  }
+  controller_->reconcile();
+  const auto& e = recorder_.entries.at("f1");
+  EXPECT_EQ(e.phase, NodePhase::aborted);
+  EXPECT_EQ(e.message, "aborted: tcp_resets 51 > 50 after 3.2 s");
+  EXPECT_EQ(engine_.size(), 1u) << "an abort is not an end: the fault stays installed";
+}
+
+TEST_F(ClusterControllerTest, ABadGuardFailsTheObjectNamingTheField) {
+  make();
+  faults()->sink.replace({fault_object("f1", "web-loss", {{"action", "loss"}, {"guard", {{"tcpResets", -1}}}})});
+  controller_->reconcile();
+  list_pods("app=web", {pod_object("web-1", "node-a")});
+  controller_->reconcile();
+  EXPECT_EQ(engine_.size(), 0u);
+  const auto& e = recorder_.entries.at("f1");
+  EXPECT_EQ(e.phase, NodePhase::failed);
+  EXPECT_NE(e.message.find("spec.guard.tcpResets: -1 is negative"), std::string::npos) << e.message;
 }

@@ -280,7 +280,8 @@ TEST(NetworkFault, EveryBadFieldNamed) {
 
 TEST(NetworkFault, SpecFieldNamesAreWhatSpecToJsonWrites) {
   // Every field given: netem may carry duplicate and corrupt as well.
-  json all = with(with(example(), "spec.duplicate", {{"duplicate", "5"}}), "spec.corrupt", {{"corrupt", "5"}});
+  json all = with(with(with(example(), "spec.duplicate", {{"duplicate", "5"}}), "spec.corrupt", {{"corrupt", "5"}}),
+                  "spec.guard", {{"tcpResets", 5}});
   auto f = parse_network_fault(all, true);
   ASSERT_TRUE(f);
   std::vector<std::string> written;

@@ -54,7 +54,7 @@ class CrdSchema : public ::testing::Test {
       "direction":"both","target":{"mode":"one","selector":{"namespaces":["b"]}},"externalTargets":["10.0.0.0/8"],
       "delay":{"latency":"1ms","jitter":"1ms","correlation":"1","reorder":{"reorder":"1","correlation":"1","gap":2}},"loss":{"loss":"1","correlation":"1"},
       "duplicate":{"duplicate":"1","correlation":"1"},"corrupt":{"corrupt":"1","correlation":"1"},
-      "duration":"1m","ports":["80"],"protocol":"udp","seed":1})");
+      "duration":"1m","ports":["80"],"protocol":"udp","seed":1,"guard":{"window":"10s","tcpRetransmits":50}})");
   }
   // The fields action netem cannot take (one action's own parameters).
   static json bandwidth_spec() {
@@ -107,6 +107,33 @@ TEST_F(CrdSchema, SpecPropertiesAreThoseTheParserReads) {
   json unknown = full_spec();
   unknown["duplicate"] = json::object();
   EXPECT_FALSE(parse_spec(unknown));
+}
+
+TEST_F(CrdSchema, GuardPropertiesAreThoseTheParserReads) {
+  const auto& guard = spec_["properties"]["guard"];
+  ASSERT_TRUE(guard.IsMap());
+  std::set<std::string> parser(guard_field_names().begin(), guard_field_names().end());
+  EXPECT_EQ(keys(guard["properties"]), parser);
+  for (const auto& key : parser) {
+    if (key == "window") continue;
+    // The engine's bounds (chaos/spec_guard.h): 1 to 10^12 events.
+    EXPECT_EQ(guard["properties"][key]["type"].as<std::string>(), "integer") << key;
+    EXPECT_EQ(guard["properties"][key]["minimum"].as<uint64_t>(), 1u) << key;
+    EXPECT_EQ(guard["properties"][key]["maximum"].as<uint64_t>(), 1'000'000'000'000u) << key;
+  }
+  std::regex window(guard["properties"]["window"]["pattern"].as<std::string>());
+  EXPECT_TRUE(std::regex_match("1m30s", window));
+  EXPECT_TRUE(std::regex_match("100ms", window));
+  EXPECT_FALSE(std::regex_match("10", window));
+  json typo = full_spec();
+  typo["guard"] = {{"tcpRetransmit", 5}};
+  auto r = parse_spec(typo);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message().rfind("spec.guard.tcpRetransmit:", 0), 0u) << r.error().message();
+  typo["guard"] = "tcpRetransmits=5";
+  r = parse_spec(typo);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message().rfind("spec.guard:", 0), 0u) << r.error().message();
 }
 
 TEST_F(CrdSchema, SelectorPropertiesAreThoseTheParserReads) {
@@ -225,7 +252,7 @@ TEST_F(CrdSchema, StatusListMapsAndPrinterColumns) {
   EXPECT_EQ(strings(status["nodes"]["x-kubernetes-list-map-keys"]), std::set<std::string>{"node"});
   EXPECT_EQ(strings(status["nodes"]["items"]["required"]), std::set<std::string>{"node"});
   EXPECT_EQ(strings(status["nodes"]["items"]["properties"]["phase"]["enum"]),
-            (std::set<std::string>{"Injected", "NoTargets", "Paused", "Expired", "Recovered", "Failed"}));
+            (std::set<std::string>{"Injected", "Aborted", "NoTargets", "Paused", "Expired", "Recovered", "Failed"}));
   EXPECT_EQ(keys(status["nodes"]["items"]["properties"]["counters"]["properties"]),
             (std::set<std::string>{"passed", "dropped", "delayed"}));
   EXPECT_EQ(status["conditions"]["x-kubernetes-list-type"].as<std::string>(), "map");

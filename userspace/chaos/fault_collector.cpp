@@ -17,6 +17,19 @@ const metrics::Log2Histogram& delay_layout() {
 
 const char* const kLossStages[] = {"flow_table_full", "duplicate_failed", "corrupt_skipped"};
 
+// A guarded fault's series, one per budget it has (an unguarded fault has
+// none: the series stay bounded by the budgets users set).
+void add_guard_series(const FaultSample& s, prometheus::MetricFamily& aborts, prometheus::MetricFamily& counts) {
+  const GuardReadout& g = s.counters.guard;
+  for (const auto& l : s.guard.limits) {
+    const char* budget = guard_budget_name(l.budget);
+    const bool this_one = g.aborted() && g.abort_budget == l.budget;
+    aborts.metric.push_back(metrics::counter_metric({{"fault", s.name}, {"budget", budget}}, this_one ? 1.0 : 0.0));
+    counts.metric.push_back(metrics::gauge_metric(
+        {{"fault", s.name}, {"budget", budget}}, static_cast<double>(g.counts[static_cast<size_t>(l.budget)])));
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<FaultCollector> FaultCollector::for_engine(const FaultEngine& engine) {
@@ -37,6 +50,13 @@ std::vector<prometheus::MetricFamily> FaultCollector::Collect() const {
   auto broken = metrics::make_family("seismo_faults_broken",
                                      "Faults with a filter removed outside seismo (they no longer apply there)",
                                      MetricType::Gauge);
+  auto aborts = metrics::make_family("seismo_fault_aborts_total",
+                                     "Guard aborts of a fault, by the budget passed (0 or 1; guarded faults only)",
+                                     MetricType::Counter);
+  auto guard_counts = metrics::make_family("seismo_fault_guard_count",
+                                           "A guarded fault's count against each of its budgets (in the current "
+                                           "window when the guard has one)",
+                                           MetricType::Gauge);
   auto losses = metrics::make_family("seismo_fault_kernel_losses_total",
                                      "Kernel-side bookkeeping the fault programs could not do", MetricType::Counter);
   for (const auto& s : samples) {
@@ -51,6 +71,7 @@ std::vector<prometheus::MetricFamily> FaultCollector::Collect() const {
     if (s.action == Action::duplicate) own("duplicated", c.duplicated);
     if (s.action == Action::corrupt) own("corrupted", c.corrupted);
     if (s.action == Action::delay) own("reordered", c.reordered);
+    add_guard_series(s, aborts, guard_counts);
     if (s.action != Action::delay && s.action != Action::bandwidth) continue;
     prometheus::ClientMetric m;
     m.label = {{"fault", s.name}};
@@ -69,7 +90,8 @@ std::vector<prometheus::MetricFamily> FaultCollector::Collect() const {
   for (size_t i = 0; i < std::size(kLossStages); ++i)
     losses.metric.push_back(metrics::counter_metric({{"stage", kLossStages[i]}},
                                                     i < kernel.size() ? static_cast<double>(kernel[i]) : 0.0));
-  return {std::move(packets), std::move(delay), std::move(active), std::move(losses), std::move(broken)};
+  return {std::move(packets), std::move(delay),        std::move(active), std::move(losses),
+          std::move(broken),  std::move(aborts),       std::move(guard_counts)};
 }
 
 }  // namespace seismo::chaos

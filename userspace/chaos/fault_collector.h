@@ -14,6 +14,7 @@ namespace seismo::chaos {
 //   seismo_fault_packets_total{fault,verdict="passed|dropped|delayed", and duplicated|corrupted|reordered on faults of those kinds}
 //   seismo_fault_added_delay_seconds{fault}  (histogram, delay faults)
 //   seismo_faults_active
+//   seismo_fault_aborts_total{fault,budget}, seismo_fault_guard_count{fault,budget}  (guarded faults' budgets only)
 //   seismo_fault_kernel_losses_total{stage}
 // Fault names are bounded by the engine's slot count (256), so no series
 // budget is needed; a removed fault's series disappear with it.

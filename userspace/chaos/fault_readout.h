@@ -21,6 +21,8 @@ struct FaultSample {
   Action action = Action::loss;
   FaultCounters counters;
   bool broken = false;  // a filter of it was removed outside seismo (see list())
+  uint64_t start_mono_ns = 0;  // when it started (CLOCK_MONOTONIC): an abort's "after"
+  GuardSpec guard{};    // its budgets (seismo_fault_guard_count's series); empty: none
 };
 
 }  // namespace seismo::chaos

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "chaos/fault_registry.h"
+#include "chaos/guard_report.h"
 #include "chaos/monotonic_clock.h"
 #include "common/log.h"
 
@@ -59,6 +60,9 @@ json FaultRegistry::describe(const RunningFault& f, const FaultMaps* maps, const
               {"counters", counters},
               {"health", broken.empty() ? "ok" : "broken"}};
   if (!broken.empty()) out["problems"] = broken;
+  const uint64_t start_ns = f.at.expires_mono_ns > f.spec.duration_ns ? f.at.expires_mono_ns - f.spec.duration_ns : 0;
+  if (!f.spec.guard.empty()) out["guard"] = guard_status_json(f.spec.guard, c.guard, start_ns);
+  if (auto v = verification_json(f.spec, c); !v.is_null()) out["verification"] = std::move(v);
   if (f.spec.target.kind == TargetKind::pods) {
     // The chosen pods: what a pod fault hits right now.
     json pods = json::array();
@@ -99,7 +103,9 @@ std::vector<FaultSample> FaultRegistry::samples() const {
   std::vector<FaultSample> out;
   if (!v->maps) return out;
   for (const auto& [name, f] : v->faults)
-    out.push_back({name, f.spec.action, v->maps->counters(f.at.slot), v->problems.count(name) > 0});
+    out.push_back({name, f.spec.action, v->maps->counters(f.at.slot), v->problems.count(name) > 0,
+                   f.at.expires_mono_ns > f.spec.duration_ns ? f.at.expires_mono_ns - f.spec.duration_ns : 0,
+                   f.spec.guard});
   return out;
 }
 

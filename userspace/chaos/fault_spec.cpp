@@ -12,6 +12,7 @@
 #include "chaos/duration.h"
 #include "chaos/spec_fields.h"
 #include "chaos/spec_filter.h"
+#include "chaos/spec_guard.h"
 #include "chaos/spec_kinds.h"
 #include "chaos/spec_target.h"
 
@@ -216,7 +217,8 @@ const char* select_mode_name(SelectMode m) {
 Result<FaultSpec> parse_fault_spec(const json& doc) {
   if (!doc.is_object()) return invalid_field("fault", fmt::format("must be an object, got {}", show_json(doc)));
   if (auto r = only_known_keys(doc, "", {"name", "target", "selector", "mode", "value", "direction", "action",
-                                         "loss", "delay", "bandwidth", "duplicate", "corrupt", "filter", "duration"});
+                                         "loss", "delay", "bandwidth", "duplicate", "corrupt", "filter", "guard",
+                                         "duration"});
       !r)
     return fail(std::move(r).error());
   FaultSpec spec;
@@ -239,6 +241,12 @@ Result<FaultSpec> parse_fault_spec(const json& doc) {
     auto filter = parse_filter(**f);
     if (!filter) return fail(std::move(filter).error());
     spec.filter = std::move(*filter);
+  }
+
+  if (auto g = doc.find("guard"); g != doc.end() && !g->is_null()) {
+    auto guard = parse_guard(*g, spec.action);
+    if (!guard) return fail(std::move(guard).error());
+    spec.guard = std::move(*guard);
   }
 
   auto duration = duration_field(doc, "duration", "duration", true);

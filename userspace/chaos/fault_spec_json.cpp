@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "chaos/duration.h"
+#include "chaos/spec_guard.h"
 #include "chaos/spec_kinds.h"
 
 namespace seismo::chaos {
@@ -66,6 +67,7 @@ json to_json(const FaultSpec& spec) {
     }
   }
   if (!filter.empty()) doc["filter"] = filter;
+  if (!spec.guard.empty()) doc["guard"] = guard_json(spec.guard);
   return doc;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "chaos/spec_guard.h"
 #include "chaos/spec_kinds.h"
 
 namespace seismo::chaos {
@@ -128,6 +129,17 @@ Result<FaultSpec> bandwidth_spec(const crd::NetworkFaultSpec& spec, const FaultS
   return checked(s, "spec.bandwidth");
 }
 
+// spec.guard on every fault the object makes (netem's parts each carry it),
+// read by the engine's rules; errors name spec.guard.<budget>.
+Result<void> add_guard(const nlohmann::json& guard, std::vector<FaultSpec>& faults) {
+  for (auto& f : faults) {
+    auto g = parse_guard(guard, f.action);
+    if (!g) return fail_errno(EINVAL, "spec." + g.error().context);
+    f.guard = std::move(*g);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<FaultSpec>> fault_specs_for(const crd::NetworkFault& fault, const NetworkFaultPlacement& placement) {
@@ -210,6 +222,8 @@ Result<std::vector<FaultSpec>> fault_specs_for(const crd::NetworkFault& fault, c
     if (!s) return fail(std::move(s).error());
     out.push_back(std::move(*s));
   }
+  if (spec.guard)
+    if (auto r = add_guard(*spec.guard, out); !r) return fail(std::move(r).error());
   return out;
 }
 

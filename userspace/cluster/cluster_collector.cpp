@@ -10,7 +10,7 @@ std::vector<prometheus::MetricFamily> ClusterCollector::Collect() const {
   auto faults = metrics::make_family("seismo_cluster_faults", "NetworkFault objects by this node's phase",
                                      MetricType::Gauge);
   // Every phase, also at zero, so a query by phase never sees a gap.
-  for (auto phase : {NodePhase::injected, NodePhase::no_targets, NodePhase::paused, NodePhase::expired,
+  for (auto phase : {NodePhase::injected, NodePhase::aborted, NodePhase::no_targets, NodePhase::paused, NodePhase::expired,
                      NodePhase::recovered, NodePhase::failed, NodePhase::pending}) {
     auto it = c.phases.find(phase_name(phase));
     double v = it == c.phases.end() ? 0 : static_cast<double>(it->second);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "chaos/guard_report.h"
 #include "cluster/engine_sync.h"
 #include "common/log.h"
 
@@ -42,7 +43,8 @@ namespace {
 // is always told, and when the pick is empty cluster-wide every node says
 // NoTargets, so an experiment that hits nothing does not look unread.
 bool speaks(NodePhase phase, std::size_t picked_total, bool spoke_before) {
-  if (spoke_before || phase == NodePhase::injected || phase == NodePhase::failed) return true;
+  if (spoke_before || phase == NodePhase::injected || phase == NodePhase::aborted || phase == NodePhase::failed)
+    return true;
   return phase == NodePhase::no_targets && picked_total == 0;
 }
 
@@ -325,6 +327,11 @@ void ClusterController::publish(const NodeFaultPlan& plan, const SyncOutcome& ou
     e.passed += s.counters.passed;
     e.dropped += s.counters.dropped;
     e.delayed += s.counters.delayed;
+    // A guard stopped it in the kernel: still installed (passing), reported as such.
+    if (e.phase == NodePhase::injected && s.counters.guard.aborted()) {
+      e.phase = NodePhase::aborted;
+      e.message = "aborted: " + chaos::guard_abort_reason(s.guard, s.counters.guard, s.start_mono_ns);
+    }
   }
   // No engine fault now (expired in the kernel, paused, pods left): what
   // was counted last, or carried when this pass removed it.

@@ -11,6 +11,7 @@ const char* phase_name(NodePhase phase) {
     case NodePhase::expired: return "Expired";
     case NodePhase::recovered: return "Recovered";
     case NodePhase::failed: return "Failed";
+    case NodePhase::aborted: return "Aborted";
   }
   return "Failed";
 }

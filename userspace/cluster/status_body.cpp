@@ -72,7 +72,7 @@ json summary_of(const json& object) {
     std::string phase = n.value("phase", "");
     auto p = n.find("pods");
     std::size_t count = p != n.end() && p->is_array() ? p->size() : 0;
-    if (phase == "Injected") {
+    if (phase == "Injected" || phase == "Aborted") {  // an aborted fault stays installed until its end
       ++injected_nodes;
       pods += static_cast<int64_t>(count);
       any_injected = true;

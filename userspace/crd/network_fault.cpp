@@ -32,7 +32,11 @@ constexpr size_t kMaxMetadataValue = 16384;
 const std::vector<std::string_view> kSpecFields = {"action",          "mode",     "value", "selector", "direction",
                                                    "target",          "delay",    "loss",  "duration", "ports",
                                                    "externalTargets", "protocol", "seed", "duplicate", "corrupt",
-                                                   "bandwidth"};
+                                                   "bandwidth", "guard"};
+
+const std::vector<std::string_view> kGuardFields = {"window",           "dropped",       "delayed",
+                                                    "tcpRetransmits",   "tcpResets",     "tcpResetsSent",
+                                                    "tcpResetsReceived", "tcpConnectFailures"};
 
 template <class E, size_t N>
 Result<E> one_of(const json& v, const std::string& field, const std::pair<E, const char*> (&names)[N]) {
@@ -307,6 +311,10 @@ Result<void> parse_spec_member(NetworkFaultSpec& s, const std::string& key, cons
     if (*p != "tcp" && *p != "udp" && *p != "icmp")
       return error(field, fmt::format("'{}' is not one of tcp, udp, icmp", *p));
     s.protocol = std::move(*p);
+  } else if (key == "guard") {
+    if (!v.is_object()) return error(field, fmt::format("must be an object of budgets, not {}", json_fields::type_name(v)));
+    if (auto ok = json_fields::only_known(v, field, kGuardFields); !ok) return fail(std::move(ok).error());
+    s.guard = v;
   } else if (key == "seed") {
     auto seed = parse_seed(v, field);
     if (!seed) return fail(std::move(seed).error());
@@ -437,6 +445,8 @@ Result<NetworkFault> parse_network_fault(const json& object, bool require_identi
   return f;
 }
 
+const std::vector<std::string_view>& guard_field_names() { return kGuardFields; }
+
 json spec_to_json(const NetworkFaultSpec& s) {
   json out = {{"action", action_name(s.action)},
               {"mode", pods::pick_mode_name(s.mode)},
@@ -475,6 +485,7 @@ json spec_to_json(const NetworkFaultSpec& s) {
   if (!s.protocol.empty()) out["protocol"] = s.protocol;
   // JSON integers past int64 do not survive the API server: the full range as a string.
   if (s.seed) out["seed"] = *s.seed <= uint64_t{INT64_MAX} ? json(*s.seed) : json(fmt::format("{}", *s.seed));
+  if (s.guard) out["guard"] = *s.guard;
   return out;
 }
 

@@ -110,6 +110,10 @@ struct NetworkFaultSpec {
   std::vector<PortRangeField> ports;
   std::string protocol;  // "", "tcp", "udp", "icmp"
   std::optional<uint64_t> seed;
+  // Ours (optional): the engine's guard (docs/faults.md, Guards), kept as
+  // written: only its keys are checked here (crd may not include chaos);
+  // the node reads the values by the engine's rules (chaos/spec_guard).
+  std::optional<nlohmann::json> guard;
 };
 
 struct NetworkFault {
@@ -134,6 +138,9 @@ struct NetworkFault {
 [[nodiscard]] Result<NetworkFault> parse_network_fault(const nlohmann::json& object, bool require_identity);
 // The keys a spec may have, as the CRD schema lists them.
 [[nodiscard]] const std::vector<std::string_view>& spec_field_names();
+// The keys spec.guard may have: window and the engine's budget keys
+// (chaos_network_fault_specs_test ties the two lists).
+[[nodiscard]] const std::vector<std::string_view>& guard_field_names();
 // The spec back as JSON (parse_network_fault accepts it in an object).
 [[nodiscard]] nlohmann::json spec_to_json(const NetworkFaultSpec& spec);
 
