@@ -7,6 +7,7 @@
 
 #include "chaos/bpffs.h"
 #include "chaos/duration.h"
+#include "chaos/guard_tracing.h"
 #include "chaos/monotonic_clock.h"
 #include "common/log.h"
 
@@ -30,7 +31,23 @@ Result<bool> FaultRegistry::ensure_maps() {
   return true;
 }
 
+void FaultRegistry::release_guard_tracing_if_unused() {
+  if (std::any_of(faults_.begin(), faults_.end(), [](const auto& kv) { return !kv.second.spec.guard.empty(); }))
+    return;
+  if (!guard_tracing_pinned(paths_.pin_dir) && guard_tracing_pins_absent()) return;
+  if (auto r = remove_guard_tracing(paths_.pin_dir); !r) log::warn("{}", r.error().message());
+  else log::info("guards: TCP counters detached (no guarded fault left)");
+}
+
+bool FaultRegistry::guard_tracing_pins_absent() const {
+  std::error_code ec;
+  for (const auto& pin : guard_tracing_pins(paths_.pin_dir))
+    if (std::filesystem::exists(pin, ec)) return false;
+  return true;
+}
+
 void FaultRegistry::release_maps_if_idle() {
+  release_guard_tracing_if_unused();
   if (!maps_ || !faults_.empty() || !attachments_.empty()) return;
   if (auto r = maps_->unpin(); !r) log::warn("{}", r.error().message());
   maps_.reset();
@@ -138,6 +155,12 @@ void FaultRegistry::remove_fault(RunningFault& fault) {
   }
   fault.at.attach_ids.clear();
   if (auto r = maps_->clear_cfg(fault.at.slot); !r) log::warn("{}", r.error().message());
+  if (!fault.spec.guard.empty()) {
+    // After the cfg: no TCP event counts for the slot any more.
+    const uint32_t slot = fault.at.slot;
+    maps_->purge_guard_owners([slot](uint32_t s) { return s != slot; });
+    if (auto r = maps_->clear_guard(slot); !r) log::warn("{}", r.error().message());
+  }
   // After the cfg: the fault matches nothing any more, whatever the trie holds.
   if (auto r = maps_->delete_peers(fault.at.slot, fault.spec.filter.cidrs); !r) log::warn("{}", r.error().message());
   // The slot is listed nowhere now, so the fault no longer keeps fq alive.
