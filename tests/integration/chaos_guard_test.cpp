@@ -13,7 +13,10 @@
 // tc program at a time), i.e. <= ncpu - 1.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +27,8 @@
 #include "bpf/percpu.h"
 #include "chaos/guard.h"
 #include "chaos/guard_tracing.h"
+#include "chaos/engine_state.h"
+#include "chaos/fault_maps.h"
 #include "chaos_lab_fixture.h"
 
 namespace seismo::testing {
@@ -201,6 +206,105 @@ TEST_F(ChaosGuardTest, EventsOfNonTargetsDoNotCount) {
   EXPECT_EQ(c.guard.counts[static_cast<size_t>(GuardBudget::tcp_resets_received)], 0U);
   EXPECT_EQ(c.guard.counts[static_cast<size_t>(GuardBudget::tcp_connect_failures)], 0U);
   EXPECT_GE(c.guard.counts[static_cast<size_t>(GuardBudget::tcp_resets_sent)], refused);
+}
+
+// The fault holder (a stand-in seismod) with a guarded fault; SIGKILLed on
+// destruction if still alive.
+class GuardHolder {
+ public:
+  GuardHolder(const TempBpffs& fs, const json& spec, const std::string& guard) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      const std::string s = spec.dump();
+      ::execl(FAULT_HOLDER_PATH, FAULT_HOLDER_PATH, fs.bpffs().c_str(), fs.state_file().c_str(), s.c_str(),
+              guard.c_str(), nullptr);
+      _exit(127);
+    }
+    ::close(out[1]);
+    char c;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') line_ += c;
+    ::close(out[0]);
+  }
+  ~GuardHolder() { kill(); }
+  [[nodiscard]] bool ready() const { return line_.rfind("ready", 0) == 0; }
+  [[nodiscard]] const std::string& line() const { return line_; }
+  void kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::string line_;
+};
+
+class ChaosGuardRestartTest : public FaultLabTest {};
+
+// With the daemon SIGKILLed before the budget is crossed, the pinned TCP
+// counters and the tc check still abort the fault at the crossing; a new
+// daemon adopts the fault with its guard and its counters, and removing it
+// removes the counters.
+TEST_F(ChaosGuardRestartTest, SigkilledDaemonsGuardStillAbortsAndIsAdopted) {
+  if (!lab_ready()) return;
+  constexpr uint64_t kBudget = 20;
+  {
+    GuardHolder holder(*fs_, loss("killed-guard", 30), "tcpRetransmits=20");
+    ASSERT_TRUE(holder.ready()) << holder.line();
+    holder.kill();
+  }
+  auto state = chaos::load_engine_state(fs_->state_file());
+  ASSERT_TRUE(state && *state && (*state)->faults.size() == 1);
+  const uint32_t slot = (*state)->faults[0].placement.slot;
+  auto run = tcp_run(*a_, *b_, ab_->b_ip(), 7351, 2 << 20);
+  ASSERT_TRUE(run) << run.error().message();
+  EXPECT_TRUE(run->intact);
+  {
+    // No daemon: read the pinned maps directly.
+    auto maps = chaos::FaultMaps::open(fs_->bpffs() + "/seismo/chaos");  // the engine's default pin_subdir
+    ASSERT_TRUE(maps) << maps.error().message();
+    const auto g = (*maps)->counters(slot).guard;
+    ASSERT_TRUE(g.present);
+    ASSERT_TRUE(g.aborted()) << "no abort without seismod";
+    EXPECT_EQ(g.abort_budget, GuardBudget::tcp_retransmits);
+    EXPECT_GE(g.abort_count, kBudget + 1);
+    EXPECT_LE(g.abort_count, kBudget + bpf::possible_cpus());
+    // The same model as RetransmitBudgetAbortsLossAndTransferRecovers.
+    EXPECT_LE(g.counts[static_cast<size_t>(GuardBudget::tcp_retransmits)], g.abort_count + 64);
+  }
+  start_engine();
+  const auto& report = engine_->reconcile_report();
+  EXPECT_EQ(report.adopted, std::vector<std::string>{"killed-guard"});
+  EXPECT_EQ(report.guard_tracing, "adopted");
+  EXPECT_EQ(report.orphan_programs, 0u);
+  EXPECT_TRUE(report.errors.empty()) << fmt::format("{}", fmt::join(report.errors, "; "));
+  EXPECT_TRUE(counters("killed-guard").guard.aborted());
+  EXPECT_TRUE(chaos::guard_tracing_pinned(engine_->pin_dir()));
+  ASSERT_TRUE(engine_->remove("killed-guard"));
+  EXPECT_FALSE(chaos::guard_tracing_pinned(engine_->pin_dir()));
+}
+
+// A guarded fault that ended while no daemon ran: the restart removes its
+// guard, its owners and the TCP counters.
+TEST_F(ChaosGuardRestartTest, RestartAfterTheGuardedFaultEndedRemovesTheCounters) {
+  if (!lab_ready()) return;
+  {
+    GuardHolder holder(*fs_, loss("short-guard", 30, {{"duration", "1s"}}), "tcpResets=5");
+    ASSERT_TRUE(holder.ready()) << holder.line();
+    holder.kill();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  start_engine();
+  const auto& report = engine_->reconcile_report();
+  EXPECT_EQ(report.expired_removed, std::vector<std::string>{"short-guard"});
+  EXPECT_EQ(report.guard_tracing, "removed");
+  EXPECT_EQ(report.guard_owners_removed, 1u);
+  EXPECT_EQ(report.orphan_programs, 0u);
+  EXPECT_TRUE(report.errors.empty()) << fmt::format("{}", fmt::join(report.errors, "; "));
 }
 
 }  // namespace

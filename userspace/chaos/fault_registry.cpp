@@ -32,11 +32,18 @@ Result<bool> FaultRegistry::ensure_maps() {
 }
 
 void FaultRegistry::release_guard_tracing_if_unused() {
-  if (std::any_of(faults_.begin(), faults_.end(), [](const auto& kv) { return !kv.second.spec.guard.empty(); }))
-    return;
+  if (std::any_of(faults_.begin(), faults_.end(), [this](const auto& kv) { return guarded(kv.second); })) return;
   if (!guard_tracing_pinned(paths_.pin_dir) && guard_tracing_pins_absent()) return;
   if (auto r = remove_guard_tracing(paths_.pin_dir); !r) log::warn("{}", r.error().message());
   else log::info("guards: TCP counters detached (no guarded fault left)");
+}
+
+bool FaultRegistry::guarded(const RunningFault& fault) const {
+  if (!fault.spec.guard.empty()) return true;
+  // An adopted fault whose saved spec lost its guard: the kernel knows.
+  if (!maps_) return false;
+  auto cfg = maps_->read_cfg(fault.at.slot);
+  return cfg && cfg->generation == fault.at.generation && (cfg->flags & SEISMO_FAULT_F_GUARD);
 }
 
 bool FaultRegistry::guard_tracing_pins_absent() const {
@@ -154,8 +161,9 @@ void FaultRegistry::remove_fault(RunningFault& fault) {
     drop_attachment_slot(id, fault.at.slot);
   }
   fault.at.attach_ids.clear();
+  const bool was_guarded = guarded(fault);
   if (auto r = maps_->clear_cfg(fault.at.slot); !r) log::warn("{}", r.error().message());
-  if (!fault.spec.guard.empty()) {
+  if (was_guarded) {
     // After the cfg: no TCP event counts for the slot any more.
     const uint32_t slot = fault.at.slot;
     maps_->purge_guard_owners([slot](uint32_t s) { return s != slot; });

@@ -122,6 +122,8 @@ class FaultRegistry {
 
   void remove_fault(RunningFault& fault);
   [[nodiscard]] bool guard_tracing_pins_absent() const;
+  // Whether the fault has a guard (its spec, or its live cfg's flags).
+  [[nodiscard]] bool guarded(const RunningFault& fault) const;
   void drop_attachment_slot(uint32_t attach_id, uint32_t slot);
   void tidy_device(const DeviceKey& key);
   [[nodiscard]] bool device_has_delay(const DeviceKey& key) const;

@@ -63,8 +63,10 @@ void FaultRegistry::reconcile(const EngineState& state, ReconcileReport& report)
     }
   }
   reconcile_maps(now, report);
-  reconcile_guards(report);
+  // The guards' programs hold no tc filter: never orphans (listed before a
+  // removal, as a removed link's program lingers for a moment).
   for (uint32_t prog : guard_tracing_program_ids(paths_.pin_dir)) seen_programs.insert(prog);
+  reconcile_guards(report);
 
   // Programs of ours still loaded that no recorded device holds: attached
   // to devices we have no record of (a lost or corrupt state file). Their
@@ -196,7 +198,7 @@ void FaultRegistry::reconcile_maps(uint64_t now, ReconcileReport& report) {
 void FaultRegistry::reconcile_guards(ReconcileReport& report) {
   std::set<uint32_t> guarded;
   for (const auto& [name, f] : faults_)
-    if (!f.spec.guard.empty()) guarded.insert(f.at.slot);
+    if (this->guarded(f)) guarded.insert(f.at.slot);
   for (uint32_t slot = 0; slot < SEISMO_FAULT_SLOTS; ++slot) {
     if (guarded.count(slot)) continue;
     auto g = maps_->read_guard(slot);
