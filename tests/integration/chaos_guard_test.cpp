@@ -127,13 +127,16 @@ TEST_F(ChaosGuardTest, RetransmitBudgetAbortsLossAndTransferRecovers) {
                   static_cast<double>(info.run_time_ns) / static_cast<double>(info.run_cnt));
   }
 
-  // Aborted: the next transfer sees no loss at all.
+  // Aborted: the fault drops nothing of the next transfer, which passes
+  // every packet. (Not "no retransmits": on a loaded machine a late ACK
+  // makes TCP send tail-loss probes and spurious timeouts of its own.)
   const uint64_t dropped = c.dropped;
   auto again = tcp_run(*a_, *b_, ab_->b_ip(), 7302, 2 << 20);
   ASSERT_TRUE(again) << again.error().message();
   EXPECT_TRUE(again->intact);
-  EXPECT_EQ(again->retransmits, 0U);
-  EXPECT_EQ(counters("guard-rtx").dropped, dropped);
+  const auto after = counters("guard-rtx");
+  EXPECT_EQ(after.dropped, dropped);
+  EXPECT_EQ(after.guard.counts[static_cast<size_t>(GuardBudget::dropped)], dropped);
 
   ASSERT_TRUE(engine_->remove("guard-rtx"));
   EXPECT_FALSE(chaos::guard_tracing_pinned(engine_->pin_dir())) << "TCP counters left attached";
