@@ -135,9 +135,12 @@ void print_test_run_costs(const std::string& pin_dir, int empty_fd) {
   // set "hits" when it holds 0.0.0.0/32.
   std::vector<Cidr> peers_written;
   uint64_t generation = 1;
-  auto set_fault = [&](bool match, size_t npeers = 0) {
+  auto set_fault = [&](bool match, size_t npeers = 0, bool guarded = false, double percent = 0) {
     chaos::FaultSpec spec;
     spec.action = chaos::Action::loss;
+    spec.loss.percent = percent;
+    // Guarded: a dropped budget never reached (the check and the count, no abort).
+    if (guarded) spec.guard.limits.push_back({chaos::GuardBudget::dropped, uint64_t{1} << 62});
     if (!match && npeers == 0) {
       spec.filter.protocol = 17;
       spec.filter.ports.push_back({1, 1});
@@ -147,6 +150,7 @@ void print_test_run_costs(const std::string& pin_dir, int empty_fd) {
     spec.filter.cidrs = peers_written;
     ++generation;
     (void)(*maps)->write_peers(0, generation, peers_written);
+    (void)(*maps)->write_guard(0, chaos::encode_fault_guard(spec.guard, generation, chaos::monotonic_now_ns()));
     (void)(*maps)->write_cfg(0, chaos::encode_fault_cfg(spec, later, generation));
     fault_attach att{};
     att.count = 1;
@@ -160,6 +164,14 @@ void print_test_run_costs(const std::string& pin_dir, int empty_fd) {
   std::printf("%-28s %8.1f\n", "seismo, no fault matching", test_run_ns((*prog)->program_fd()));
   set_fault(true);
   std::printf("%-28s %8.1f\n", "seismo, 0% loss matching", test_run_ns((*prog)->program_fd()));
+  // Guards (issue 16): the added lookup + aborted check, and the atomic
+  // count of each dropped packet.
+  set_fault(true, 0, true);
+  std::printf("%-28s %8.1f\n", "seismo, 0% loss, guarded", test_run_ns((*prog)->program_fd()));
+  set_fault(true, 0, false, 100);
+  std::printf("%-28s %8.1f\n", "seismo, 100% loss", test_run_ns((*prog)->program_fd()));
+  set_fault(true, 0, true, 100);
+  std::printf("%-28s %8.1f\n", "seismo, 100% loss, guarded", test_run_ns((*prog)->program_fd()));
   for (size_t n : {size_t{1}, size_t{1000}}) {
     for (bool match : {false, true}) {
       set_fault(match, n);
@@ -170,6 +182,7 @@ void print_test_run_costs(const std::string& pin_dir, int empty_fd) {
   (void)(*maps)->delete_peers(0, peers_written);
   (void)(*maps)->write_attach(0, fault_attach{});
   (void)(*maps)->clear_cfg(0);
+  (void)(*maps)->clear_guard(0);
   prog->reset();
   (void)(*maps)->unpin();
 }

@@ -7,6 +7,7 @@
  * the daemon. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 
@@ -124,9 +125,28 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fault_losses SEC(".maps");
 
+/* Guards: one per fault slot, shared by every CPU (atomic counts). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SEISMO_FAULT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fault_guard);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_guards SEC(".maps");
+
+/* A netns or cgroup -> the guarded faults that target it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SEISMO_GUARD_OWNERS);
+	__type(key, struct fault_guard_owner_key);
+	__type(value, struct fault_guard_owner);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fault_guard_owners SEC(".maps");
+
 /* The kinds in their own files; they use the maps above. */
 #include "lib/fault_bandwidth.bpf.h"
 #include "lib/fault_copy.bpf.h"
+#include "lib/fault_guard.bpf.h"
 
 /* fault__departure - the delivery time for a packet delayed by `delay`
  * from `base`, kept monotonic per flow unless the fault allows reordering. */
@@ -210,6 +230,20 @@ static __always_inline int fault__one(struct __sk_buff *skb, struct fault_ctx *c
 	return 0;
 }
 
+/* fault__guard_delayed - counts a delayed packet against the guard of
+ * the delay fault that delayed it. */
+static __always_inline void fault__guard_delayed(struct fault_ctx *ctx)
+{
+	struct fault_cfg *cfg = bpf_map_lookup_elem(&fault_cfg, &ctx->delay_slot);
+	struct fault_guard *g;
+
+	if (!cfg)
+		return;
+	g = guard__of(cfg, ctx->delay_slot);
+	if (g)
+		guard__add(g, SEISMO_GUARD_DELAYED, 1, ctx->now);
+}
+
 /* fault__finish_delay - stamps the packet with the sum of the matching
  * delay faults (and any departure a shaping fault asked for). */
 static __always_inline void fault__finish_delay(struct __sk_buff *skb, struct fault_ctx *ctx)
@@ -254,6 +288,7 @@ static __always_inline void fault__finish_delay(struct __sk_buff *skb, struct fa
 		stats->delay_ns += t - base;
 	}
 	fault__count_delay(ctx->delay_slot, t - base);
+	fault__guard_delayed(ctx);
 }
 
 /* The fault an attachment lists at `slot` when it is live and selects this
@@ -264,6 +299,7 @@ struct fault_live {
 	struct fault_cfg *cfg;
 	struct fault_stats *stats;
 	struct fault_state *st;
+	struct fault_guard *guard; /* NULL: not guarded */
 };
 
 static __always_inline int fault__live(struct __sk_buff *skb, const struct fault_packet *pkt, __u32 slot,
@@ -281,6 +317,13 @@ static __always_inline int fault__live(struct __sk_buff *skb, const struct fault
 		*now = bpf_ktime_get_ns();
 	if (*now >= cfg->expires_ns)
 		return 0;
+	out->guard = 0;
+	if (cfg->flags & SEISMO_FAULT_F_GUARD) {
+		/* Aborted (or its guard not written yet): pass everything. */
+		out->guard = guard__of(cfg, slot);
+		if (!out->guard || out->guard->aborted_ns)
+			return 0;
+	}
 	out->stats = bpf_map_lookup_elem(&fault_stats, &slot);
 	out->st = bpf_map_lookup_elem(&fault_state, &slot);
 	if (!out->stats || !out->st)
@@ -301,9 +344,14 @@ __noinline int fault__slot(struct __sk_buff *skb, struct fault_ctx *ctx, __u32 s
 
 	if (!skb || !ctx)
 		return 0;
+	int verdict;
+
 	if (!fault__live(skb, &ctx->pkt, slot, cfg_peer_is_src, &ctx->now, &f))
 		return 0;
-	return fault__one(skb, ctx, f.cfg, slot, f.st, f.stats);
+	verdict = fault__one(skb, ctx, f.cfg, slot, f.st, f.stats);
+	if (verdict == SEISMO_FAULT_DROP && f.guard)
+		guard__add(f.guard, SEISMO_GUARD_DROPPED, 1, ctx->now);
+	return verdict;
 }
 
 /* fault__apply - runs every live fault of this attachment over the packet.
@@ -378,11 +426,83 @@ int cgskb_fault_ingress(struct __sk_buff *skb)
 			continue;
 		if (fault_model__lose(f.st, f.cfg)) {
 			f.stats->dropped += 1;
+			if (f.guard)
+				guard__add(f.guard, SEISMO_GUARD_DROPPED, 1, now);
 			return 0;
 		}
 		f.stats->passed += 1;
 	}
 	return 1;
+}
+
+/* Guards' TCP counts (lib/fault_guard.bpf.h): loaded and attached through
+ * pinned links while a guarded fault exists (userspace/chaos/guard_tracing),
+ * so they keep counting and aborting without seismod. tp_btf, with raw_tp
+ * for kernels without BTF-typed tracepoints; only one flavour loads. */
+static __always_inline void guard__on_state(const struct sock *sk, int oldstate, int newstate)
+{
+	if (oldstate != TCP_SYN_SENT || newstate != TCP_CLOSE)
+		return;
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return;
+	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_CONNECT_FAILURES, SEISMO_GUARD_KINDS);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(guard_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	guard__on_state(sk, oldstate, newstate);
+	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(guard_state_raw, const struct sock *sk, const int oldstate, const int newstate)
+{
+	guard__on_state(sk, oldstate, newstate);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(guard_retrans, const struct sock *sk, const struct sk_buff *skb)
+{
+	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_RETRANSMITS, SEISMO_GUARD_KINDS);
+	return 0;
+}
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(guard_retrans_raw, const struct sock *sk, const struct sk_buff *skb)
+{
+	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_RETRANSMITS, SEISMO_GUARD_KINDS);
+	return 0;
+}
+
+/* sk is NULL for a reset answering a segment no socket wanted. */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(guard_rst_tx, const struct sock *sk, const struct sk_buff *skb)
+{
+	guard__tcp_event(sk, skb, SEISMO_GUARD_TCP_RESETS_SENT, SEISMO_GUARD_TCP_RESETS);
+	return 0;
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(guard_rst_tx_raw, const struct sock *sk, const struct sk_buff *skb)
+{
+	guard__tcp_event(sk, skb, SEISMO_GUARD_TCP_RESETS_SENT, SEISMO_GUARD_TCP_RESETS);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(guard_rst_rx, struct sock *sk)
+{
+	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_RESETS_RECEIVED, SEISMO_GUARD_TCP_RESETS);
+	return 0;
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(guard_rst_rx_raw, struct sock *sk)
+{
+	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_RESETS_RECEIVED, SEISMO_GUARD_TCP_RESETS);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

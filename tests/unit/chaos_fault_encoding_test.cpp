@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include "chaos/fault_encoding.h"
+#include "chaos/guard_owners.h"
 
 using namespace seismo::chaos;
 
@@ -54,4 +55,42 @@ TEST(EncodeFaultCfg, LossDelayAndFilters) {
   EXPECT_EQ(loss.action, static_cast<uint32_t>(SEISMO_FAULT_LOSS));
   EXPECT_EQ(loss.loss_enter, SEISMO_PROB_ONE / 4);
   EXPECT_EQ(loss.loss_leave, SEISMO_PROB_ONE * 3 / 4);
+}
+
+TEST(EncodeFaultGuard, BudgetsByKernelIndexAndTheGuardFlag) {
+  FaultSpec s;
+  s.action = Action::loss;
+  EXPECT_EQ(encode_fault_cfg(s, 1, 1).flags & SEISMO_FAULT_F_GUARD, 0u) << "no guard: no flag";
+  s.guard.limits = {{GuardBudget::tcp_resets, 50}, {GuardBudget::dropped, 7}};
+  s.guard.window_ns = 10'000'000'000;
+  EXPECT_EQ(encode_fault_cfg(s, 1, 9).flags & SEISMO_FAULT_F_GUARD, SEISMO_FAULT_F_GUARD);
+  const fault_guard g = encode_fault_guard(s.guard, 9, 555);
+  EXPECT_EQ(g.generation, 9u);
+  EXPECT_EQ(g.window_ns, 10'000'000'000u);
+  EXPECT_EQ(g.window_start_ns, 555u);
+  EXPECT_EQ(g.budget[SEISMO_GUARD_TCP_RESETS], 50u);
+  EXPECT_EQ(g.budget[SEISMO_GUARD_DROPPED], 7u);
+  EXPECT_EQ(g.budget[SEISMO_GUARD_TCP_RETRANSMITS], 0u) << "0: no budget of that kind";
+  for (uint64_t c : g.count) EXPECT_EQ(c, 0u);
+  EXPECT_EQ(g.aborted_ns, 0u);
+}
+
+TEST(GuardOwners, EndpointNetnsOrTheSocketCgroup) {
+  FaultPlan plan;
+  std::vector<EndpointFacts> eps(2);
+  eps[0].netns_inode = 40;
+  eps[1].netns_inode = 30;
+  // Endpoint 1 twice (its own device and its veth peer on the host): one owner, its own netns.
+  plan.devices = {{{30, 0, 2}, "eth0", 1, false, false}, {{1, 0, 9}, "veth1", 1, true, false},
+                  {{40, 0, 2}, "eth0", 0, false, false}};
+  auto owners = guard_owners_of(plan, eps);
+  ASSERT_EQ(owners.size(), 2u);
+  EXPECT_EQ(owners[0].kind, static_cast<uint32_t>(SEISMO_GUARD_OWNER_NETNS));
+  EXPECT_EQ(owners[0].id, 30u);
+  EXPECT_EQ(owners[1].id, 40u);
+  plan.cgroup = CgroupTarget{"/sys/fs/cgroup/unified/x", "/x", 777, 1};
+  owners = guard_owners_of(plan, eps);
+  ASSERT_EQ(owners.size(), 1u);
+  EXPECT_EQ(owners[0].kind, static_cast<uint32_t>(SEISMO_GUARD_OWNER_CGROUP));
+  EXPECT_EQ(owners[0].id, 777u);
 }

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -41,6 +42,12 @@ Result<std::unique_ptr<ChaosObject>> ChaosObject::load(const std::string& pin_di
   bpf_program__set_autoload(skel->progs.tc_fault_egress, wanted == skel->progs.tc_fault_egress);
   bpf_program__set_autoload(skel->progs.tc_fault_ingress, wanted == skel->progs.tc_fault_ingress);
   bpf_program__set_autoload(skel->progs.cgskb_fault_ingress, wanted == skel->progs.cgskb_fault_ingress);
+  // The guards' tracing programs load only through GuardTracing.
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel->obj) {
+    const std::string_view sec = bpf_program__section_name(prog);
+    if (sec.starts_with("tp_btf/") || sec.starts_with("raw_tp/")) bpf_program__set_autoload(prog, false);
+  }
   if (int err = chaos_bpf__load(skel); err != 0)
     return fail_errno(err, fmt::format("load chaos BPF {} (pinned maps under {}; verifier log at --log-level debug)",
                                        config ? "program" : "maps", pin_dir));
@@ -59,6 +66,8 @@ int ChaosObject::map_fd(ChaosMap map) const {
     case ChaosMap::state: return bpf_map__fd(m.fault_state);
     case ChaosMap::flows: return bpf_map__fd(m.fault_flows);
     case ChaosMap::losses: return bpf_map__fd(m.fault_losses);
+    case ChaosMap::guards: return bpf_map__fd(m.fault_guards);
+    case ChaosMap::guard_owners: return bpf_map__fd(m.fault_guard_owners);
   }
   return -1;
 }

@@ -11,7 +11,7 @@ struct chaos_bpf;
 
 namespace seismo::chaos {
 
-enum class ChaosMap { cfg, peers, attach, stats, hist, state, flows, losses };
+enum class ChaosMap { cfg, peers, attach, stats, hist, state, flows, losses, guards, guard_owners };
 
 // How one attachment's program instance is specialised (rodata).
 struct ChaosProgramConfig {

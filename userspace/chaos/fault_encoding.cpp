@@ -49,6 +49,7 @@ fault_cfg encode_fault_cfg(const FaultSpec& spec, uint64_t expires_ns, uint64_t 
     case Action::duplicate: encode_duplicate(spec.duplicate, cfg); break;
     case Action::corrupt: encode_corrupt(spec.corrupt, cfg); break;
   }
+  if (!spec.guard.empty()) cfg.flags |= SEISMO_FAULT_F_GUARD;
   cfg.protocol = spec.filter.protocol;
   // The prefixes themselves go to the fault_peers trie (fault_peers.h).
   cfg.has_peers = spec.filter.cidrs.empty() ? 0 : 1;
@@ -56,6 +57,18 @@ fault_cfg encode_fault_cfg(const FaultSpec& spec, uint64_t expires_ns, uint64_t 
   for (size_t i = 0; i < spec.filter.ports.size() && i < SEISMO_FAULT_PORTS; ++i)
     cfg.ports[i] = {spec.filter.ports[i].lo, spec.filter.ports[i].hi};
   return cfg;
+}
+
+fault_guard encode_fault_guard(const GuardSpec& guard, uint64_t generation, uint64_t start_ns) {
+  fault_guard g{};
+  g.generation = generation;
+  g.window_ns = guard.window_ns;
+  g.window_start_ns = start_ns;
+  for (const auto& limit : guard.limits) {
+    const auto kind = static_cast<uint32_t>(limit.budget);
+    if (kind < SEISMO_GUARD_KINDS) g.budget[kind] = limit.max;
+  }
+  return g;
 }
 
 }  // namespace seismo::chaos

@@ -36,7 +36,13 @@ GilbertParams gilbert_params(double percent, double correlation_percent);
 // A probability as the kernel compares it: P * 2^32, 2^32 meaning always.
 uint64_t to_kernel_probability(double p);
 
-// The kernel's view of a fault.
+// The kernel's view of a fault (flags has SEISMO_FAULT_F_GUARD when the
+// spec has a guard).
 fault_cfg encode_fault_cfg(const FaultSpec& spec, uint64_t expires_ns, uint64_t generation);
+
+// A guard's fault_guard entry as userspace writes it before the cfg goes
+// live: budgets, window (starting at start_ns, monotonic), generation;
+// counts and abort zero.
+fault_guard encode_fault_guard(const GuardSpec& guard, uint64_t generation, uint64_t start_ns);
 
 }  // namespace seismo::chaos

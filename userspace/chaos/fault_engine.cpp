@@ -8,6 +8,7 @@
 #include "chaos/bpffs.h"
 #include "chaos/duration.h"
 #include "chaos/fault_peers.h"
+#include "chaos/guard_owners.h"
 #include "chaos/monotonic_clock.h"
 #include "chaos/spec_bandwidth.h"
 #include "chaos/stranded_programs.h"
@@ -62,6 +63,8 @@ nlohmann::json ReconcileReport::to_json() const {
           {"devices_gone", devices_gone},
           {"orphan_programs", orphan_programs},
           {"namespaces_swept", namespaces_swept},
+          {"guard_owners_removed", guard_owners_removed},
+          {"guard_tracing", guard_tracing},
           {"errors", errors}};
 }
 
@@ -145,6 +148,7 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
   world.endpoints = std::move(read.facts);
   auto plan = planner_.plan_add(spec, *slot, world);
   if (!plan) return fail(std::move(plan).error());
+  if (!spec.guard.empty()) plan->guard_owners = guard_owners_of(*plan, world.endpoints);
 
   RunningFault fault{std::move(spec), {}};
   fault.at.slot = *slot;
@@ -210,6 +214,7 @@ Result<json> FaultEngine::extend(const std::string& name, std::vector<Endpoint> 
   const std::string label = fmt::format("extend fault '{}'", name);
   auto plan = planner_.plan_extend(name, world);
   if (!plan) return fail(std::move(plan).error().wrap(label));
+  if (!fault->spec.guard.empty()) plan->guard_owners = guard_owners_of(*plan, world.endpoints);
   RunningFault extended = *fault;
   place(*plan, extended.at);
   if (auto r = installer_.install(*plan, read.handles, extended, label); !r) return fail(std::move(r).error());

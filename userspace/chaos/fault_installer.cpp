@@ -5,6 +5,7 @@
 #include "chaos/duration.h"
 #include "chaos/fault_encoding.h"
 #include "chaos/install_transaction.h"
+#include "chaos/monotonic_clock.h"
 
 namespace seismo::chaos {
 
@@ -90,6 +91,28 @@ Result<void> FaultInstaller::attach(const PlannedAttachment& att, const FaultPla
   return {};
 }
 
+// A guarded fault: its guard (a new fault), its owners and the TCP
+// counters, all before the cfg goes live.
+Result<void> FaultInstaller::install_guard(const FaultPlan& plan, const RunningFault& fault, InstallTransaction& txn) {
+  FaultMaps& maps = *registry_.maps();
+  if (plan.new_fault) {
+    if (auto r = step("write guard"); !r) return r;
+    auto guard = WrittenGuard::write(maps, plan.slot,
+                                     encode_fault_guard(fault.spec.guard, fault.at.generation, monotonic_now_ns()));
+    if (!guard) return fail(std::move(guard).error());
+    txn.add(std::move(*guard));
+  }
+  if (auto r = step("write guard owners"); !r) return r;
+  auto owners = ListedGuardOwners::write(maps, plan.slot, plan.guard_owners);
+  if (!owners) return fail(std::move(owners).error());
+  txn.add(std::move(*owners));
+  if (auto r = step("attach guard counters"); !r) return r;
+  auto tracing = AttachedGuardTracing::ensure(pin_dir_);
+  if (!tracing) return fail(std::move(tracing).error());
+  txn.add(std::move(*tracing));
+  return {};
+}
+
 Result<void> FaultInstaller::install(const FaultPlan& plan, std::vector<EndpointHandles>& handles,
                                      const RunningFault& fault, const std::string& label) {
   InstallTransaction txn;
@@ -99,6 +122,8 @@ Result<void> FaultInstaller::install(const FaultPlan& plan, std::vector<Endpoint
   auto lease = MapsLease::take(registry_);
   if (!lease) return fail(std::move(lease).error().wrap("prepare the fault maps"));
   txn.add(std::move(*lease));
+  if (!fault.spec.guard.empty())
+    if (auto r = install_guard(plan, fault, txn); !r) return fail(std::move(r).error().wrap(label));
   if (plan.new_fault) {
     if (!fault.spec.filter.cidrs.empty()) {
       if (auto r = step("write peers"); !r) return fail(std::move(r).error().wrap(label));

@@ -36,6 +36,7 @@ class FaultInstaller {
 
  private:
   Result<void> step(std::string_view name);
+  Result<void> install_guard(const FaultPlan& plan, const RunningFault& fault, InstallTransaction& txn);
   Result<HookedDevice*> device_for(const PlannedAttachment& att, const FaultPlan& plan,
                                    std::vector<EndpointHandles>& handles, InstallTransaction& txn,
                                    std::vector<HookedDevice*>& opened);

@@ -123,8 +123,95 @@ Result<void> FaultMaps::reset_counters(uint32_t slot) {
   return {};
 }
 
+Result<void> FaultMaps::write_guard(uint32_t slot, const fault_guard& guard) {
+  return check_libbpf(bpf_map_update_elem(anchor_->map_fd(ChaosMap::guards), &slot, &guard, BPF_ANY),
+                      fmt::format("write the guard of fault slot {}", slot));
+}
+
+Result<fault_guard> FaultMaps::read_guard(uint32_t slot) const {
+  fault_guard g{};
+  if (int err = bpf_map_lookup_elem(anchor_->map_fd(ChaosMap::guards), &slot, &g); err != 0)
+    return fail_errno(-err, fmt::format("read the guard of fault slot {}", slot));
+  return g;
+}
+
+Result<void> FaultMaps::add_guard_owner(const fault_guard_owner_key& owner, uint32_t slot) {
+  const int fd = anchor_->map_fd(ChaosMap::guard_owners);
+  fault_guard_owner value{};
+  (void)bpf_map_lookup_elem(fd, &owner, &value);
+  value.count = std::min<uint32_t>(value.count, SEISMO_FAULTS_PER_ATTACH);
+  if (std::find(value.slots, value.slots + value.count, slot) != value.slots + value.count) return {};
+  if (value.count >= SEISMO_FAULTS_PER_ATTACH)
+    return fail_errno(ENOSPC, fmt::format("guard: {} {} is the target of {} guarded faults already (the most)",
+                                          owner.kind == SEISMO_GUARD_OWNER_NETNS ? "netns" : "cgroup", owner.id,
+                                          SEISMO_FAULTS_PER_ATTACH));
+  value.slots[value.count++] = slot;
+  if (int err = bpf_map_update_elem(fd, &owner, &value, BPF_ANY); err != 0) {
+    const int code = err < 0 ? -err : err;
+    if (code == E2BIG || code == ENOSPC)
+      return fail_errno(ENOSPC, fmt::format("guard: the owner table is full ({} netns/cgroups over all guarded faults)",
+                                            SEISMO_GUARD_OWNERS));
+    return fail_errno(code, fmt::format("write guard owner {}", owner.id));
+  }
+  return {};
+}
+
+Result<void> FaultMaps::remove_guard_owner(const fault_guard_owner_key& owner, uint32_t slot) {
+  const int fd = anchor_->map_fd(ChaosMap::guard_owners);
+  fault_guard_owner value{};
+  if (bpf_map_lookup_elem(fd, &owner, &value) != 0) return {};
+  value.count = std::min<uint32_t>(value.count, SEISMO_FAULTS_PER_ATTACH);
+  auto* end = std::remove(value.slots, value.slots + value.count, slot);
+  value.count = static_cast<uint32_t>(end - value.slots);
+  int err = value.count ? bpf_map_update_elem(fd, &owner, &value, BPF_ANY) : bpf_map_delete_elem(fd, &owner);
+  if (err != 0 && err != -ENOENT) return fail_errno(-err, fmt::format("write guard owner {}", owner.id));
+  return {};
+}
+
+std::vector<std::pair<fault_guard_owner_key, fault_guard_owner>> FaultMaps::guard_owners() const {
+  const int fd = anchor_->map_fd(ChaosMap::guard_owners);
+  std::vector<std::pair<fault_guard_owner_key, fault_guard_owner>> out;
+  fault_guard_owner_key key{};
+  fault_guard_owner_key next{};
+  const void* prev = nullptr;
+  while (out.size() <= SEISMO_GUARD_OWNERS && bpf_map_get_next_key(fd, prev, &next) == 0) {
+    fault_guard_owner value{};
+    if (bpf_map_lookup_elem(fd, &next, &value) == 0) out.emplace_back(next, value);
+    key = next;
+    prev = &key;
+  }
+  return out;
+}
+
+size_t FaultMaps::purge_guard_owners(const std::function<bool(uint32_t slot)>& keep) {
+  size_t removed = 0;
+  for (const auto& [owner, value] : guard_owners())
+    for (uint32_t i = 0; i < std::min<uint32_t>(value.count, SEISMO_FAULTS_PER_ATTACH); ++i)
+      if (!keep(value.slots[i]) && remove_guard_owner(owner, value.slots[i])) ++removed;
+  return removed;
+}
+
+namespace {
+
+GuardReadout read_guard_of(int cfg_fd, int guard_fd, uint32_t slot) {
+  GuardReadout out;
+  fault_cfg cfg{};
+  fault_guard g{};
+  if (bpf_map_lookup_elem(cfg_fd, &slot, &cfg) != 0 || !(cfg.flags & SEISMO_FAULT_F_GUARD)) return out;
+  if (bpf_map_lookup_elem(guard_fd, &slot, &g) != 0 || g.generation != cfg.generation) return out;
+  out.present = true;
+  for (size_t k = 0; k < kGuardBudgets; ++k) out.counts[k] = g.count[k];
+  out.aborted_ns = g.aborted_ns;
+  if (g.aborted_ns && g.abort_kind < kGuardBudgets) out.abort_budget = static_cast<GuardBudget>(g.abort_kind);
+  out.abort_count = g.abort_count;
+  return out;
+}
+
+}  // namespace
+
 FaultCounters FaultMaps::counters(uint32_t slot) const {
   FaultCounters out;
+  out.guard = read_guard_of(anchor_->map_fd(ChaosMap::cfg), anchor_->map_fd(ChaosMap::guards), slot);
   const unsigned ncpu = bpf::possible_cpus();
   std::vector<fault_stats> stats(ncpu);
   if (bpf_map_lookup_elem(anchor_->map_fd(ChaosMap::stats), &slot, stats.data()) == 0) {

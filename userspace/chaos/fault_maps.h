@@ -35,6 +35,21 @@ class FaultMaps : public FaultCounterSource {
   [[nodiscard]] size_t peer_entries() const;
   Result<void> write_attach(uint32_t attach_id, const fault_attach& att);
   Result<fault_attach> read_attach(uint32_t attach_id) const;
+  // Guards (docs/faults.md, Guards): the slot's fault_guard entry, and the
+  // owners (netns inode or cgroup id) whose TCP events count for it.
+  Result<void> write_guard(uint32_t slot, const fault_guard& guard);
+  Result<fault_guard> read_guard(uint32_t slot) const;
+  Result<void> clear_guard(uint32_t slot) { return write_guard(slot, fault_guard{}); }
+  // Lists `slot` under the owner (idempotent). ENOSPC when the owner lists
+  // SEISMO_FAULTS_PER_ATTACH guarded faults already or the map is full.
+  Result<void> add_guard_owner(const fault_guard_owner_key& owner, uint32_t slot);
+  // Unlists `slot` under the owner; removes the entry when it lists none.
+  Result<void> remove_guard_owner(const fault_guard_owner_key& owner, uint32_t slot);
+  // Unlists every slot `keep` refuses from every owner (a walk: removal of
+  // a fault and reconciliation); returns how many listings went.
+  size_t purge_guard_owners(const std::function<bool(uint32_t slot)>& keep);
+  // Every owner entry (tests and diagnostics).
+  [[nodiscard]] std::vector<std::pair<fault_guard_owner_key, fault_guard_owner>> guard_owners() const;
   // Zeroes a slot's counters and histogram on every CPU (a new fault starts at 0).
   Result<void> reset_counters(uint32_t slot);
 

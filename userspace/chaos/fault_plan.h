@@ -11,6 +11,7 @@
 #include "chaos/device_record.h"
 #include "net/fq_options.h"
 #include "net/tc_filter.h"
+#include "seismo/chaos.h"
 
 namespace seismo::chaos {
 
@@ -56,6 +57,8 @@ struct FaultPlan {
   std::vector<PlannedAttachment> attachments;
   std::optional<net::FqOptions> fq;  // delay: fq on every device of the plan
   std::optional<CgroupTarget> cgroup;  // target.by: socket: fault_cfg's cgroup filter
+  // A guarded fault: whose TCP events count for its guard (guard_owners.h).
+  std::vector<fault_guard_owner_key> guard_owners;
 
   [[nodiscard]] const PlannedDevice* device(const DeviceKey& key) const;
   [[nodiscard]] nlohmann::json to_json() const;

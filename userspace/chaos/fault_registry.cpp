@@ -7,6 +7,7 @@
 
 #include "chaos/bpffs.h"
 #include "chaos/duration.h"
+#include "chaos/guard_tracing.h"
 #include "chaos/monotonic_clock.h"
 #include "common/log.h"
 
@@ -30,7 +31,30 @@ Result<bool> FaultRegistry::ensure_maps() {
   return true;
 }
 
+void FaultRegistry::release_guard_tracing_if_unused() {
+  if (std::any_of(faults_.begin(), faults_.end(), [this](const auto& kv) { return guarded(kv.second); })) return;
+  if (!guard_tracing_pinned(paths_.pin_dir) && guard_tracing_pins_absent()) return;
+  if (auto r = remove_guard_tracing(paths_.pin_dir); !r) log::warn("{}", r.error().message());
+  else log::info("guards: TCP counters detached (no guarded fault left)");
+}
+
+bool FaultRegistry::guarded(const RunningFault& fault) const {
+  if (!fault.spec.guard.empty()) return true;
+  // An adopted fault whose saved spec lost its guard: the kernel knows.
+  if (!maps_) return false;
+  auto cfg = maps_->read_cfg(fault.at.slot);
+  return cfg && cfg->generation == fault.at.generation && (cfg->flags & SEISMO_FAULT_F_GUARD);
+}
+
+bool FaultRegistry::guard_tracing_pins_absent() const {
+  std::error_code ec;
+  for (const auto& pin : guard_tracing_pins(paths_.pin_dir))
+    if (std::filesystem::exists(pin, ec)) return false;
+  return true;
+}
+
 void FaultRegistry::release_maps_if_idle() {
+  release_guard_tracing_if_unused();
   if (!maps_ || !faults_.empty() || !attachments_.empty()) return;
   if (auto r = maps_->unpin(); !r) log::warn("{}", r.error().message());
   maps_.reset();
@@ -137,7 +161,14 @@ void FaultRegistry::remove_fault(RunningFault& fault) {
     drop_attachment_slot(id, fault.at.slot);
   }
   fault.at.attach_ids.clear();
+  const bool was_guarded = guarded(fault);
   if (auto r = maps_->clear_cfg(fault.at.slot); !r) log::warn("{}", r.error().message());
+  if (was_guarded) {
+    // After the cfg: no TCP event counts for the slot any more.
+    const uint32_t slot = fault.at.slot;
+    maps_->purge_guard_owners([slot](uint32_t s) { return s != slot; });
+    if (auto r = maps_->clear_guard(slot); !r) log::warn("{}", r.error().message());
+  }
   // After the cfg: the fault matches nothing any more, whatever the trie holds.
   if (auto r = maps_->delete_peers(fault.at.slot, fault.spec.filter.cidrs); !r) log::warn("{}", r.error().message());
   // The slot is listed nowhere now, so the fault no longer keeps fq alive.

@@ -66,7 +66,9 @@ class FaultRegistry {
 
   // The pinned maps, created with the first fault; true when created now.
   Result<bool> ensure_maps();
+  // Also removes the guards' TCP counters when no guarded fault is left.
   void release_maps_if_idle();
+  void release_guard_tracing_if_unused();
   [[nodiscard]] FaultMaps* maps() const { return maps_.get(); }
 
   [[nodiscard]] InstalledState installed() const;
@@ -119,6 +121,9 @@ class FaultRegistry {
   };
 
   void remove_fault(RunningFault& fault);
+  [[nodiscard]] bool guard_tracing_pins_absent() const;
+  // Whether the fault has a guard (its spec, or its live cfg's flags).
+  [[nodiscard]] bool guarded(const RunningFault& fault) const;
   void drop_attachment_slot(uint32_t attach_id, uint32_t slot);
   void tidy_device(const DeviceKey& key);
   [[nodiscard]] bool device_has_delay(const DeviceKey& key) const;
@@ -126,6 +131,7 @@ class FaultRegistry {
   void sweep_orphans(const std::set<uint32_t>& recorded_programs, ReconcileReport& report);
   void reconcile_devices(const EngineState& previous, ReconcileReport& report, std::set<uint32_t>& seen_programs);
   void reconcile_maps(uint64_t now, ReconcileReport& report);
+  void reconcile_guards(ReconcileReport& report);
   std::vector<uint32_t> reconcile_cgroup_links(ReconcileReport& report);
   uint64_t expire(uint64_t now);
   void expiry_loop();

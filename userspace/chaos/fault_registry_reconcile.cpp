@@ -8,6 +8,7 @@
 
 #include "chaos/fault_peers.h"
 #include "chaos/fault_registry.h"
+#include "chaos/guard_tracing.h"
 #include "chaos/monotonic_clock.h"
 #include "chaos/stranded_programs.h"
 #include "common/log.h"
@@ -62,6 +63,10 @@ void FaultRegistry::reconcile(const EngineState& state, ReconcileReport& report)
     }
   }
   reconcile_maps(now, report);
+  // The guards' programs hold no tc filter: never orphans (listed before a
+  // removal, as a removed link's program lingers for a moment).
+  for (uint32_t prog : guard_tracing_program_ids(paths_.pin_dir)) seen_programs.insert(prog);
+  reconcile_guards(report);
 
   // Programs of ours still loaded that no recorded device holds: attached
   // to devices we have no record of (a lost or corrupt state file). Their
@@ -186,6 +191,34 @@ void FaultRegistry::reconcile_maps(uint64_t now, ReconcileReport& report) {
     auto att = maps_->read_attach(id);
     if (att && att->count) (void)maps_->write_attach(id, fault_attach{});
   }
+}
+
+// Guards: a guard and owner listings for exactly the adopted guarded
+// faults; their TCP counters kept (or attached again) while one is left.
+void FaultRegistry::reconcile_guards(ReconcileReport& report) {
+  std::set<uint32_t> guarded;
+  for (const auto& [name, f] : faults_)
+    if (this->guarded(f)) guarded.insert(f.at.slot);
+  for (uint32_t slot = 0; slot < SEISMO_FAULT_SLOTS; ++slot) {
+    if (guarded.count(slot)) continue;
+    auto g = maps_->read_guard(slot);
+    if (g && g->generation != 0) (void)maps_->clear_guard(slot);
+  }
+  report.guard_owners_removed += maps_->purge_guard_owners([&](uint32_t slot) { return guarded.count(slot) != 0; });
+  const bool pinned = guard_tracing_pinned(paths_.pin_dir);
+  if (guarded.empty()) {
+    if (pinned || !guard_tracing_pins_absent()) {
+      if (auto r = remove_guard_tracing(paths_.pin_dir); !r) report.errors.push_back(r.error().message());
+      else report.guard_tracing = "removed";
+    }
+    return;
+  }
+  auto status = ensure_guard_tracing(paths_.pin_dir);
+  if (!status) {
+    report.errors.push_back(status.error().wrap("guards: attach the TCP counters").message());
+    return;
+  }
+  report.guard_tracing = pinned ? "adopted" : "attached";
 }
 
 void FaultRegistry::sweep_orphans(const std::set<uint32_t>& recorded_programs, ReconcileReport& report) {

@@ -4,6 +4,7 @@
 
 #include "chaos/chaos_object.h"
 #include "chaos/fault_registry.h"
+#include "chaos/guard_tracing.h"
 #include "common/log.h"
 
 namespace seismo::chaos {
@@ -60,6 +61,49 @@ Result<std::unique_ptr<WrittenConfig>> WrittenConfig::write(FaultMaps& maps, uin
 
 WrittenConfig::~WrittenConfig() {
   if (!kept()) warn_if_failed(maps_.clear_cfg(slot_), "fault_cfg");
+}
+
+Result<std::unique_ptr<WrittenGuard>> WrittenGuard::write(FaultMaps& maps, uint32_t slot, const fault_guard& guard) {
+  std::unique_ptr<WrittenGuard> step(new WrittenGuard(maps, slot));
+  if (auto r = maps.write_guard(slot, guard); !r) return fail(std::move(r).error());
+  return step;
+}
+
+WrittenGuard::~WrittenGuard() {
+  if (!kept()) warn_if_failed(maps_.clear_guard(slot_), "fault_guards");
+}
+
+Result<std::unique_ptr<ListedGuardOwners>> ListedGuardOwners::write(FaultMaps& maps, uint32_t slot,
+                                                                    const std::vector<fault_guard_owner_key>& owners) {
+  std::unique_ptr<ListedGuardOwners> step(new ListedGuardOwners(maps, slot));
+  const auto before = maps.guard_owners();
+  for (const auto& owner : owners) {
+    const bool listed = std::any_of(before.begin(), before.end(), [&](const auto& kv) {
+      return kv.first.kind == owner.kind && kv.first.id == owner.id &&
+             std::find(kv.second.slots, kv.second.slots + std::min<uint32_t>(kv.second.count, SEISMO_FAULTS_PER_ATTACH),
+                       slot) != kv.second.slots + std::min<uint32_t>(kv.second.count, SEISMO_FAULTS_PER_ATTACH);
+    });
+    if (auto r = maps.add_guard_owner(owner, slot); !r) return fail(std::move(r).error());
+    if (!listed) step->added_.push_back(owner);
+  }
+  return step;
+}
+
+ListedGuardOwners::~ListedGuardOwners() {
+  if (kept()) return;
+  for (const auto& owner : added_) warn_if_failed(maps_.remove_guard_owner(owner, slot_), "fault_guard_owners");
+}
+
+Result<std::unique_ptr<AttachedGuardTracing>> AttachedGuardTracing::ensure(const std::string& pin_dir) {
+  const bool pinned = guard_tracing_pinned(pin_dir);
+  auto status = ensure_guard_tracing(pin_dir);
+  if (!status) return fail(std::move(status).error().wrap("guard: attach the TCP counters"));
+  if (!pinned) log::info("guards: TCP counters attached ({})", status->flavour);
+  return std::unique_ptr<AttachedGuardTracing>(new AttachedGuardTracing(pin_dir, !pinned));
+}
+
+AttachedGuardTracing::~AttachedGuardTracing() {
+  if (!kept() && attached_now_) warn_if_failed(remove_guard_tracing(pin_dir_), "guard TCP counters");
 }
 
 Result<std::unique_ptr<OpenedDevice>> OpenedDevice::open(net::Netns netns, const net::LinkInfo& link) {

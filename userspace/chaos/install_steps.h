@@ -90,6 +90,49 @@ class WrittenConfig final : public InstallStep {
   uint32_t slot_;
 };
 
+// A guarded fault's fault_guard entry (budgets, generation; written before
+// its cfg goes live, so the kernel never sees the cfg without it); cleared.
+class WrittenGuard final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<WrittenGuard>> write(FaultMaps& maps, uint32_t slot, const fault_guard& guard);
+  ~WrittenGuard() override;
+
+ private:
+  WrittenGuard(FaultMaps& maps, uint32_t slot) : maps_(maps), slot_(slot) {}
+  FaultMaps& maps_;
+  uint32_t slot_;
+};
+
+// A guarded fault's slot listed under its owners (fault_guard_owners): the
+// netns or cgroups whose TCP events count for it; unlisted again (only the
+// listings this step added).
+class ListedGuardOwners final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<ListedGuardOwners>> write(FaultMaps& maps, uint32_t slot,
+                                                          const std::vector<fault_guard_owner_key>& owners);
+  ~ListedGuardOwners() override;
+
+ private:
+  ListedGuardOwners(FaultMaps& maps, uint32_t slot) : maps_(maps), slot_(slot) {}
+  FaultMaps& maps_;
+  uint32_t slot_;
+  std::vector<fault_guard_owner_key> added_;
+};
+
+// The guards' TCP counters (guard_tracing.h) attached through pinned links,
+// or adopted when pinned already; removed again when this step attached them.
+class AttachedGuardTracing final : public InstallStep {
+ public:
+  static Result<std::unique_ptr<AttachedGuardTracing>> ensure(const std::string& pin_dir);
+  ~AttachedGuardTracing() override;
+
+ private:
+  AttachedGuardTracing(std::string pin_dir, bool attached_now)
+      : pin_dir_(std::move(pin_dir)), attached_now_(attached_now) {}
+  std::string pin_dir_;
+  bool attached_now_;
+};
+
 // A device opened for the first time; given back as it was (HookedDevice's
 // own restore) unless the registry takes it.
 class OpenedDevice final : public InstallStep {

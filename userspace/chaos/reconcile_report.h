@@ -19,6 +19,8 @@ struct ReconcileReport {
   size_t devices_gone = 0;                   // recorded devices that no longer exist
   size_t orphan_programs = 0;                // our programs still loaded whose filters were not found
   size_t namespaces_swept = 0;               // network namespaces searched for unrecorded filters
+  size_t guard_owners_removed = 0;           // fault_guard_owners listings of no adopted guarded fault
+  std::string guard_tracing;                 // the guards' TCP counters: "adopted", "attached", "removed" or ""
   std::vector<std::string> errors;
   [[nodiscard]] nlohmann::json to_json() const;
 };

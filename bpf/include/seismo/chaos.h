@@ -190,6 +190,8 @@ struct fault_guard {
  * (target.by: socket, by id; the socket's cgroup or an ancestor). */
 #define SEISMO_GUARD_OWNER_NETNS (1)
 #define SEISMO_GUARD_OWNER_CGROUP (2)
+#define SEISMO_GUARD_OWNERS (1024)     /* fault_guard_owners entries */
+#define SEISMO_GUARD_CGROUP_DEPTH (8)  /* cgroup levels a TCP event walks up */
 
 struct fault_guard_owner_key {
 	__u32 kind; /* SEISMO_GUARD_OWNER_* */
