@@ -49,6 +49,8 @@ const volatile __u32 cfg_peer_is_src = 0; /* the hook sees traffic towards the t
 /* Which seismod loaded this program (a hash of its pin directory): a restart
  * that lost both its pins and its state file still recognises its filters. */
 const volatile __u64 cfg_instance = 0;
+/* guards: tcp_retransmit_skb passes the attempt's error (lib/tcp_retrans.bpf.h) */
+const volatile __u32 cfg_retrans_err_arg = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -147,6 +149,7 @@ struct {
 #include "lib/fault_bandwidth.bpf.h"
 #include "lib/fault_copy.bpf.h"
 #include "lib/fault_guard.bpf.h"
+#include "lib/tcp_retrans.bpf.h"
 
 /* fault__departure - the delivery time for a packet delayed by `delay`
  * from `base`, kept monotonic per flow unless the fault allows reordering. */
@@ -445,7 +448,7 @@ static __always_inline void guard__on_state(const struct sock *sk, int oldstate,
 		return;
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return;
-	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_CONNECT_FAILURES, SEISMO_GUARD_KINDS);
+	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_CONNECT_FAILURES, SEISMO_GUARD_KINDS, 1);
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -462,17 +465,27 @@ int BPF_PROG(guard_state_raw, const struct sock *sk, const int oldstate, const i
 	return 0;
 }
 
-SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(guard_retrans, const struct sock *sk, const struct sk_buff *skb)
+/* Retransmitted segments, as the TCP probe and TcpRetransSegs count them
+ * (lib/tcp_retrans.bpf.h: a failed attempt sends nothing and counts 0). */
+static __always_inline void guard__on_retrans(const __u64 *ctx)
 {
-	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_RETRANSMITS, SEISMO_GUARD_KINDS);
+	__u32 segs = tcp_retrans__segments(ctx, cfg_retrans_err_arg);
+
+	if (segs)
+		guard__tcp_event((const struct sock *)ctx[0], 0, SEISMO_GUARD_TCP_RETRANSMITS, SEISMO_GUARD_KINDS, segs);
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int guard_retrans(__u64 *ctx)
+{
+	guard__on_retrans(ctx);
 	return 0;
 }
 
 SEC("raw_tp/tcp_retransmit_skb")
-int BPF_PROG(guard_retrans_raw, const struct sock *sk, const struct sk_buff *skb)
+int guard_retrans_raw(__u64 *ctx)
 {
-	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_RETRANSMITS, SEISMO_GUARD_KINDS);
+	guard__on_retrans(ctx);
 	return 0;
 }
 
@@ -480,28 +493,28 @@ int BPF_PROG(guard_retrans_raw, const struct sock *sk, const struct sk_buff *skb
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(guard_rst_tx, const struct sock *sk, const struct sk_buff *skb)
 {
-	guard__tcp_event(sk, skb, SEISMO_GUARD_TCP_RESETS_SENT, SEISMO_GUARD_TCP_RESETS);
+	guard__tcp_event(sk, skb, SEISMO_GUARD_TCP_RESETS_SENT, SEISMO_GUARD_TCP_RESETS, 1);
 	return 0;
 }
 
 SEC("raw_tp/tcp_send_reset")
 int BPF_PROG(guard_rst_tx_raw, const struct sock *sk, const struct sk_buff *skb)
 {
-	guard__tcp_event(sk, skb, SEISMO_GUARD_TCP_RESETS_SENT, SEISMO_GUARD_TCP_RESETS);
+	guard__tcp_event(sk, skb, SEISMO_GUARD_TCP_RESETS_SENT, SEISMO_GUARD_TCP_RESETS, 1);
 	return 0;
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(guard_rst_rx, struct sock *sk)
 {
-	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_RESETS_RECEIVED, SEISMO_GUARD_TCP_RESETS);
+	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_RESETS_RECEIVED, SEISMO_GUARD_TCP_RESETS, 1);
 	return 0;
 }
 
 SEC("raw_tp/tcp_receive_reset")
 int BPF_PROG(guard_rst_rx_raw, struct sock *sk)
 {
-	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_RESETS_RECEIVED, SEISMO_GUARD_TCP_RESETS);
+	guard__tcp_event(sk, 0, SEISMO_GUARD_TCP_RESETS_RECEIVED, SEISMO_GUARD_TCP_RESETS, 1);
 	return 0;
 }
 

@@ -72,7 +72,8 @@ static __always_inline struct fault_guard *guard__of(const struct fault_cfg *cfg
 
 /* guard__count_owner - counts a TCP event for every guarded fault the
  * owner (a netns or a cgroup) lists. */
-static __always_inline void guard__count_owner(__u32 kind, __u32 kind2, __u32 owner_kind, __u64 id, __u64 *now)
+static __always_inline void guard__count_owner(__u32 kind, __u32 kind2, __u64 n, __u32 owner_kind, __u64 id,
+						__u64 *now)
 {
 	struct fault_guard_owner_key key = { .kind = owner_kind, .id = id };
 	struct fault_guard_owner *owner = bpf_map_lookup_elem(&fault_guard_owners, &key);
@@ -97,9 +98,9 @@ static __always_inline void guard__count_owner(__u32 kind, __u32 kind2, __u32 ow
 			*now = bpf_ktime_get_ns();
 		if (*now >= cfg->expires_ns)
 			continue;
-		guard__add(g, kind, 1, *now);
+		guard__add(g, kind, n, *now);
 		if (kind2 < SEISMO_GUARD_KINDS)
-			guard__add(g, kind2, 1, *now);
+			guard__add(g, kind2, n, *now);
 	}
 }
 
@@ -124,9 +125,11 @@ static __always_inline struct cgroup *guard__sock_cgroup(const struct sock *sk)
 /* guard__tcp_event - attributes a TCP event to its socket's netns (or, with
  * no socket, the netns of the device the segment came in on) and to its
  * cgroup and that cgroup's ancestors, and counts it for the guarded faults
- * they own. kind2 is a second count (resets: sent or received, and the
- * total), SEISMO_GUARD_KINDS for none. */
-static __always_inline void guard__tcp_event(const struct sock *sk, const struct sk_buff *skb, __u32 kind, __u32 kind2)
+ * they own, n at a time (segments, for retransmits). kind2 is a second
+ * count (resets: sent or received, and the total), SEISMO_GUARD_KINDS for
+ * none. */
+static __always_inline void guard__tcp_event(const struct sock *sk, const struct sk_buff *skb, __u32 kind, __u32 kind2,
+					     __u64 n)
 {
 	struct cgroup *cg = guard__sock_cgroup(sk);
 	__u64 now = 0;
@@ -139,9 +142,9 @@ static __always_inline void guard__tcp_event(const struct sock *sk, const struct
 	else
 		inum = 0;
 	if (inum)
-		guard__count_owner(kind, kind2, SEISMO_GUARD_OWNER_NETNS, inum, &now);
+		guard__count_owner(kind, kind2, n, SEISMO_GUARD_OWNER_NETNS, inum, &now);
 	for (int level = 0; level < SEISMO_GUARD_CGROUP_DEPTH && cg; level++) {
-		guard__count_owner(kind, kind2, SEISMO_GUARD_OWNER_CGROUP, BPF_CORE_READ(cg, kn, id), &now);
+		guard__count_owner(kind, kind2, n, SEISMO_GUARD_OWNER_CGROUP, BPF_CORE_READ(cg, kn, id), &now);
 		/* cgroup.self is the first member: its parent css is the parent cgroup. */
 		cg = (struct cgroup *)BPF_CORE_READ(cg, self.parent);
 	}

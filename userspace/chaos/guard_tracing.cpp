@@ -14,6 +14,7 @@
 #include "chaos.skel.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
+#include "doctor/attach_probe.h"
 
 namespace seismo::chaos {
 
@@ -41,6 +42,9 @@ Result<Skel> load(const std::string& pin_dir, bool raw) {
     const bool wanted = raw ? sec.starts_with("raw_tp/") : sec.starts_with("tp_btf/");
     bpf_program__set_autoload(prog, wanted && std::string_view(bpf_program__name(prog)).starts_with("guard_"));
   }
+  // Newer kernels fire tcp_retransmit_skb for failed attempts too, with the
+  // error as a third argument (bpf/lib/tcp_retrans.bpf.h).
+  skel->rodata->cfg_retrans_err_arg = doctor::tracepoint_arg_is_int("tcp_retransmit_skb", 2) ? 1 : 0;
   if (int err = chaos_bpf__load(skel.get()); err != 0)
     return fail_errno(-err, fmt::format("load the guards' TCP programs ({}) over the maps pinned under {}",
                                         raw ? "raw_tp" : "tp_btf", pin_dir));
