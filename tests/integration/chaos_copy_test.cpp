@@ -156,8 +156,13 @@ TEST_P(CorruptFidelity, ReceiverRejectsEveryCorruptedDatagramCountInBinomialInte
   EXPECT_EQ(c.passed + c.corrupted, run->sent);
   EXPECT_EQ(kernel_loss(kCorruptSkipped), 0u);
   if (full) {
-    EXPECT_EQ(after.udp - before.udp, c.corrupted) << "Udp InCsumErrors";
-    EXPECT_EQ(after.ip, before.ip);
+    // The program takes a UDP checksum equal to the pseudo-header's seed
+    // for one left to offload (bpf/lib/fault_copy.bpf.h) and corrupts the
+    // IP header instead: a complete checksum has that value by chance, 1
+    // in 65,536 (0.03 of 2,000 corrupted). Such a datagram is still
+    // rejected, by IP; P(4 or more in one run) ~ 3e-8.
+    EXPECT_EQ((after.udp - before.udp) + (after.ip - before.ip), c.corrupted) << "Udp + IpExt InCsumErrors";
+    EXPECT_LE(after.ip - before.ip, 3u) << "IpExt InCsumErrors: the offload guess is wrong far more than by chance";
   } else {
     EXPECT_EQ(after.ip - before.ip, c.corrupted) << "IpExt InCsumErrors";
     EXPECT_EQ(after.udp, before.udp);
