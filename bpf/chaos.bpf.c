@@ -228,7 +228,7 @@ static __always_inline int fault__one(struct __sk_buff *skb, struct fault_ctx *c
 	case SEISMO_FAULT_DUPLICATE:
 		return fault_duplicate__apply(skb, ctx, cfg, st, stats);
 	case SEISMO_FAULT_CORRUPT:
-		return fault_corrupt__apply(skb, ctx, cfg, st, stats);
+		return fault_corrupt__apply(ctx, cfg, slot, st, stats);
 	}
 	return 0;
 }
@@ -380,6 +380,8 @@ static __always_inline int fault__apply(struct __sk_buff *skb, int drop_verdict)
 		if (fault__slot(skb, &ctx, att->slots[i]) == SEISMO_FAULT_DROP)
 			return drop_verdict;
 	}
+	if (ctx.ncorrupt)
+		fault__finish_corrupt(skb, &ctx);
 	if (ctx.delayed || ctx.depart)
 		fault__finish_delay(skb, &ctx);
 	return SEISMO_TC_ACT_UNSPEC;

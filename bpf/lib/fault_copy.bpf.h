@@ -182,21 +182,47 @@ __noinline int fault_corrupt__packet(struct __sk_buff *skb)
 	return fault_corrupt__flip(skb, l4.off + hdr_len + (r >> 8) % (l4.len - hdr_len), (__u8)r);
 }
 
-/* fault_corrupt__apply - corrupts a picked packet (it goes on, counted as
- * corrupted); one it cannot corrupt so the receiver rejects it goes on
- * untouched, counted as passed and in fault_losses' corrupt_skipped. */
-static __always_inline int fault_corrupt__apply(struct __sk_buff *skb, struct fault_ctx *ctx, const struct fault_cfg *cfg,
+/* fault_corrupt__apply - picks the packet for corruption or lets it pass.
+ * A picked packet is only marked here: fault__finish_corrupt flips its bit
+ * once every fault has run, so a copy a later duplicate fault makes is a
+ * clean clone that meets corrupt on its own, two corrupt faults never flip
+ * two bits (which could cancel out in the checksum), and a packet a later
+ * fault drops is not counted as corrupted. */
+static __always_inline int fault_corrupt__apply(struct fault_ctx *ctx, const struct fault_cfg *cfg, __u32 slot,
 						struct fault_state *st, struct fault_stats *stats)
 {
 	if (!fault_model__lose(st, cfg)) {
 		stats->passed += 1;
 		return 0;
 	}
-	if (fault_corrupt__packet(skb)) {
-		loss__count(&fault_losses, SEISMO_FAULT_LOSS_CORRUPT_SKIPPED);
-		stats->passed += 1;
-		return 0;
-	}
-	stats->corrupted += 1;
+	if (ctx->ncorrupt < SEISMO_FAULTS_PER_ATTACH)
+		ctx->corrupt_slot[ctx->ncorrupt++] = slot;
 	return 0;
+}
+
+/* fault__finish_corrupt - corrupts a packet some corrupt fault picked and
+ * nothing dropped: counted as corrupted by each fault that picked it; one
+ * that cannot be corrupted so the receiver rejects it goes on untouched,
+ * counted as passed by each and once in fault_losses' corrupt_skipped. */
+static __always_inline void fault__finish_corrupt(struct __sk_buff *skb, const struct fault_ctx *ctx)
+{
+	int skipped = fault_corrupt__packet(skb) != 0;
+
+	if (skipped)
+		loss__count(&fault_losses, SEISMO_FAULT_LOSS_CORRUPT_SKIPPED);
+	for (int i = 0; i < SEISMO_FAULTS_PER_ATTACH; i++) {
+		struct fault_stats *stats;
+		__u32 slot;
+
+		if (i >= ctx->ncorrupt)
+			break;
+		slot = ctx->corrupt_slot[i];
+		stats = bpf_map_lookup_elem(&fault_stats, &slot);
+		if (!stats)
+			continue;
+		if (skipped)
+			stats->passed += 1;
+		else
+			stats->corrupted += 1;
+	}
 }

@@ -18,4 +18,8 @@ struct fault_ctx {
 	__u32 at_once;           /* the delay fault's reorder picked it: no delay, no flow order */
 	__u32 pad;
 	__u64 depart;            /* the latest departure a shaping bandwidth fault asked for, 0 none */
+	/* The corrupt faults that picked the packet: its bit is flipped once,
+	 * after every fault ran and only if none dropped it (fault__finish_corrupt). */
+	__u32 ncorrupt;
+	__u32 corrupt_slot[SEISMO_FAULTS_PER_ATTACH];
 };

@@ -5,9 +5,10 @@
 // test adds the two faults in both orders, sends numbered datagrams whose
 // payload the receiver checks, and compares what arrived, what the
 // receiver's checksums rejected and each fault's counters with the model of
-// the two faults in series, in the attachment's order. The DISABLED_ tests
-// state the model where corrupt does not meet it today (docs/faults.md,
-// Composition, known defects): they fail until that is fixed.
+// the two faults in series, in the attachment's order. Three of them found
+// defects in how corrupt composed (it flipped its bit at its place in the
+// order); corruption now happens once, after every fault ran, and only to a
+// packet nothing dropped (docs/faults.md, Composition).
 //
 // Statistics: a fault's picks are a Gilbert chain with no correlation
 // (enter = p, leave = 1 - p), i.e. independent Bernoulli(p) draws; a count
@@ -200,13 +201,10 @@ void ChaosPairsTest::duplicate_and_corrupt(bool dup_first) {
 
 TEST_F(ChaosPairsTest, DuplicateThenCorruptPicksOriginalAndCopyIndependently) { duplicate_and_corrupt(true); }
 
-// DEFECT (found by this test; bpf/lib/fault_copy.bpf.h): corrupt acts at its
-// place in the attachment's order, so when it comes before duplicate the
-// copy is a clone of the already corrupted original, and is then picked
-// again: 20,000 datagrams, 14,983 counted corrupted, 17,374 rejected by the
-// receiver (the copies of corrupted originals). Enable once corruption is
-// applied after every fault has run (as the delay stamp is).
-TEST_F(ChaosPairsTest, DISABLED_CorruptThenDuplicatePicksOriginalAndCopyIndependently) {
+// Found a defect: when corrupt acted at its place in the order, a copy was
+// a clone of the already corrupted original and was picked again (20,000
+// datagrams: 14,983 counted corrupted, 17,374 rejected by the receiver).
+TEST_F(ChaosPairsTest, CorruptThenDuplicatePicksOriginalAndCopyIndependently) {
   duplicate_and_corrupt(false);
 }
 
@@ -256,15 +254,13 @@ TEST_F(ChaosPairsTest, CorruptAndLossInSeries) {
 // both is still corrupted, so the receiver rejects Binomial(N, 0.75), with
 // the checksum computed in full (a payload bit) and offloaded (an IPv4
 // header checksum bit).
-// DEFECT (found by this test; bpf/lib/fault_copy.bpf.h): a packet both
-// faults pick gets two bit flips. Full checksum: two payload bits at the
-// same position of two 16-bit words, flipped in opposite directions, leave
-// the ones' complement sum unchanged (1 in 32 of the doubly picked): 153 of
-// 20,000 datagrams reached the application corrupted. Offloaded: the second
-// flip undoes the first when it hits the same IP checksum bit (1 in 16):
-// 14,605 rejected, below the interval. Enable once a packet is corrupted at
-// most once per pass (every fault that picked it counted).
-TEST_F(ChaosPairsTest, DISABLED_TwoCorruptsStillCorrupt) {
+// Found a defect: a packet both faults picked got two bit flips. Full
+// checksum: two payload bits at the same position of two 16-bit words,
+// flipped in opposite directions, leave the ones' complement sum unchanged
+// (153 of 20,000 datagrams reached the application corrupted); offloaded:
+// the second flip could undo the first (14,605 rejected, below the
+// interval). Now one flip per packet, counted by every fault that picked it.
+TEST_F(ChaosPairsTest, TwoCorruptsStillCorrupt) {
   uint16_t port = 7251;
   for (bool full : {true, false}) {
     SCOPED_TRACE(full ? "full checksum" : "offloaded checksum");
@@ -309,11 +305,9 @@ TEST_F(ChaosPairsTest, CorruptAndPartitionPartitionWins) {
 // not counted as corrupted (as a dropped packet is not counted as delayed):
 // corrupt 100 % first, then a partition: corrupted = 0; corrupt 50 % first,
 // then loss 50 %: corrupted = what the receiver rejected.
-// DEFECT (found by this test; bpf/lib/fault_copy.bpf.h): corrupt counts at
-// its place in the order, before the drop: 1,000 of 1,000 counted corrupted
-// behind the partition. Enable with the fix above (corrupt after every
-// fault has run, counted only then).
-TEST_F(ChaosPairsTest, DISABLED_CorruptThenDropCountsNothingCorrupted) {
+// Found a defect: corrupt counted at its place in the order, before the
+// drop (1,000 of 1,000 counted corrupted behind the partition).
+TEST_F(ChaosPairsTest, CorruptThenDropCountsNothingCorrupted) {
   {
     const json bad = percent("bad", "corrupt", 100), cut = fault("cut", "partition");
     run_pair(bad, cut, 1000, 7263);
@@ -406,9 +400,14 @@ TEST_F(ChaosPairsTest, CorruptLeavesTheBucketAlone) {
     EXPECT_EQ(b.passed + b.dropped, kN);
     EXPECT_EQ(p.run.received + p.rejected.total(), b.passed) << "every datagram the bucket passed reached b";
     expect_binomial(p.rejected.total(), b.passed, 0.5, "rejected by the receiver");
-    EXPECT_EQ(c.passed + c.corrupted, corrupt_first ? kN : b.passed);
-    if (!corrupt_first) {
-      EXPECT_EQ(c.corrupted, p.rejected.total());
+    // Corrupt counts only what it corrupted and nothing dropped: first in
+    // the order, a datagram it picked and the bucket then dropped is in
+    // neither of its counters.
+    EXPECT_EQ(c.corrupted, p.rejected.total());
+    if (corrupt_first) {
+      EXPECT_LE(c.passed + c.corrupted, kN);
+    } else {
+      EXPECT_EQ(c.passed + c.corrupted, b.passed);
     }
     remove(bad, bw);
   }
