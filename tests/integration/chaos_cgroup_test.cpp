@@ -29,6 +29,7 @@
 #include "chaos/fault_engine.h"
 #include "chaos_lab_fixture.h"
 #include "chaos_support.h"
+#include "fault_holder.h"
 #include "netns_fixture.h"
 #include "support/test_cgroup.h"
 
@@ -259,31 +260,13 @@ class ChaosCgroupTest : public FaultLabTest {
 
   // A daemon killed with its fault installed: the fault holder adds `doc`
   // to an engine on this lab's bpffs and prints "ready"; once that line is
-  // read (`ready`: when), the holder is SIGKILLed and reaped.
-  struct Killed {
-    std::string line;
-    Clock::time_point ready;
-  };
-  Killed add_then_sigkill(const json& doc) const {
-    Killed out;
-    int pipe_fds[2];
-    EXPECT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
-    const std::string spec_text = doc.dump();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(pipe_fds[1], 1);
-      ::execl(FAULT_HOLDER_PATH, FAULT_HOLDER_PATH, fs_->bpffs().c_str(), fs_->state_file().c_str(),
-              spec_text.c_str(), nullptr);
-      _exit(127);
-    }
-    ::close(pipe_fds[1]);
-    char c;
-    while (::read(pipe_fds[0], &c, 1) == 1 && c != '\n') out.line += c;
-    ::close(pipe_fds[0]);
-    out.ready = Clock::now();
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    return out;
+  // read (returned: when), the holder is SIGKILLed and reaped.
+  Result<Clock::time_point> add_then_sigkill(const json& doc) const {
+    auto holder = FaultHolder::start(*fs_, doc);
+    if (!holder) return fail(std::move(holder).error());
+    const auto ready = Clock::now();
+    holder->kill();
+    return ready;
   }
 
   std::optional<CgroupWorker> target_;
@@ -372,8 +355,9 @@ TEST_F(ChaosCgroupTest, RefusesWhatAnIngressCgroupProgramCannotDo) {
 // on) and ready + 4 s (off) leave 1.5 s and 1 s of margin.
 TEST_F(ChaosCgroupTest, IngressFaultEndsInTheKernelAfterSigkillAndRestartDetachesIt) {
   if (!lab_ready()) return;
-  const auto [line, ready] = add_then_sigkill(by_socket("cg-killed", "ingress", "3s"));
-  ASSERT_EQ(line.rfind("ready", 0), 0u) << line;
+  const auto killed = add_then_sigkill(by_socket("cg-killed", "ingress", "3s"));
+  ASSERT_TRUE(killed) << killed.error().message();
+  const Clock::time_point ready = *killed;
   EXPECT_TRUE(target_->start_receive(7001));
   EXPECT_EQ(send_from_b(*b_, ab_->a_ip(), 7001, kDatagrams), kDatagrams);
   EXPECT_EQ(target_->receive_done().value_or(9999), 0u) << "the fault applies while its daemon is dead";
@@ -395,8 +379,8 @@ TEST_F(ChaosCgroupTest, IngressFaultEndsInTheKernelAfterSigkillAndRestartDetache
 
 TEST_F(ChaosCgroupTest, RestartAdoptsARunningIngressFault) {
   if (!lab_ready()) return;
-  const std::string line = add_then_sigkill(by_socket("cg-survivor", "ingress")).line;
-  ASSERT_EQ(line.rfind("ready", 0), 0u) << line;
+  const auto killed = add_then_sigkill(by_socket("cg-survivor", "ingress"));
+  ASSERT_TRUE(killed) << killed.error().message();
   start_engine();
   EXPECT_EQ(engine_->reconcile_report().adopted, std::vector<std::string>{"cg-survivor"});
   auto [target, other] = receive_both();

@@ -31,6 +31,7 @@
 #include "chaos/engine_state.h"
 #include "chaos/fault_maps.h"
 #include "chaos_lab_fixture.h"
+#include "fault_holder.h"
 
 namespace seismo::testing {
 namespace {
@@ -240,40 +241,6 @@ TEST_F(ChaosGuardTest, EventsOfNonTargetsDoNotCount) {
   EXPECT_GE(c.guard.counts[static_cast<size_t>(GuardBudget::tcp_resets_sent)], refused);
 }
 
-// The fault holder (a stand-in seismod) with a guarded fault; SIGKILLed on
-// destruction if still alive.
-class GuardHolder {
- public:
-  GuardHolder(const TempBpffs& fs, const json& spec, const std::string& guard) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      const std::string s = spec.dump();
-      ::execl(FAULT_HOLDER_PATH, FAULT_HOLDER_PATH, fs.bpffs().c_str(), fs.state_file().c_str(), s.c_str(),
-              guard.c_str(), nullptr);
-      _exit(127);
-    }
-    ::close(out[1]);
-    char c;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line_ += c;
-    ::close(out[0]);
-  }
-  ~GuardHolder() { kill(); }
-  [[nodiscard]] bool ready() const { return line_.rfind("ready", 0) == 0; }
-  [[nodiscard]] const std::string& line() const { return line_; }
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::string line_;
-};
 
 class ChaosGuardRestartTest : public FaultLabTest {};
 
@@ -285,9 +252,9 @@ TEST_F(ChaosGuardRestartTest, SigkilledDaemonsGuardStillAbortsAndIsAdopted) {
   if (!lab_ready()) return;
   constexpr uint64_t kBudget = 20;
   {
-    GuardHolder holder(*fs_, loss("killed-guard", 30), "tcpRetransmits=20");
-    ASSERT_TRUE(holder.ready()) << holder.line();
-    holder.kill();
+    auto holder = FaultHolder::start(*fs_, loss("killed-guard", 30), "tcpRetransmits=20");
+    ASSERT_TRUE(holder) << holder.error().message();
+    holder->kill();
   }
   auto state = chaos::load_engine_state(fs_->state_file());
   ASSERT_TRUE(state && *state && (*state)->faults.size() == 1);
@@ -334,10 +301,10 @@ TEST_F(ChaosGuardRestartTest, RestartAfterTheGuardedFaultEndedRemovesTheCounters
   // "ready" comes after the add, so the fault ends before ready + 3 s.
   std::chrono::steady_clock::time_point ready;
   {
-    GuardHolder holder(*fs_, loss("short-guard", 30, {{"duration", "3s"}}), "tcpResets=5");
+    auto holder = FaultHolder::start(*fs_, loss("short-guard", 30, {{"duration", "3s"}}), "tcpResets=5");
     ready = std::chrono::steady_clock::now();
-    ASSERT_TRUE(holder.ready()) << holder.line();
-    holder.kill();
+    ASSERT_TRUE(holder) << holder.error().message();
+    holder->kill();
   }
   std::this_thread::sleep_until(ready + std::chrono::milliseconds(3500));
   start_engine();

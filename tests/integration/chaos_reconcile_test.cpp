@@ -17,6 +17,7 @@
 #include "chaos/fault_engine.h"
 #include "chaos_lab_fixture.h"
 #include "chaos_support.h"
+#include "fault_holder.h"
 #include "netns_fixture.h"
 
 using namespace seismo;
@@ -27,41 +28,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// The holder process; SIGKILLed on destruction if still alive.
-class Holder {
- public:
-  static Result<Holder> start(const TempBpffs& fs, const json& spec) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) return fail_errno(errno, "pipe");
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(out[1], 1);
-      const std::string s = spec.dump();
-      ::execl(FAULT_HOLDER_PATH, FAULT_HOLDER_PATH, fs.bpffs().c_str(), fs.state_file().c_str(), s.c_str(), nullptr);
-      _exit(127);
-    }
-    ::close(out[1]);
-    Holder h(pid);
-    std::string line;
-    char c;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(out[0]);
-    if (line.rfind("ready", 0) != 0) return fail_plain("fault holder did not start: '" + line + "'");
-    return h;
-  }
-  Holder(Holder&& o) noexcept : pid_(std::exchange(o.pid_, -1)) {}
-  ~Holder() { kill(); }
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  explicit Holder(pid_t pid) : pid_(pid) {}
-  pid_t pid_;
-};
 
 class ChaosReconcileTest : public FaultLabTest {
  protected:
@@ -81,7 +47,7 @@ class ChaosReconcileTest : public FaultLabTest {
 
 TEST_F(ChaosReconcileTest, FaultEndsOnTimeAfterSigkillAndRestartRemovesItsRemains) {
   const auto start = Clock::now();
-  auto holder = Holder::start(*fs_, loss_spec("killed", "3s"));
+  auto holder = FaultHolder::start(*fs_, loss_spec("killed", "3s"));
   ASSERT_TRUE(holder) << holder.error().message();
   EXPECT_EQ(received(), 0u);
   std::this_thread::sleep_until(start + std::chrono::seconds(1));
@@ -106,7 +72,7 @@ TEST_F(ChaosReconcileTest, FaultEndsOnTimeAfterSigkillAndRestartRemovesItsRemain
 }
 
 TEST_F(ChaosReconcileTest, RestartAdoptsAStillRunningFaultWithItsCounters) {
-  auto holder = Holder::start(*fs_, loss_spec("survivor", "60s"));
+  auto holder = FaultHolder::start(*fs_, loss_spec("survivor", "60s"));
   ASSERT_TRUE(holder) << holder.error().message();
   EXPECT_EQ(received(300), 0u);
   holder->kill();
@@ -127,7 +93,7 @@ TEST_F(ChaosReconcileTest, RestartAdoptsAStillRunningFaultWithItsCounters) {
 // on the device for good. Filters carry our tag and run programs that use
 // our pinned maps: the restart finds them in every namespace it can reach.
 TEST_F(ChaosReconcileTest, LostStateFileStillRemovesTheFilter) {
-  auto holder = Holder::start(*fs_, loss_spec("orphaned", "60s"));
+  auto holder = FaultHolder::start(*fs_, loss_spec("orphaned", "60s"));
   ASSERT_TRUE(holder) << holder.error().message();
   EXPECT_EQ(received(), 0u);
   holder->kill();
@@ -148,7 +114,7 @@ TEST_F(ChaosReconcileTest, LostStateFileStillRemovesTheFilter) {
 // Before: nothing was found (no pins, no record) and the filter dropped
 // every packet until its expiry. Programs carry their daemon's instance tag.
 TEST_F(ChaosReconcileTest, LostStateFileAndPinsStillRemoveTheFilter) {
-  auto holder = Holder::start(*fs_, loss_spec("stranded", "60s"));
+  auto holder = FaultHolder::start(*fs_, loss_spec("stranded", "60s"));
   ASSERT_TRUE(holder) << holder.error().message();
   EXPECT_EQ(received(), 0u);
   holder->kill();
@@ -168,7 +134,7 @@ TEST_F(ChaosReconcileTest, LostStateFileAndPinsStillRemoveTheFilter) {
 // fault (same pin path, another bpffs): never removed on a guess. Once that
 // process is gone, the next start removes it.
 TEST_F(ChaosReconcileTest, TaggedFilterOfALiveDaemonIsLeftAloneUntilItDies) {
-  auto holder = Holder::start(*fs_, loss_spec("alive", "60s"));
+  auto holder = FaultHolder::start(*fs_, loss_spec("alive", "60s"));
   ASSERT_TRUE(holder) << holder.error().message();
   std::filesystem::remove(fs_->state_file());
   std::filesystem::remove_all(fs_->bpffs() + "/seismo");
@@ -184,7 +150,7 @@ TEST_F(ChaosReconcileTest, TaggedFilterOfALiveDaemonIsLeftAloneUntilItDies) {
 }
 
 TEST_F(ChaosReconcileTest, CorruptStateFileStillRemovesTheFilter) {
-  auto holder = Holder::start(*fs_, loss_spec("corrupted", "60s"));
+  auto holder = FaultHolder::start(*fs_, loss_spec("corrupted", "60s"));
   ASSERT_TRUE(holder) << holder.error().message();
   EXPECT_EQ(received(), 0u);
   holder->kill();
@@ -283,7 +249,7 @@ TEST_F(ChaosReconcileTest, RestartAdoptsAFaultOnANonUtf8Device) {
   const std::string before = tc_state(*a_, kHostileName);
   json spec = loss_spec("hostile-held", "60s");
   spec["target"].erase("interface");
-  auto holder = Holder::start(*fs_, spec);
+  auto holder = FaultHolder::start(*fs_, spec);
   ASSERT_TRUE(holder) << holder.error().message();
   EXPECT_EQ(received(), 0u);
   holder->kill();
@@ -346,7 +312,7 @@ TEST_F(ChaosReconcileTest, LostStateFileFilterInAnUnnamedNetnsIsFoundThroughProc
                {"action", "loss"},
                {"loss", {{"percent", 100}}},
                {"duration", "60s"}};
-  auto holder = Holder::start(*fs_, spec);
+  auto holder = FaultHolder::start(*fs_, spec);
   ASSERT_TRUE(holder) << holder.error().message();
   auto filters = [&] {
     return run_command({"nsenter", "--net=" + pod_ns, "tc", "filter", "show", "dev", "lo", "egress"}).output;
