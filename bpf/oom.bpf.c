@@ -35,21 +35,40 @@ struct {
 
 SEISMO_DEFINE_LOSSES();
 
-/* oom__mm_pages - get_mm_counter(): the percpu_counter's approximate
- * count, as the tracepoint itself reports it (6.2+ layout, f1a7941243c1). */
+/* Before 6.2 (f1a7941243c1) mm_struct held struct mm_rss_stat, an array of
+ * atomic_long_t; since then an array of percpu_counter. CO-RE picks one:
+ * this flavour's rss_stat.count exists only in the older layout. */
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[NR_MM_COUNTERS];
+};
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
+#define OOM_MM_COUNT(mm, member, out)                                                                     \
+	do {                                                                                              \
+		const struct mm_struct___pre62 *old = (const void *)(mm);                                \
+		if (bpf_core_field_exists(old->rss_stat.count))                                           \
+			bpf_core_read(&(out), sizeof(out), &old->rss_stat.count[member].counter);         \
+		else                                                                                      \
+			bpf_core_read(&(out), sizeof(out), &(mm)->rss_stat[member].count);                \
+	} while (0)
+
+/* oom__mm_pages - get_mm_counter(): the counter's approximate count, as the
+ * tracepoint itself reports it, in either layout. */
 static __always_inline __u64 oom__mm_pages(const struct mm_struct *mm, int member)
 {
 	__s64 count = 0;
 
 	switch (member) {
 	case MM_FILEPAGES:
-		bpf_core_read(&count, sizeof(count), &mm->rss_stat[MM_FILEPAGES].count);
+		OOM_MM_COUNT(mm, MM_FILEPAGES, count);
 		break;
 	case MM_ANONPAGES:
-		bpf_core_read(&count, sizeof(count), &mm->rss_stat[MM_ANONPAGES].count);
+		OOM_MM_COUNT(mm, MM_ANONPAGES, count);
 		break;
 	case MM_SHMEMPAGES:
-		bpf_core_read(&count, sizeof(count), &mm->rss_stat[MM_SHMEMPAGES].count);
+		OOM_MM_COUNT(mm, MM_SHMEMPAGES, count);
 		break;
 	}
 	return count > 0 ? (__u64)count : 0;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "bpf/libbpf_ptr.h"
+#include "doctor/attach_probe.h"
 #include "probes/exec.h"
 #include "probes/syscalls.h"
 #include "support/seismod_process.h"
@@ -24,6 +25,19 @@ class ProbesLoad : public ::testing::TestWithParam<HookFlavour> {
     ASSERT_TRUE(no_seismo_programs_within()) << "an earlier test's programs are still loaded";
   }
 };
+
+// A kernel without what the syscalls probe needs (the VM tier's 5.10 guest)
+// gets an error naming the feature and the release that brought it, and
+// nothing stays loaded.
+TEST(SyscallsOnAnOldKernel, TheProbeNamesWhatTheKernelLacks) {
+  if (geteuid() != 0) GTEST_SKIP() << "loading BPF programs needs root";
+  if (doctor::syscalls_probe_gap().empty()) GTEST_SKIP() << "this kernel runs the syscalls probe";
+  auto p = SyscallsProbe::create({1024, false, std::nullopt});
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message().find("syscall metrics need"), std::string::npos) << p.error().message();
+  EXPECT_NE(p.error().message().find("(Linux 5."), std::string::npos) << p.error().message();
+  EXPECT_TRUE(no_seismo_programs_within());
+}
 
 TEST_P(ProbesLoad, SyscallsFullMode) {
   auto p = SyscallsProbe::create({1024, false, GetParam()});

@@ -2,6 +2,7 @@
 // kernel in every hook flavour, works, and leaves nothing behind; decoders
 // reject records they do not understand.
 #include <arpa/inet.h>
+#include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -104,9 +105,18 @@ TEST_P(SignalsProbesLoad, TcpCountsAndStreamsAResetForThisCgroup) {
   EXPECT_TRUE(no_seismo_programs_within());
 }
 
+// On a kernel without task storage maps (5.10) the tp_btf flavour refuses
+// with that reason, and the default (no flavour asked) falls back to raw_tp.
 TEST_P(SignalsProbesLoad, SchedSeesRunQueueWaits) {
   SchedProbeConfig config;
   config.only_flavour = GetParam();
+  if (GetParam() == HookFlavour::tp_btf && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) != 1) {
+    auto refused = SchedProbe::create(config);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message().find("task storage maps (Linux 5.11+)"), std::string::npos)
+        << refused.error().message();
+    config.only_flavour.reset();
+  }
   auto p = SchedProbe::create(config);
   ASSERT_TRUE(p) << p.error().message();
   EXPECT_EQ(loaded_seismo_programs().size(), 3u);  // wakeup, wakeup_new, switch

@@ -10,6 +10,7 @@
 
 #include "chaos.skel.h"
 #include "chaos/stranded_programs.h"
+#include "doctor/attach_probe.h"
 
 namespace seismo::chaos {
 
@@ -48,9 +49,11 @@ Result<std::unique_ptr<ChaosObject>> ChaosObject::load(const std::string& pin_di
     const std::string_view sec = bpf_program__section_name(prog);
     if (sec.starts_with("tp_btf/") || sec.starts_with("raw_tp/")) bpf_program__set_autoload(prog, false);
   }
-  if (int err = chaos_bpf__load(skel); err != 0)
+  if (int err = chaos_bpf__load(skel); err != 0) {
+    if (auto gap = doctor::fault_program_gap(); !gap.empty()) return fail_errno(err, gap);
     return fail_errno(err, fmt::format("load chaos BPF {} (pinned maps under {}; verifier log at --log-level debug)",
                                        config ? "program" : "maps", pin_dir));
+  }
   if (wanted) obj->program_fd_ = bpf_program__fd(wanted);
   return obj;
 }

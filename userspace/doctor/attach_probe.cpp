@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -116,6 +117,60 @@ const btf_type* tracepoint_arg(const btf* b, const btf_type* proto, unsigned ind
 }
 
 }  // namespace
+
+int probe_atomic_fetch() {
+  // *(u64 *)(fp - 8) = 0; r0 = 0; r2 = 1; r0 = cmpxchg(fp - 8, r0, r2); r0 = 0; exit
+  const bpf_insn prog[] = {
+      {BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -8, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 1},
+      {BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_10, BPF_REG_2, -8, BPF_CMPXCHG},
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  UniqueFd fd(bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "seismo_probe", "GPL", prog, std::size(prog), nullptr));
+  return fd ? 0 : errno;
+}
+
+namespace {
+
+// One kernel feature a program needs, the release that brought it, and where
+// `seismo doctor` lists it.
+struct KernelNeed {
+  const char* feature;
+  const char* since;
+  const char* doctor_area;
+  bool (*present)();
+};
+
+bool has_atomic_fetch() { return probe_atomic_fetch() == 0; }
+bool has_task_storage() { return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) == 1; }
+bool has_tc_set_tstamp() {
+  return libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_skb_set_tstamp, nullptr) == 1;
+}
+bool has_bpf_loop() { return libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_loop, nullptr) == 1; }
+
+std::string first_missing(const char* who, std::initializer_list<KernelNeed> needs) {
+  for (const auto& n : needs)
+    if (!n.present())
+      return std::string(who) + " need " + n.feature + " (Linux " + n.since + "+), which this kernel lacks (seismo doctor: " +
+             n.doctor_area + ")";
+  return "";
+}
+
+}  // namespace
+
+std::string fault_program_gap() {
+  return first_missing("network faults", {{"BPF atomic fetch instructions", "5.12", "instructions", has_atomic_fetch},
+                                          {"the bpf_skb_set_tstamp helper in tc programs", "5.18", "helpers",
+                                           has_tc_set_tstamp}});
+}
+
+std::string syscalls_probe_gap() {
+  return first_missing("syscall metrics", {{"task storage maps", "5.11", "map types", has_task_storage},
+                                           {"BPF atomic fetch instructions", "5.12", "instructions", has_atomic_fetch},
+                                           {"the bpf_loop helper", "5.17", "helpers", has_bpf_loop}});
+}
 
 std::string tracepoint_arg_struct(const std::string& tracepoint, unsigned index) {
   BtfPtr vmlinux(btf__load_vmlinux_btf(), btf__free);

@@ -21,6 +21,20 @@ int probe_raw_tp_attach(const char* tracepoint);
 // (EPERM: an exclusive program holds that cgroup). Detached at once.
 int probe_cgroup_skb_attach(const std::string& cgroup_path, bpf_attach_type attach_type);
 
+// 0 when the kernel accepts BPF's atomic fetch instructions (BPF_CMPXCHG,
+// Linux 5.12+) in a tc program, else the errno. The fault program's state and
+// guards use them (compare-and-swap, fetch-and-add), so it cannot load without.
+int probe_atomic_fetch();
+
+// Why the fault program cannot load on this kernel ("" when nothing known is
+// missing), in words a user can act on: the first missing of atomic fetch
+// instructions (5.12) and bpf_skb_set_tstamp in tc programs (5.18).
+std::string fault_program_gap();
+
+// The same for the syscalls probe: task storage (5.11), atomic fetch
+// instructions (5.12), bpf_loop (5.17, forgetting a removed cgroup's rows).
+std::string syscalls_probe_gap();
+
 // Name of the struct that tracepoint argument `index` (0 = the first after
 // the context) points to, from the kernel's BTF; "" when the tracepoint is
 // missing or that argument is not a struct pointer.

@@ -121,7 +121,7 @@ void check_map_types(std::vector<Finding>& out) {
       {BPF_MAP_TYPE_PERCPU_HASH, "percpu_hash", "in-kernel per-cgroup counters"},
       {BPF_MAP_TYPE_PERCPU_ARRAY, "percpu_array", "loss counters"},
       {BPF_MAP_TYPE_RINGBUF, "ringbuf", "exec/tcp/oom event streams"},
-      {BPF_MAP_TYPE_TASK_STORAGE, "task_storage", "syscall latency (start stamps)"},
+      {BPF_MAP_TYPE_TASK_STORAGE, "task_storage", "syscall metrics (start stamps), run-queue tp_btf flavour"},
       {BPF_MAP_TYPE_HASH, "hash", "fault table"},
   };
   for (const auto& m : maps) {
@@ -133,6 +133,13 @@ void check_map_types(std::vector<Finding>& out) {
   int h = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_skb_set_tstamp, nullptr);
   out.push_back(make("helpers", "bpf_skb_set_tstamp", h == 1, h == 1 ? "available to tc programs" : "missing",
                      "needs Linux 5.18+ (mono delivery time)", "delay faults (EDT)"));
+  int loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_loop, nullptr);
+  out.push_back(make("helpers", "bpf_loop", loop == 1, loop == 1 ? "available" : "missing",
+                     "needs Linux 5.17+", "syscall metrics (forgetting a removed cgroup's rows)"));
+  int atomic = probe_atomic_fetch();
+  out.push_back(make("instructions", "atomic fetch", atomic == 0,
+                     atomic == 0 ? "BPF_CMPXCHG accepted" : "refused (" + errno_text(atomic) + ")",
+                     "needs Linux 5.12+", "network faults (fault state and guards), syscall metrics"));
 }
 
 void check_qdiscs(std::vector<Finding>& out) {

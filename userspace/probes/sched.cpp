@@ -25,6 +25,9 @@ Result<std::unique_ptr<SchedProbe>> SchedProbe::create(const SchedProbeConfig& c
         // Each flavour keeps enqueue times in its own map: create only that
         // one (the raw_tp hash is preallocated; task storage needs 5.11).
         const bool btf = bpf_program__autoload(s->progs.runq_switch);
+        if (btf && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) != 1)
+          return fail_errno(EOPNOTSUPP, "the tp_btf flavour keeps wakeup times in task storage maps (Linux 5.11+), "
+                                        "which this kernel lacks");
         if (auto r = check_libbpf(bpf_map__set_autocreate(s->maps.runq_start, !btf), "runq_start autocreate"); !r)
           return r;
         if (auto r = check_libbpf(bpf_map__set_autocreate(s->maps.runq_task_start, btf), "runq_task_start autocreate");

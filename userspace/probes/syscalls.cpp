@@ -9,6 +9,7 @@
 
 #include "bpf/link.h"
 #include "bpf/percpu.h"
+#include "doctor/attach_probe.h"
 #include "probes/hook_flavour.h"
 #include "syscalls.skel.h"
 
@@ -55,6 +56,7 @@ void SyscallsProbe::SkelDeleter::operator()(syscalls_bpf* s) const noexcept { sy
 
 Result<std::unique_ptr<SyscallsProbe>> SyscallsProbe::create(const SyscallsProbeConfig& config) {
   if (config.max_entries == 0) return fail_errno(EINVAL, "syscalls probe: max_entries must be > 0");
+  if (auto gap = doctor::syscalls_probe_gap(); !gap.empty()) return fail_plain("syscalls probe: " + gap);
   const unsigned ncpu = bpf::possible_cpus();
   const uint32_t slots = config.cache_slots_per_cpu.value_or(default_cache_slots(ncpu));
   if (slots != 0 && !std::has_single_bit(slots))
