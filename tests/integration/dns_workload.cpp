@@ -3,13 +3,16 @@
 //
 //   serve PORT           answer every well-formed query: NXDOMAIN for names
 //                        whose first label is "nx", NOERROR (no answers)
-//                        otherwise; packets shorter than a header are ignored.
-//                        Prints "ready" once bound.
+//                        otherwise; a query for "bad.…" gets a malformed
+//                        answer (header, then a name running past the end);
+//                        packets shorter than a header are ignored. Prints
+//                        "ready" once bound.
 //   query IP PORT N      N queries (A and AAAA, half for nx.seismo.test),
 //                        each waiting up to 1 s for its answer, then 3
-//                        malformed packets (short header, a name running past
-//                        the packet, a label length over 63). Exits 0 when at
-//                        least one query was answered; prints the count.
+//                        malformed queries (short header, a name running past
+//                        the packet, a label length over 63) and one query
+//                        drawing a malformed answer. Exits 0 when at least
+//                        one query was answered; prints the count.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -53,11 +56,19 @@ int serve(int port) {
     socklen_t len = sizeof(from);
     ssize_t n = recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
     if (n < static_cast<ssize_t>(kHeader) || (buf[2] & 0x80) != 0) continue;  // short, or a response
-    bool nx = n > static_cast<ssize_t>(kHeader + 3) && buf[kHeader] == 2 && buf[kHeader + 1] == 'n' &&
-              buf[kHeader + 2] == 'x';
+    auto first_label_is = [&](const char* label) {
+      const size_t l = std::strlen(label);
+      return n > static_cast<ssize_t>(kHeader + 1 + l) && buf[kHeader] == l &&
+             std::memcmp(&buf[kHeader + 1], label, l) == 0;
+    };
     buf[2] = static_cast<uint8_t>(0x80 | (buf[2] & 0x79));  // QR, keep opcode and RD
-    buf[3] = static_cast<uint8_t>(0x80 | (nx ? 3 : 0));    // RA, rcode
-    sendto(fd, buf.data(), static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), len);
+    buf[3] = static_cast<uint8_t>(0x80 | (first_label_is("nx") ? 3 : 0));  // RA, rcode
+    size_t out = static_cast<size_t>(n);
+    if (first_label_is("bad")) {
+      buf[kHeader] = 40;  // the first label claims 40 bytes; 2 follow
+      out = kHeader + 3;
+    }
+    sendto(fd, buf.data(), out, 0, reinterpret_cast<sockaddr*>(&from), len);
   }
 }
 
@@ -104,6 +115,9 @@ int query(const char* ip, int port, int count) {
   bad.push_back(too_long);
   for (const auto& b : bad)
     if (send(fd, b.data(), b.size(), 0) < 0) return die("send malformed");
+  auto draws_bad_answer = query_packet(0x1237, "bad.seismo.test", 1);
+  if (send(fd, draws_bad_answer.data(), draws_bad_answer.size(), 0) < 0) return die("send");
+  recv(fd, reply.data(), reply.size(), 0);  // the malformed answer (or the 1 s timeout)
   std::printf("answered %d of %d\n", answered, count);
   return answered > 0 ? 0 : 1;
 }
