@@ -6,8 +6,12 @@
 // variables. That the queries return series from a live seismod is
 // dashboard_test's (integration) part.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -187,6 +191,30 @@ TEST_F(GrafanaDashboard, PerCgroupMetricsAreFilteredByNamespacePodAndCgroup) {
     }
   }
   EXPECT_GE(checked, 15u);
+}
+
+// promtool (Debian's prometheus package) parses every query, variables set
+// as Grafana would: a syntax error fails here without a server.
+TEST_F(GrafanaDashboard, PromtoolParsesEveryQuery) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) GTEST_SKIP() << "promtool is not installed";
+  const std::map<std::string, std::string> values = {{"instance", ".*"}, {"namespace", ".*"}, {"pod", ".*"},
+                                                     {"cgroup", ".*"},   {"__rate_interval", "1m"},
+                                                     {"__interval", "15s"}, {"__range", "1h"}};
+  json rules = json::array();
+  for (const auto& q : dashboard_queries(dashboard_))
+    rules.push_back({{"record", "dashboard:query" + std::to_string(rules.size())},
+                     {"expr", substitute_variables(q.expr, values)}});
+  // JSON is YAML: promtool reads the rule file as is.
+  const std::string file = ::testing::TempDir() + "seismo-dashboard-rules-" + std::to_string(::getpid()) + ".json";
+  std::ofstream(file) << json{{"groups", json::array({{{"name", "dashboard"}, {"rules", rules}}})}}.dump(2);
+  const std::string out = file + ".out";
+  const int rc = std::system(("promtool check rules " + file + " > " + out + " 2>&1").c_str());
+  std::ifstream in(out);
+  const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove(file.c_str());
+  std::remove(out.c_str());
+  EXPECT_EQ(rc, 0) << report;
+  EXPECT_NE(report.find(std::to_string(rules.size()) + " rules found"), std::string::npos) << report;
 }
 
 TEST(GrafanaDashboardModel, SubstitutesBothVariableSpellingsAndReportsUnknownOnes) {
