@@ -6,8 +6,9 @@
 // every panel in manifests/grafana/seismo-dashboard.json, with the template
 // variables set as Grafana would (namespace and pods of the workload, "All"
 // = .* for the rest), goes through /api/v1/query and must return at least
-// one series and no error. The variables' own label_values queries must
-// offer the workload's namespace, pods and its non-pod cgroup.
+// one series, no error, and the labels its legend names. The variables' own
+// label_values queries must offer the workload's namespace, pods and its
+// non-pod cgroup.
 #include <fstream>
 
 #include "cgroup/mountinfo.h"
@@ -35,17 +36,22 @@ std::map<std::string, std::string> grafana_values() {
           {"__interval", "2s"},         {"__range", "60s"}};
 }
 
-struct Outcome {
-  size_t series = 0;
-  std::string error;  // empty when the query ran
-};
-
-Outcome instant_query(uint16_t port, const std::string& promql) {
+// Why a panel's query shows nothing useful, or "" when it does: an error,
+// no series, or a label its legend names that no series carries (a label
+// the metric does not have, or one the aggregation dropped).
+std::string check_query(uint16_t port, const std::string& promql, const std::string& legend) {
   auto body = http_get(port, "/api/v1/query?query=" + url_encode(promql));
-  if (!body) return {0, "HTTP: " + body.error().message()};
+  if (!body) return "HTTP: " + body.error().message();
   auto doc = json::parse(*body, nullptr, false);
-  if (doc.is_discarded() || doc.value("status", "") != "success") return {0, *body};
-  return {doc["data"]["result"].size(), ""};
+  if (doc.is_discarded() || doc.value("status", "") != "success") return *body;
+  const auto& result = doc["data"]["result"];
+  if (result.empty()) return "no series";
+  for (const auto& label : legend_labels(legend)) {
+    bool carried = false;
+    for (const auto& r : result) carried = carried || !r["metric"].value(label, "").empty();
+    if (!carried) return "legend label " + label + " is empty in every series: " + result.dump();
+  }
+  return "";
 }
 
 // label_values(SELECTOR, LABEL) through the label values API (what Grafana's
@@ -192,9 +198,8 @@ TEST_F(Dashboard, EveryPanelQueryReturnsSeriesFromARealPrometheus) {
         failing.clear();
         for (const auto& q : dashboard_queries(dashboard)) {
           const std::string promql = substitute_variables(q.expr, values);
-          auto out = instant_query(server.port(), promql);
-          if (!out.error.empty() || out.series == 0)
-            failing[q.panel + " / " + q.ref_id + ": " + promql] = out.error.empty() ? "no series" : out.error;
+          auto why = check_query(server.port(), promql, q.legend);
+          if (!why.empty()) failing[q.panel + " / " + q.ref_id + ": " + promql] = why;
         }
         return failing.empty();
       },

@@ -20,6 +20,7 @@ struct DashboardQuery {
   std::string panel;   // the panel's title
   std::string ref_id;  // the target's refId
   std::string expr;    // PromQL with Grafana variables unsubstituted
+  std::string legend;  // legendFormat ("{{pod}} {{direction}}")
 };
 
 // The parsed dashboard; a discarded json when the file is missing or not JSON.
@@ -43,7 +44,7 @@ inline std::vector<DashboardQuery> dashboard_queries(const nlohmann::json& dashb
   std::vector<DashboardQuery> out;
   for (const auto& p : dashboard_panels(dashboard))
     for (const auto& t : p.value("targets", nlohmann::json::array()))
-      out.push_back({p.value("title", ""), t.value("refId", ""), t.value("expr", "")});
+      out.push_back({p.value("title", ""), t.value("refId", ""), t.value("expr", ""), t.value("legendFormat", "")});
   return out;
 }
 
@@ -89,6 +90,20 @@ inline std::string substitute_variables(const std::string& text, const std::map<
       out += text.substr(i, after - i);
     }
     i = after;
+  }
+  return out;
+}
+
+// The labels a legend format names ("{{pod}} {{direction}}" → pod, direction).
+inline std::set<std::string> legend_labels(const std::string& legend) {
+  std::set<std::string> out;
+  for (size_t at = legend.find("{{"); at != std::string::npos; at = legend.find("{{", at + 2)) {
+    const size_t end = legend.find("}}", at);
+    if (end == std::string::npos) break;
+    std::string label = legend.substr(at + 2, end - at - 2);
+    label.erase(0, label.find_first_not_of(' '));
+    label.erase(label.find_last_not_of(' ') + 1);
+    out.insert(label);
   }
   return out;
 }
