@@ -27,6 +27,7 @@
 #include "chaos/engine_state.h"
 #include "chaos/fault_maps.h"
 #include "chaos/guard.h"
+#include "chaos/target_resolver.h"
 #include "chaos_lab_fixture.h"
 #include "net/netns.h"
 #include "support/test_cgroup.h"
@@ -283,5 +284,56 @@ TEST_F(ChaosGuardTargetTest, WindowHoldsTheBudgetPerWindowAndABurstInOneWindowAb
   ASSERT_TRUE(c.guard.aborted()) << "a burst of budget + 1 in one window; counted " << c.guard.counts[kResets];
   EXPECT_EQ(c.guard.abort_budget, GuardBudget::tcp_resets);
   EXPECT_EQ(c.guard.abort_count, kBudget + 1);
+}
+
+// (c) The owner entries follow the fault's targets. A target that leaves
+// the fault (a pod leaving the selector: the pod follower retracts its
+// attachments, as here) takes its netns's entry with it, so its sockets'
+// events no longer count, while the remaining target's still do; removing
+// the fault leaves no entry listing its slot (read from the pinned map,
+// kept loaded by an unguarded fault beside it).
+TEST_F(ChaosGuardTargetTest, OwnerEntriesFollowTheTargetsAndGoWithTheFault) {
+  if (!lab_ready()) return;
+  add(spec(loss("keeper", 100, {{"filter", {{"protocol", "udp"}, {"ports", json::array({9})}}}})));
+  add(guarded(loss("guard-own", 100), {{GuardBudget::tcp_resets, 1000}}));
+  const uint32_t slot = slot_of("guard-own");
+  const uint64_t a_ino = netns_inode(*a_), b_ino = netns_inode(*b_);
+  auto inodes = [&] {
+    std::vector<uint64_t> v;
+    for (const auto& k : owners_of(slot)) {
+      EXPECT_EQ(k.kind, static_cast<uint32_t>(SEISMO_GUARD_OWNER_NETNS));
+      v.push_back(k.id);
+    }
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(inodes(), std::vector<uint64_t>{a_ino});
+
+  auto b_netns = net::Netns::by_name(b_->name());
+  ASSERT_TRUE(b_netns) << b_netns.error().message();
+  std::vector<chaos::Endpoint> pod;
+  pod.push_back({std::move(*b_netns), ab_->b_name(), "pod test/b", "uid-b", "test/b", std::nullopt});
+  auto extended = engine_->extend("guard-own", std::move(pod));
+  ASSERT_TRUE(extended) << extended.error().message();
+  std::vector<uint64_t> both{a_ino, b_ino};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(inodes(), both);
+  EXPECT_EQ(refused_connects(*b_, ab_->a_ip(), 7421, 5), 5u);
+  EXPECT_EQ(counters("guard-own").guard.counts[kResetsReceived], 5u) << "the extended target's resets";
+
+  auto dropped = engine_->retract("guard-own", "uid-b");
+  ASSERT_TRUE(dropped) << dropped.error().message();
+  EXPECT_EQ(*dropped, 1u);
+  EXPECT_EQ(inodes(), std::vector<uint64_t>{a_ino}) << "the retracted target's netns is still an owner";
+  EXPECT_EQ(refused_connects(*b_, ab_->a_ip(), 7421, 5), 5u);
+  EXPECT_EQ(counters("guard-own").guard.counts[kResetsReceived], 5u) << "a retracted target's resets counted";
+  EXPECT_EQ(refused_connects(*a_, ab_->b_ip(), 7421, 5), 5u);
+  EXPECT_EQ(counters("guard-own").guard.counts[kResetsReceived], 10u) << "the remaining target's resets";
+
+  ASSERT_TRUE(engine_->remove("guard-own"));
+  auto m = maps();
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->guard_owners().empty()) << "owner entries left after the only guarded fault went";
+  ASSERT_TRUE(engine_->remove("keeper"));
 }
 }  // namespace seismo::testing
