@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -23,6 +25,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpf/percpu.h"
 #include "cgroup/mountinfo.h"
 #include "chaos/engine_state.h"
 #include "chaos/fault_maps.h"
@@ -335,5 +338,93 @@ TEST_F(ChaosGuardTargetTest, OwnerEntriesFollowTheTargetsAndGoWithTheFault) {
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->guard_owners().empty()) << "owner entries left after the only guarded fault went";
   ASSERT_TRUE(engine_->remove("keeper"));
+}
+
+// (d) Abort latency of a TCP budget, in packets: a 100 % loss on a UDP
+// flood that ncpu - 1 threads send from a as fast as they can, guarded by
+// a resets budget that this thread crosses with refused connects. A
+// thread's datagrams go through tc in its own sendto(), in order, so each
+// has one cut: all before it dropped, all after it passed (the first one b
+// receives). Model: the abort is set at the resetting event; what the fault
+// touches after it is only what another CPU had already past the check in
+// fault__live() then: one datagram per sender thread at most (the one in
+// its sendto()), ncpu - 1 in all. Measured: dropped datagrams whose
+// sendto() returned after the abort's time (one clock), which counts the
+// one in flight and anything later; and those that began after it.
+TEST_F(ChaosGuardTargetTest, TcpBudgetAbortTouchesAtMostThePacketsInFlight) {
+  if (!lab_ready()) return;
+  constexpr uint64_t kBudget = 5;
+  constexpr uint16_t kPort = 7431;
+  chaos::FaultSpec s = spec(loss("guard-lat", 100, {{"filter", {{"protocol", "udp"}, {"ports", json::array({kPort})}}}}));
+  s.guard.limits = {{GuardBudget::tcp_resets, kBudget}};
+  add(s);
+  const unsigned threads = std::max(1u, static_cast<unsigned>(bpf::possible_cpus()) - 1);
+  auto rx = b_->socket(AF_INET, SOCK_DGRAM);
+  ASSERT_TRUE(rx);
+  const int big = 16 << 20;
+  ::setsockopt(rx->get(), SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+  timeval tv{0, 300'000};
+  ::setsockopt(rx->get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  const sockaddr_in to = address(ab_->b_ip(), kPort);
+  ASSERT_EQ(::bind(rx->get(), reinterpret_cast<const sockaddr*>(&to), sizeof(to)), 0);
+  std::atomic<bool> stop{false};
+  // First sequence number b received from each sender.
+  std::vector<uint64_t> first(threads, UINT64_MAX);
+  std::thread receiver([&] {
+    uint64_t msg[2];
+    while (true) {
+      ssize_t n = ::recv(rx->get(), msg, sizeof(msg), 0);
+      if (n < 0 && stop.load()) break;
+      if (n == sizeof(msg) && msg[0] < threads) first[msg[0]] = std::min(first[msg[0]], msg[1]);
+    }
+  });
+  constexpr size_t kMaxSends = 4'000'000;
+  std::vector<std::vector<uint64_t>> returned(threads);  // per sender: when each sendto() returned
+  std::vector<std::thread> senders;
+  for (unsigned t = 0; t < threads; ++t) {
+    auto tx = a_->socket(AF_INET, SOCK_DGRAM);
+    ASSERT_TRUE(tx);
+    returned[t].reserve(kMaxSends);
+    senders.emplace_back([&, t, fd = std::make_shared<UniqueFd>(std::move(*tx))] {
+      uint64_t msg[2] = {t, 0};
+      while (!stop.load() && returned[t].size() < kMaxSends) {
+        msg[1] = returned[t].size();
+        if (::sendto(fd->get(), msg, sizeof(msg), 0, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) ==
+            sizeof(msg))
+          returned[t].push_back(monotonic_ns());
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const size_t refused = refused_connects(*a_, ab_->b_ip(), kPort + 1, kBudget + 1);
+  chaos::FaultCounters c = counters("guard-lat");
+  for (int i = 0; i < 100 && !c.guard.aborted(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    c = counters("guard-lat");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the cut is well behind every sender
+  stop = true;
+  for (auto& th : senders) th.join();
+  receiver.join();
+  EXPECT_EQ(refused, kBudget + 1);
+  ASSERT_TRUE(c.guard.aborted()) << "resets counted: " << c.guard.counts[kResets];
+  EXPECT_EQ(c.guard.abort_count, kBudget + 1);
+  c = counters("guard-lat");
+  uint64_t dropped = 0, after_return = 0, after_start = 0;
+  for (unsigned t = 0; t < threads; ++t) {
+    ASSERT_NE(first[t], UINT64_MAX) << "sender " << t << ": nothing passed after the abort";
+    ASSERT_LT(first[t], returned[t].size());
+    dropped += first[t];
+    for (uint64_t i = 0; i < first[t]; ++i) {
+      if (returned[t][i] > c.guard.aborted_ns) ++after_return;
+      if (i > 0 && returned[t][i - 1] > c.guard.aborted_ns) ++after_start;
+    }
+  }
+  std::printf("abort latency (TCP budget): %llu datagram(s) dropped whose sendto returned after the abort, %llu begun "
+              "after it (bound %u: one per sender thread); %llu dropped before the cut\n",
+              static_cast<unsigned long long>(after_return), static_cast<unsigned long long>(after_start), threads,
+              static_cast<unsigned long long>(dropped));
+  EXPECT_EQ(c.dropped, dropped) << "a datagram dropped after a later one of its sender passed";
+  EXPECT_LE(after_return, threads) << "the fault kept dropping after the abort";
 }
 }  // namespace seismo::testing
