@@ -380,6 +380,7 @@ TEST_F(ChaosGuardTargetTest, TcpBudgetAbortTouchesAtMostThePacketsInFlight) {
   });
   constexpr size_t kMaxSends = 4'000'000;
   std::vector<std::vector<uint64_t>> returned(threads);  // per sender: when each sendto() returned
+  std::vector<std::atomic<uint64_t>> sent(threads);       // returned[t].size(), for this thread to read
   std::vector<std::thread> senders;
   for (unsigned t = 0; t < threads; ++t) {
     auto tx = a_->socket(AF_INET, SOCK_DGRAM);
@@ -390,8 +391,10 @@ TEST_F(ChaosGuardTargetTest, TcpBudgetAbortTouchesAtMostThePacketsInFlight) {
       while (!stop.load() && returned[t].size() < kMaxSends) {
         msg[1] = returned[t].size();
         if (::sendto(fd->get(), msg, sizeof(msg), 0, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) ==
-            sizeof(msg))
+            sizeof(msg)) {
           returned[t].push_back(monotonic_ns());
+          sent[t].store(returned[t].size());
+        }
       }
     });
   }
@@ -402,7 +405,16 @@ TEST_F(ChaosGuardTargetTest, TcpBudgetAbortTouchesAtMostThePacketsInFlight) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     c = counters("guard-lat");
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the cut is well behind every sender
+  // Every sender well past the cut (a loaded machine may not have run one
+  // since the abort): 100 datagrams each sent after it was seen.
+  std::vector<uint64_t> seen(threads);
+  for (unsigned t = 0; t < threads; ++t) seen[t] = sent[t].load();
+  for (int i = 0; i < 1000; ++i) {
+    bool past = true;
+    for (unsigned t = 0; t < threads; ++t) past = past && sent[t].load() >= seen[t] + 100;
+    if (past) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   stop = true;
   for (auto& th : senders) th.join();
   receiver.join();
