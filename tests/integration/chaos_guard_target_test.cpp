@@ -33,6 +33,7 @@
 #include "chaos/target_resolver.h"
 #include "chaos_lab_fixture.h"
 #include "net/netns.h"
+#include "sequenced_flood.h"
 #include "support/test_cgroup.h"
 
 namespace seismo::testing {
@@ -359,45 +360,8 @@ TEST_F(ChaosGuardTargetTest, TcpBudgetAbortTouchesAtMostThePacketsInFlight) {
   s.guard.limits = {{GuardBudget::tcp_resets, kBudget}};
   add(s);
   const unsigned threads = std::max(1u, static_cast<unsigned>(bpf::possible_cpus()) - 1);
-  auto rx = b_->socket(AF_INET, SOCK_DGRAM);
-  ASSERT_TRUE(rx);
-  const int big = 16 << 20;
-  ::setsockopt(rx->get(), SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
-  timeval tv{0, 300'000};
-  ::setsockopt(rx->get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  const sockaddr_in to = address(ab_->b_ip(), kPort);
-  ASSERT_EQ(::bind(rx->get(), reinterpret_cast<const sockaddr*>(&to), sizeof(to)), 0);
-  std::atomic<bool> stop{false};
-  // First sequence number b received from each sender.
-  std::vector<uint64_t> first(threads, UINT64_MAX);
-  std::thread receiver([&] {
-    uint64_t msg[2];
-    while (true) {
-      ssize_t n = ::recv(rx->get(), msg, sizeof(msg), 0);
-      if (n < 0 && stop.load()) break;
-      if (n == sizeof(msg) && msg[0] < threads) first[msg[0]] = std::min(first[msg[0]], msg[1]);
-    }
-  });
-  constexpr size_t kMaxSends = 4'000'000;
-  std::vector<std::vector<uint64_t>> returned(threads);  // per sender: when each sendto() returned
-  std::vector<std::atomic<uint64_t>> sent(threads);       // returned[t].size(), for this thread to read
-  std::vector<std::thread> senders;
-  for (unsigned t = 0; t < threads; ++t) {
-    auto tx = a_->socket(AF_INET, SOCK_DGRAM);
-    ASSERT_TRUE(tx);
-    returned[t].reserve(kMaxSends);
-    senders.emplace_back([&, t, fd = std::make_shared<UniqueFd>(std::move(*tx))] {
-      uint64_t msg[2] = {t, 0};
-      while (!stop.load() && returned[t].size() < kMaxSends) {
-        msg[1] = returned[t].size();
-        if (::sendto(fd->get(), msg, sizeof(msg), 0, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) ==
-            sizeof(msg)) {
-          returned[t].push_back(monotonic_ns());
-          sent[t].store(returned[t].size());
-        }
-      }
-    });
-  }
+  auto flood = SequencedFlood::start(*a_, *b_, ab_->b_ip(), kPort, threads);
+  ASSERT_TRUE(flood) << flood.error().message();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const size_t refused = refused_connects(*a_, ab_->b_ip(), kPort + 1, kBudget + 1);
   chaos::FaultCounters c = counters("guard-lat");
@@ -405,31 +369,23 @@ TEST_F(ChaosGuardTargetTest, TcpBudgetAbortTouchesAtMostThePacketsInFlight) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     c = counters("guard-lat");
   }
-  // Every sender well past the cut (a loaded machine may not have run one
-  // since the abort): 100 datagrams each sent after it was seen.
-  std::vector<uint64_t> seen(threads);
-  for (unsigned t = 0; t < threads; ++t) seen[t] = sent[t].load();
-  for (int i = 0; i < 1000; ++i) {
-    bool past = true;
-    for (unsigned t = 0; t < threads; ++t) past = past && sent[t].load() >= seen[t] + 100;
-    if (past) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  stop = true;
-  for (auto& th : senders) th.join();
-  receiver.join();
+  // Every sender well past the cut: 100 datagrams each after the abort was seen.
+  (*flood)->wait_each_sends(100, std::chrono::seconds(10));
+  (*flood)->stop();
   EXPECT_EQ(refused, kBudget + 1);
   ASSERT_TRUE(c.guard.aborted()) << "resets counted: " << c.guard.counts[kResets];
   EXPECT_EQ(c.guard.abort_count, kBudget + 1);
   c = counters("guard-lat");
   uint64_t dropped = 0, after_return = 0, after_start = 0;
+  const auto& first = (*flood)->first();
   for (unsigned t = 0; t < threads; ++t) {
+    const auto& returned = (*flood)->returned(t);
     ASSERT_NE(first[t], UINT64_MAX) << "sender " << t << ": nothing passed after the abort";
-    ASSERT_LT(first[t], returned[t].size());
+    ASSERT_LT(first[t], returned.size());
     dropped += first[t];
     for (uint64_t i = 0; i < first[t]; ++i) {
-      if (returned[t][i] > c.guard.aborted_ns) ++after_return;
-      if (i > 0 && returned[t][i - 1] > c.guard.aborted_ns) ++after_start;
+      if (returned[i] > c.guard.aborted_ns) ++after_return;
+      if (i > 0 && returned[i - 1] > c.guard.aborted_ns) ++after_start;
     }
   }
   std::printf("abort latency (TCP budget): %llu datagram(s) dropped whose sendto returned after the abort, %llu begun "
@@ -439,4 +395,5 @@ TEST_F(ChaosGuardTargetTest, TcpBudgetAbortTouchesAtMostThePacketsInFlight) {
   EXPECT_EQ(c.dropped, dropped) << "a datagram dropped after a later one of its sender passed";
   EXPECT_LE(after_return, threads) << "the fault kept dropping after the abort";
 }
+
 }  // namespace seismo::testing
