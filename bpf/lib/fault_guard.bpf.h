@@ -7,47 +7,54 @@
  * chaos.bpf.c. */
 #pragma once
 
-/* guard__estimate - the count of `kind` the budget is compared with: over
- * the lifetime, or with a window the sliding estimate
- * prev * (1 - elapsed / window) + current of two fixed windows. Rolls the
- * window over when it has passed; racing CPUs may lose a few counts made
- * during the roll (an estimate either way). */
-static __always_inline __u64 guard__estimate(struct fault_guard *g, __u32 kind, __u64 now)
+/* guard__roll - with a window, moves the fixed window on when `now` is past
+ * it (the current counts become the previous window's, or zero after a
+ * whole empty window) and returns how far into the current window `now`
+ * is; 0 without a window. Racing CPUs may lose a few counts made during the
+ * roll (an estimate either way). */
+static __always_inline __u64 guard__roll(struct fault_guard *g, __u64 now)
 {
 	__u64 window = g->window_ns, start = g->window_start_ns, elapsed;
 
 	if (!window)
-		return g->count[kind];
+		return 0;
 	if (now < start)
 		now = start;
 	elapsed = now - start;
-	if (elapsed >= window) {
-		__u64 next = start + (elapsed / window) * window;
+	if (elapsed < window)
+		return elapsed;
+	__u64 next = start + (elapsed / window) * window;
 
-		if (__sync_val_compare_and_swap(&g->window_start_ns, start, next) == start) {
-			for (int k = 0; k < SEISMO_GUARD_KINDS; k++) {
-				g->prev[k] = elapsed >= 2 * window ? 0 : g->count[k];
-				g->count[k] = 0;
-			}
+	if (__sync_val_compare_and_swap(&g->window_start_ns, start, next) == start) {
+		for (int k = 0; k < SEISMO_GUARD_KINDS; k++) {
+			g->prev[k] = elapsed >= 2 * window ? 0 : g->count[k];
+			g->count[k] = 0;
 		}
-		elapsed = now - next;
 	}
-	return g->count[kind] + g->prev[kind] * (window - elapsed) / window;
+	return now - next;
 }
 
 /* guard__add - adds n to count `kind` and aborts the fault when the count
- * (or window estimate) passes that kind's budget. */
+ * passes that kind's budget: over the lifetime, or with a window the
+ * sliding estimate prev * (1 - elapsed / window) + current of two fixed
+ * windows. The window rolls over before the add, so the event that rolls it
+ * counts in the new window (rolled after, it was zeroed with the old one:
+ * after a quiet spell of two windows a burst of budget + 1 did not abort). */
 static __always_inline void guard__add(struct fault_guard *g, __u32 kind, __u64 n, __u64 now)
 {
-	__u64 budget, count;
+	__u64 budget, count, window, elapsed;
 
 	if (kind >= SEISMO_GUARD_KINDS)
 		return;
+	elapsed = guard__roll(g, now);
 	__sync_fetch_and_add(&g->count[kind], n);
 	budget = g->budget[kind];
 	if (!budget || g->aborted_ns)
 		return;
-	count = guard__estimate(g, kind, now);
+	count = g->count[kind];
+	window = g->window_ns;
+	if (window && elapsed < window)
+		count += g->prev[kind] * (window - elapsed) / window;
 	if (count <= budget)
 		return;
 	if (__sync_val_compare_and_swap(&g->aborted_ns, 0, now) == 0) {

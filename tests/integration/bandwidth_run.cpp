@@ -3,12 +3,19 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <atomic>
+#include <cstring>
 #include <future>
 #include <regex>
 #include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 
 namespace seismo::testing {
 
@@ -87,6 +94,96 @@ Result<LoadRun> load_run(const TestNetns& from, const TestNetns& to, const std::
     run.goodput_bps = end.value("sum_received", json::object()).value("bits_per_second", 0.0);
     run.retransmits = end.value("sum_sent", json::object()).value("retransmits", uint64_t{0});
   }
+  return run;
+}
+
+namespace {
+
+uint64_t mono_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+struct Arrival {
+  uint64_t sent_ns, arrived_ns;
+};
+
+// Receives until `stop` and 300 ms without a datagram.
+std::vector<Arrival> receive_stamped(int fd, size_t payload, const std::atomic<bool>& stop) {
+  std::vector<Arrival> out;
+  std::vector<char> buf(payload + 64);
+  for (;;) {
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (stop.load()) break;
+      continue;
+    }
+    if (static_cast<size_t>(n) != payload) continue;
+    Arrival a{0, mono_ns()};
+    std::memcpy(&a.sent_ns, buf.data() + 8, sizeof(a.sent_ns));
+    out.push_back(a);
+  }
+  return out;
+}
+
+}  // namespace
+
+double PacedUdpRun::one_way_percentile(double p) const { return LoadRun{0, 0, one_way_ms}.rtt_percentile(p); }
+
+Result<PacedUdpRun> paced_udp_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip,
+                                  const PacedUdpOptions& o) {
+  if (o.payload < 16 || o.rate_bps == 0) return fail_plain("paced_udp_run: payload < 16 or rate 0");
+  auto rx = to.socket(AF_INET, SOCK_DGRAM);
+  auto tx = from.socket(AF_INET, SOCK_DGRAM);
+  if (!rx) return fail(std::move(rx).error());
+  if (!tx) return fail(std::move(tx).error());
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_port = htons(o.port);
+  ::inet_pton(AF_INET, to_ip.c_str(), &at.sin_addr);
+  const int big = 16 << 20;
+  ::setsockopt(rx->get(), SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+  ::setsockopt(tx->get(), SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+  timeval tv{0, 300'000};
+  ::setsockopt(rx->get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  if (::bind(rx->get(), reinterpret_cast<const sockaddr*>(&at), sizeof(at)) != 0)
+    return fail_errno(errno, fmt::format("bind {}:{}", to_ip, o.port));
+  std::atomic<bool> stop{false};
+  auto receiver = std::async(std::launch::async, [&] { return receive_stamped(rx->get(), o.payload, stop); });
+
+  // Paced: by each moment, as many datagrams as the rate allows since the
+  // start (a sender that fell behind catches up at once), checked every 1 ms.
+  PacedUdpRun run;
+  std::vector<char> buf(o.payload, 'x');
+  const uint64_t t0 = mono_ns(), omit_ns = static_cast<uint64_t>(o.omit_seconds * 1e9);
+  const uint64_t end_ns = t0 + static_cast<uint64_t>(o.seconds * 1e9);
+  const double per_ns = static_cast<double>(o.rate_bps) / 8.0 / static_cast<double>(o.payload) / 1e9;
+  for (uint64_t now = t0; now < end_ns; now = mono_ns()) {
+    const auto due = static_cast<uint64_t>(static_cast<double>(now - t0) * per_ns) + 1;
+    while (run.sent < due) {
+      const uint64_t stamp = mono_ns();
+      std::memcpy(buf.data(), &run.sent, sizeof(run.sent));
+      std::memcpy(buf.data() + 8, &stamp, sizeof(stamp));
+      if (::sendto(tx->get(), buf.data(), buf.size(), 0, reinterpret_cast<const sockaddr*>(&at), sizeof(at)) < 0)
+        break;  // ENOBUFS: the next round tries again
+      ++run.sent;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  stop = true;
+  const auto arrivals = receiver.get();
+  run.received = arrivals.size();
+  uint64_t counted = 0, first = 0, last = 0;
+  for (const auto& a : arrivals) {
+    if (a.sent_ns < t0 + omit_ns) continue;
+    run.one_way_ms.push_back(static_cast<double>(a.arrived_ns - a.sent_ns) / 1e6);
+    if (!counted++) first = a.arrived_ns;
+    last = a.arrived_ns;
+  }
+  if (counted > 1)
+    run.goodput_bps = 8.0 * static_cast<double>(o.payload) * static_cast<double>(counted - 1) /
+                      (static_cast<double>(last - first) / 1e9);
   return run;
 }
 

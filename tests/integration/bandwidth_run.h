@@ -32,6 +32,27 @@ struct LoadOptions {
 Result<LoadRun> load_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip,
                          const LoadOptions& options);
 
+// A UDP flow a → b sent by this process at a paced rate (no iperf3: the
+// sender's socket buffer is made large enough that the socket never holds
+// it back, as it would behind a long EDT queue), each datagram stamped with
+// its CLOCK_MONOTONIC send time so the receiver, on the same clock, reads
+// its one-way latency.
+struct PacedUdpRun {
+  uint64_t sent = 0, received = 0;
+  double goodput_bps = 0;         // payload bits received per second after the omitted start
+  std::vector<double> one_way_ms; // of the datagrams sent after the omitted start
+  [[nodiscard]] double one_way_percentile(double p) const;  // nearest rank; 0 when none arrived
+};
+struct PacedUdpOptions {
+  uint64_t rate_bps = 1'000'000;  // payload bits per second the sender paces at
+  double seconds = 4;
+  double omit_seconds = 1;        // the start (a full bucket, an empty queue) is left out
+  uint16_t port = 5301;
+  size_t payload = 1400;          // bytes a datagram (at least 16: sequence and stamp)
+};
+Result<PacedUdpRun> paced_udp_run(const TestNetns& from, const TestNetns& to, const std::string& to_ip,
+                                  const PacedUdpOptions& options);
+
 // ping a → b on an idle link: the baseline "added latency" subtracts.
 Result<std::vector<double>> ping_idle(const TestNetns& from, const std::string& to_ip, int count);
 

@@ -180,6 +180,39 @@ TEST_F(ChaosGuardTest, DroppedBudgetAbortsAtTheCrossingPacket) {
   EXPECT_EQ(c.guard.counts[0], c.dropped);
 }
 
+// A delayed-packets budget (fq: the VM tier; the host has no fq, so delay
+// faults are refused there). Counted in the tc program when the stamp is
+// set, after every fault of the hook ran; the abort model is the dropped
+// budget's: abort_count in [N + 1, N + ncpu], and at most one packet per
+// other CPU delayed after the crossing. A delay drops nothing, so every
+// datagram arrives, the late ones undelayed.
+TEST_F(ChaosGuardTest, DelayedBudgetAbortsAtTheCrossingPacket) {
+  if (!lab_ready()) return;
+  if (!engine_->fq_available()) GTEST_SKIP() << "no fq qdisc here: delay faults need it (the VM tier)";
+  constexpr uint64_t kBudget = 100;
+  json doc = loss("guard-delay", 0);
+  doc.erase("loss");
+  doc["action"] = "delay";
+  doc["delay"] = {{"latency", "10ms"}};
+  chaos::FaultSpec s = spec(doc);
+  s.guard.limits.push_back({GuardBudget::delayed, kBudget});
+  add(s);
+  auto run = lab_->udp(1000, 7315);
+  ASSERT_TRUE(run) << run.error().message();
+  const auto c = counters("guard-delay");
+  ASSERT_TRUE(c.guard.aborted()) << "delayed counted: " << c.guard.counts[static_cast<size_t>(GuardBudget::delayed)];
+  EXPECT_EQ(c.guard.abort_budget, GuardBudget::delayed);
+  EXPECT_GE(c.guard.abort_count, kBudget + 1);
+  EXPECT_LE(c.guard.abort_count, kBudget + ncpu_);
+  const uint64_t after = c.delayed - std::min<uint64_t>(c.delayed, kBudget + 1);
+  std::printf("abort latency: %llu packet(s) delayed after the crossing (bound %u); %llu of %llu delayed\n",
+              static_cast<unsigned long long>(after), ncpu_ - 1, static_cast<unsigned long long>(c.delayed),
+              static_cast<unsigned long long>(run->sent));
+  EXPECT_LE(c.delayed, kBudget + ncpu_) << "delays after the abort";
+  EXPECT_EQ(c.guard.counts[static_cast<size_t>(GuardBudget::delayed)], c.delayed);
+  EXPECT_EQ(run->received, run->sent) << "a delay drops nothing";
+}
+
 // A resets budget: a client in a hammering a closed port on b through a
 // loss fault; every refused connect is a reset a's socket receives.
 TEST_F(ChaosGuardTest, ResetsBudgetAbortsOnRefusedConnects) {

@@ -77,6 +77,7 @@ TEST(EngineState, RoundTripsPodOwnersAndLoadsFilesWithoutThem) {
   r.placement.endpoints = {"eth0 egress (pod shop/web-1)", "eth0 egress (pod shop/web-2)"};
   r.placement.owner_of_attach = {{1, "uid-1"}, {4, "uid-2"}};
   r.placement.owner_names = {{"uid-1", "shop/web-1"}, {"uid-2", "shop/web-2"}};
+  r.placement.owner_netns = {{"uid-1", 4026532315}, {"uid-2", 4026532386}};
   st.faults.push_back(r);
   const auto path = temp_path("seismo-state-owners-");
   ASSERT_TRUE(save_engine_state(path, st));
@@ -84,6 +85,7 @@ TEST(EngineState, RoundTripsPodOwnersAndLoadsFilesWithoutThem) {
   ASSERT_TRUE(loaded && *loaded);
   EXPECT_EQ((**loaded).faults.at(0).placement.owner_of_attach, r.placement.owner_of_attach);
   EXPECT_EQ((**loaded).faults.at(0).placement.owner_names, r.placement.owner_names);
+  EXPECT_EQ((**loaded).faults.at(0).placement.owner_netns, r.placement.owner_netns);
 
   // An older file: the same without the owner fields.
   std::string text;
@@ -94,9 +96,11 @@ TEST(EngineState, RoundTripsPodOwnersAndLoadsFilesWithoutThem) {
   auto doc = nlohmann::json::parse(text);
   doc["faults"][0].erase("owner_of_attach");
   doc["faults"][0].erase("owner_names");
+  doc["faults"][0].erase("owner_netns");
   std::ofstream(path) << doc.dump();
   auto old = load_engine_state(path);
   std::filesystem::remove(path);
   ASSERT_TRUE(old && *old) << (old ? "" : old.error().message());
   EXPECT_TRUE((**old).faults.at(0).placement.owner_of_attach.empty());
+  EXPECT_TRUE((**old).faults.at(0).placement.owner_netns.empty());
 }

@@ -60,6 +60,8 @@ Result<std::optional<EngineState>> load_engine_state(const std::string& path) {
         r.placement.owner_of_attach = f.at("owner_of_attach").get<std::map<uint32_t, std::string>>();
       if (f.contains("owner_names"))
         r.placement.owner_names = f.at("owner_names").get<std::map<std::string, std::string>>();
+      if (f.contains("owner_netns"))
+        r.placement.owner_netns = f.at("owner_netns").get<std::map<std::string, uint64_t>>();
       st.faults.push_back(std::move(r));
     }
     for (const auto& d : doc.at("devices")) {
@@ -88,7 +90,8 @@ Result<void> save_engine_state(const std::string& path, const EngineState& st) {
                              {"attach_ids", f.placement.attach_ids},
                              {"endpoints", f.placement.endpoints},
                              {"owner_of_attach", f.placement.owner_of_attach},
-                             {"owner_names", f.placement.owner_names}});
+                             {"owner_names", f.placement.owner_names},
+                             {"owner_netns", f.placement.owner_netns}});
   for (const auto& d : st.devices) doc["devices"].push_back(to_json(d));
 
   std::error_code ec;

@@ -26,6 +26,9 @@ struct FaultPlacement {
   // away can be dropped from the fault; and each pod's "namespace/name".
   std::map<uint32_t, std::string> owner_of_attach;
   std::map<std::string, std::string> owner_names;
+  // A guarded pod fault: each pod's network namespace (inode), the
+  // fault_guard_owners entry that goes when the pod leaves the fault.
+  std::map<std::string, uint64_t> owner_netns;
 };
 
 // One fault as persisted: enough for a restarted daemon to adopt it (or to

@@ -51,6 +51,14 @@ void place(const FaultPlan& plan, FaultPlacement& at) {
   }
 }
 
+// A guarded fault's pods: each one's netns, whose owner entry goes with
+// the pod (FaultEngine::retract).
+void place_owner_netns(const FaultPlan& plan, const std::vector<EndpointFacts>& endpoints, FaultPlacement& at) {
+  for (const auto& d : plan.devices)
+    if (d.endpoint < endpoints.size() && !endpoints[d.endpoint].owner.empty() && endpoints[d.endpoint].netns_inode)
+      at.owner_netns[endpoints[d.endpoint].owner] = endpoints[d.endpoint].netns_inode;
+}
+
 }  // namespace
 
 nlohmann::json ReconcileReport::to_json() const {
@@ -156,6 +164,7 @@ Result<json> FaultEngine::add_locked(FaultSpec spec) {
   fault.at.created_unix_ms = unix_now_ms();
   fault.at.expires_mono_ns = monotonic_now_ns() + fault.spec.duration_ns;
   place(*plan, fault.at);
+  if (!fault.spec.guard.empty()) place_owner_netns(*plan, world.endpoints, fault.at);
   const std::string name = fault.spec.name;
   if (auto r = installer_.install(*plan, read.handles, fault, fmt::format("fault '{}'", name)); !r) return fail(std::move(r).error());
   log::info("fault '{}' added: {} on {} for {}", name, action_name(fault.spec.action), fmt::join(fault.at.endpoints, ", "),
@@ -217,6 +226,7 @@ Result<json> FaultEngine::extend(const std::string& name, std::vector<Endpoint> 
   if (!fault->spec.guard.empty()) plan->guard_owners = guard_owners_of(*plan, world.endpoints);
   RunningFault extended = *fault;
   place(*plan, extended.at);
+  if (!extended.spec.guard.empty()) place_owner_netns(*plan, world.endpoints, extended.at);
   if (auto r = installer_.install(*plan, read.handles, extended, label); !r) return fail(std::move(r).error());
   std::vector<std::string> where;
   for (const auto& att : plan->attachments) where.push_back(att.where);
@@ -268,10 +278,25 @@ Result<size_t> FaultEngine::retract(const std::string& name, const std::string& 
     return o != fault->at.owner_of_attach.end() && o->second == owner;
   });
   if (n) {
+    release_guard_owner(*fault, owner);
     (void)registry_->save();
     log::info("fault '{}': {} dropped ({} attachment(s))", name, owner_name, n);
   }
   return n;
+}
+
+void FaultEngine::release_guard_owner(RunningFault& fault, const std::string& owner) {
+  auto it = fault.at.owner_netns.find(owner);
+  if (it == fault.at.owner_netns.end()) return;
+  const uint64_t inode = it->second;
+  fault.at.owner_netns.erase(it);
+  // Pods sharing a netns (hostNetwork) keep its entry while one is left.
+  for (const auto& [_, other] : fault.at.owner_netns)
+    if (other == inode) return;
+  FaultMaps* maps = registry_->maps();
+  if (!maps) return;
+  if (auto r = maps->remove_guard_owner({SEISMO_GUARD_OWNER_NETNS, 0, inode}, fault.at.slot); !r)
+    log::warn("fault '{}': {}", fault.spec.name, r.error().message());
 }
 
 json FaultEngine::list() {

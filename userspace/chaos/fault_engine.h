@@ -95,6 +95,9 @@ class FaultEngine {
   Result<void> start();
   [[nodiscard]] WorldSnapshot snapshot() const;
   Result<nlohmann::json> add_locked(FaultSpec spec);
+  // After a retract: unlists the fault from the owner's netns entry in
+  // fault_guard_owners, so that pod's TCP events stop counting.
+  void release_guard_owner(RunningFault& fault, const std::string& owner);
 
   FaultEngineConfig config_;
   std::unique_ptr<TargetResolver> resolver_;
