@@ -104,18 +104,31 @@ TEST_P(SignalsProbesLoad, TcpCountsAndStreamsAResetForThisCgroup) {
   EXPECT_TRUE(no_seismo_programs_within());
 }
 
-TEST_P(SignalsProbesLoad, SchedSeesRunQueueWaits) {
+// Both wait sources: the scheduler's sched_info (one sched_switch program,
+// tp_btf where the kernel keeps it) and the wakeup stamps (three programs).
+namespace {
+void expect_sched_sees_run_queue_waits(HookFlavour flavour, bool use_sched_info) {
   SchedProbeConfig config;
-  config.only_flavour = GetParam();
+  config.only_flavour = flavour;
+  config.use_sched_info = use_sched_info;
   auto p = SchedProbe::create(config);
   ASSERT_TRUE(p) << p.error().message();
-  EXPECT_EQ(loaded_seismo_programs().size(), 3u);  // wakeup, wakeup_new, switch
+  // switch alone, or wakeup, wakeup_new, switch
+  EXPECT_EQ(loaded_seismo_programs().size(), (*p)->uses_sched_info() ? 1u : 3u);
+  if (!use_sched_info || flavour == HookFlavour::raw_tp) EXPECT_FALSE((*p)->uses_sched_info());
   for (int i = 0; i < 20; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // wakeups of our own
   uint64_t waits = 0;
   (*p)->for_each([&](uint64_t, const runq_stats& s) { waits += s.count; });
   EXPECT_GT(waits, 0u);
   p->reset();
   EXPECT_TRUE(no_seismo_programs_within());
+}
+}  // namespace
+
+TEST_P(SignalsProbesLoad, SchedSeesRunQueueWaits) { expect_sched_sees_run_queue_waits(GetParam(), true); }
+
+TEST_P(SignalsProbesLoad, SchedSeesRunQueueWaitsFromWakeupStamps) {
+  expect_sched_sees_run_queue_waits(GetParam(), false);
 }
 
 TEST_P(SignalsProbesLoad, OomLoadsWhereTheTracepointPassesTheTask) {
