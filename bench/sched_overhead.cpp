@@ -141,6 +141,11 @@ double bpf_per_switch(Measured& m, const std::string& name) {
   return n > 0 ? static_cast<double>(m.cost[name].run_ns) / n : 0.0;
 }
 
+// a / b, or why not: a baseline that adds nothing measurable gives no ratio.
+std::string ratio(double a, double b) {
+  return b > 0 ? fmt::format("{:.2f}x", a / b) : std::string("n/a (baseline within noise)");
+}
+
 void print_ratios(Measured& m) {
   const double base = bench::spread(m.results["none"]).median;
   auto added = [&](const char* n) { return bench::spread(m.results[n]).median - base; };
@@ -148,16 +153,16 @@ void print_ratios(Measured& m) {
   fmt::print("\n");
   for (const char* probe : {"probe-tp_btf", "probe-stamps"}) {
     if (!have(probe) || !have("empty")) continue;
-    fmt::print("{}: adds {:.2f}x what the empty programs on the 3 hooks add (target <= 1.3x); "
-               "{:.2f}x the empty sched_switch program\n",
-               probe, added(probe) / added("empty"), have("empty-switch") ? added(probe) / added("empty-switch") : 0.0);
+    fmt::print("{}: adds {} what the empty programs on the 3 hooks add (target <= 1.3x); {} the empty sched_switch "
+               "program\n",
+               probe, ratio(added(probe), added("empty")), ratio(added(probe), added("empty-switch")));
     if (have("bpftrace"))
-      fmt::print("{}: adds {:.2f}x what bpftrace runqlat adds (target <= 0.5x)\n", probe,
-                 added(probe) / added("bpftrace"));
+      fmt::print("{}: adds {} what bpftrace runqlat adds (target <= 0.5x)\n", probe,
+                 ratio(added(probe), added("bpftrace")));
     if (m.stats_valid)
-      fmt::print("{}: BPF stats {:.1f} ns/switch = {:.2f}x the empty programs', {:.2f}x bpftrace's\n", probe,
-                 bpf_per_switch(m, probe), bpf_per_switch(m, probe) / bpf_per_switch(m, "empty"),
-                 have("bpftrace") ? bpf_per_switch(m, probe) / bpf_per_switch(m, "bpftrace") : 0.0);
+      fmt::print("{}: BPF stats {:.1f} ns/switch = {} the empty programs', {} bpftrace's\n", probe,
+                 bpf_per_switch(m, probe), ratio(bpf_per_switch(m, probe), bpf_per_switch(m, "empty")),
+                 ratio(bpf_per_switch(m, probe), bpf_per_switch(m, "bpftrace")));
   }
 }
 
@@ -263,7 +268,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sched_overhead: run as root (loads BPF programs)\n");
     return 1;
   }
-  if (!getenv("SEISMO_BENCH_LIBBPF_LOG")) libbpf_set_print(nullptr);
+  libbpf_set_print(nullptr);
   const std::string tmp = "/tmp/seismo-sched-bench-" + std::to_string(getpid());
   Attachments attachments(tmp);
   const auto conds = conditions(attachments);
