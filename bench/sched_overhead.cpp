@@ -106,7 +106,10 @@ struct Measured {
 // conditions with more programs), then one with them on for the kernel's
 // run statistics of the condition's programs. A condition whose setup fails
 // is dropped for good.
-Measured run_rounds(const std::vector<Condition>& conds, int rounds, long trips) {
+// owner(): the process holding the condition's programs (bpftrace or this
+// one), so another session's seismod, with programs of the same names, does
+// not count.
+Measured run_rounds(const std::vector<Condition>& conds, int rounds, long trips, const std::function<pid_t()>& owner) {
   Measured m;
   std::set<std::string> unavailable;
   for (int r = 0; r < rounds; ++r) {
@@ -123,9 +126,9 @@ Measured run_rounds(const std::vector<Condition>& conds, int rounds, long trips)
       if (!c.programs.empty()) {
         bench::RunTimeStats stats_on;
         m.stats_valid = stats_on.valid();
-        auto before = bench::prog_run_stats(c.programs);
+        auto before = bench::prog_run_stats(c.programs, owner());
         m.stat_switches[c.name] += 2.0 * static_cast<double>(ns_per_switch(trips) > 0 ? trips : 0);
-        auto after = bench::prog_run_stats(c.programs);
+        auto after = bench::prog_run_stats(c.programs, owner());
         m.cost[c.name].runs += after.runs - before.runs;
         m.cost[c.name].run_ns += after.run_ns - before.run_ns;
       }
@@ -220,6 +223,7 @@ class Attachments {
     usleep(500000);
     return true;
   }
+  [[nodiscard]] pid_t owner() const { return bpftrace_ > 0 ? bpftrace_ : getpid(); }
   void detach() {
     empty_links_.clear();
     empty_.reset();
@@ -272,7 +276,7 @@ int main(int argc, char** argv) {
   const std::string tmp = "/tmp/seismo-sched-bench-" + std::to_string(getpid());
   Attachments attachments(tmp);
   const auto conds = conditions(attachments);
-  Measured m = run_rounds(conds, rounds, trips);
+  Measured m = run_rounds(conds, rounds, trips, [&attachments] { return attachments.owner(); });
   print_table(conds, m, rounds, trips);
   unlink((tmp + ".bpftrace.log").c_str());
   return 0;

@@ -95,7 +95,9 @@ bool tracefs_mounted() {
 
 // Kernel-measured ns per syscall spent inside each condition's programs
 // (statistics on: each run also pays two clock reads, equal for all).
-void print_program_bodies(const std::vector<Condition>& conds, long calls) {
+// owner(): the process holding the condition's programs (seismod, bpftrace
+// or this one), so another session's seismod does not count.
+void print_program_bodies(const std::vector<Condition>& conds, long calls, const std::function<pid_t()>& owner) {
   RunTimeStats stats_on;
   if (!stats_on.valid()) {
     fmt::print("\n(BPF run-time statistics unavailable: program bodies not measured)\n");
@@ -113,9 +115,9 @@ void print_program_bodies(const std::vector<Condition>& conds, long calls) {
       continue;
     }
     ns_per_call(calls / 10);  // warm the map rows
-    auto before = prog_run_stats(c.programs);
+    auto before = prog_run_stats(c.programs, owner());
     ns_per_call(calls);
-    auto after = prog_run_stats(c.programs);
+    auto after = prog_run_stats(c.programs, owner());
     c.teardown();
     const double per_call = static_cast<double>(after.run_ns - before.run_ns) / static_cast<double>(calls);
     if (c.name == "empty-exit") empty_exit = per_call;
@@ -174,6 +176,7 @@ class Attachments {
     usleep(500000);
     return true;
   }
+  [[nodiscard]] pid_t owner() const { return child_ > 0 ? child_ : getpid(); }
   void stop_child() {
     if (child_ <= 0) return;
     stop(child_, SIGTERM);
@@ -291,7 +294,7 @@ int main(int argc, char** argv) {
   std::vector<Condition> available;  // a condition whose setup failed in the rounds is not retried
   for (const auto& c : conds)
     if (!results[c.name].empty()) available.push_back(c);
-  print_program_bodies(available, calls);
+  print_program_bodies(available, calls, [&attachments] { return attachments.owner(); });
   for (const char* suffix : {".sock", ".seismod.log", ".bpftrace.log"}) unlink((tmp + suffix).c_str());
   return 0;
 }
