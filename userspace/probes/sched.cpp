@@ -78,6 +78,9 @@ Result<std::unique_ptr<SchedProbe>> SchedProbe::create(const SchedProbeConfig& c
   probe->skel_ = std::move(loaded->skel);
   probe->sched_info_ = sched_info && loaded->flavour == HookFlavour::tp_btf;
   probe->status_ = ProbeStatus{"sched", false, flavour_name(loaded->flavour), loaded->fallback_reason};
+  // The costlier wait source shows in `seismo status` like any fallback.
+  if (loaded->flavour == HookFlavour::tp_btf && !probe->sched_info_ && config.use_sched_info)
+    probe->status_.reason = "kernel keeps no sched_info (CONFIG_SCHED_INFO): wakeup stamps on 3 hooks";
   auto links = bpf::attach_autoloaded(probe->skel_->obj, "sched probe");
   if (!links) return fail(std::move(links).error());
   probe->links_ = std::move(*links);
