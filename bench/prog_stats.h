@@ -4,6 +4,8 @@
 // enabled (BPF_ENABLE_STATS, held by a file descriptor), the kernel counts
 // each program's runs and nanoseconds. Independent of machine noise, so
 // the benchmarks print it next to their end-to-end numbers.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <set>
 #include <string>
@@ -28,7 +30,10 @@ class RunTimeStats {
   UniqueFd fd_;
 };
 
-// Sums the statistics of every loaded program whose name is in `names`.
-ProgRunStats prog_run_stats(const std::set<std::string>& names);
+// Sums the statistics of every loaded program whose name is in `names` and
+// which process `owner` holds a file descriptor of (0: any process). Other
+// sessions on the machine may run seismod too: their programs, of the same
+// names, must not count.
+ProgRunStats prog_run_stats(const std::set<std::string>& names, pid_t owner = 0);
 
 }  // namespace seismo::bench

@@ -10,6 +10,7 @@
 //   seismod-count seismod --syscall-mode count (sys_exit only: calls, errors)
 //   seismod-full seismod (sys_enter + sys_exit: calls, errors, latency histogram)
 //   bpftrace     tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }
+//   bpftrace-hist enter/exit latency histogram per cgroup (kBpftraceHist)
 // Conditions are interleaved within each round so drift hits all alike;
 // medians over rounds with min–max spread, and the added cost vs `none`.
 // Then, with BPF run-time statistics on, the kernel's own ns per program run
@@ -38,6 +39,24 @@
 using namespace seismo::bench;
 
 namespace {
+
+constexpr const char* kBpftraceCount = "tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }";
+// What the full probe computes, as bpftrace users write it.
+constexpr const char* kBpftraceHist =
+    "tracepoint:raw_syscalls:sys_enter { @start[tid] = nsecs; } "
+    "tracepoint:raw_syscalls:sys_exit /@start[tid]/ { @lat[cgroup] = hist(nsecs - @start[tid]); "
+    "delete(@start[tid]); }";
+
+// The kernel's Meltdown mitigation (PTI) doubles a syscall's page-table
+// switches, which moves every ratio against the hook's cost.
+std::string pti_state() {
+  FILE* f = fopen("/sys/devices/system/cpu/vulnerabilities/meltdown", "r");
+  char buf[128] = "unknown";
+  if (f && fgets(buf, sizeof(buf), f)) buf[strcspn(buf, "\n")] = 0;
+  if (f) fclose(f);
+  const bool pti = std::strstr(buf, "PTI") != nullptr;
+  return fmt::format("{} (meltdown: {})", pti ? "PTI on" : "no PTI", buf);
+}
 
 double ns_per_call(long calls) {
   timespec a{}, b{};
@@ -76,7 +95,9 @@ bool tracefs_mounted() {
 
 // Kernel-measured ns per syscall spent inside each condition's programs
 // (statistics on: each run also pays two clock reads, equal for all).
-void print_program_bodies(const std::vector<Condition>& conds, long calls) {
+// owner(): the process holding the condition's programs (seismod, bpftrace
+// or this one), so another session's seismod does not count.
+void print_program_bodies(const std::vector<Condition>& conds, long calls, const std::function<pid_t()>& owner) {
   RunTimeStats stats_on;
   if (!stats_on.valid()) {
     fmt::print("\n(BPF run-time statistics unavailable: program bodies not measured)\n");
@@ -86,6 +107,7 @@ void print_program_bodies(const std::vector<Condition>& conds, long calls) {
              calls);
   fmt::print("{:<14} {:>12} {:>16}\n", "condition", "prog ns", "over empty-exit");
   double empty_exit = 0;
+  std::map<std::string, double> prog_ns;
   for (const auto& c : conds) {
     if (c.programs.empty()) continue;
     if (!c.setup()) {
@@ -93,15 +115,22 @@ void print_program_bodies(const std::vector<Condition>& conds, long calls) {
       continue;
     }
     ns_per_call(calls / 10);  // warm the map rows
-    auto before = prog_run_stats(c.programs);
+    auto before = prog_run_stats(c.programs, owner());
     ns_per_call(calls);
-    auto after = prog_run_stats(c.programs);
+    auto after = prog_run_stats(c.programs, owner());
     c.teardown();
     const double per_call = static_cast<double>(after.run_ns - before.run_ns) / static_cast<double>(calls);
     if (c.name == "empty-exit") empty_exit = per_call;
+    prog_ns[c.name] = per_call;
     fmt::print("{:<14} {:>12.1f} {:>16}\n", c.name, per_call,
                empty_exit > 0 && c.name != "empty-exit" ? fmt::format("{:.1f}", per_call - empty_exit) : "-");
   }
+  if (prog_ns.count("seismod-full") && prog_ns.count("bpftrace"))
+    fmt::print("\nfull probe's programs {:.1f} ns vs bpftrace count-only's {:.1f} ns: ratio {:.2f} (target <= 1.0)\n",
+               prog_ns["seismod-full"], prog_ns["bpftrace"], prog_ns["seismod-full"] / prog_ns["bpftrace"]);
+  if (prog_ns.count("seismod-count") && prog_ns.count("empty-exit"))
+    fmt::print("count mode's program {:.1f} ns vs the empty sys_exit program's {:.1f} ns: ratio {:.2f}\n",
+               prog_ns["seismod-count"], empty_exit, prog_ns["seismod-count"] / empty_exit);
 }
 
 // The bench's own BPF programs and child processes, one at a time.
@@ -139,14 +168,15 @@ class Attachments {
     }
     return true;
   }
-  bool start_bpftrace() {
+  bool start_bpftrace(const char* program) {
     if (!tracefs_mounted()) return false;
     std::string log = tmp_ + ".bpftrace.log";
-    child_ = spawn({"bpftrace", "-e", "tracepoint:raw_syscalls:sys_enter { @[cgroup] = count(); }"}, log);
+    child_ = spawn({"bpftrace", "-e", program}, log);
     if (!wait_for_text(log, "Attaching", std::chrono::seconds(30))) return false;
     usleep(500000);
     return true;
   }
+  [[nodiscard]] pid_t owner() const { return child_ > 0 ? child_ : getpid(); }
   void stop_child() {
     if (child_ <= 0) return;
     stop(child_, SIGTERM);
@@ -182,7 +212,8 @@ std::vector<Condition> conditions(Attachments& a) {
       {"seismod-count", {"syscall_exit"}, [&a] { return a.start_seismod("count"); }, child_gone},
       {"seismod-full", {"syscall_enter", "syscall_exit"}, [&a] { return a.start_seismod("full"); }, child_gone},
       // bpftrace names its program after the probe.
-      {"bpftrace", {"sys_enter"}, [&a] { return a.start_bpftrace(); }, child_gone},
+      {"bpftrace", {"sys_enter"}, [&a] { return a.start_bpftrace(kBpftraceCount); }, child_gone},
+      {"bpftrace-hist", {"sys_enter", "sys_exit"}, [&a] { return a.start_bpftrace(kBpftraceHist); }, child_gone},
   };
 }
 
@@ -197,7 +228,7 @@ std::map<std::string, std::vector<double>> run_rounds(const std::vector<Conditio
       if (!c.setup()) {
         unavailable.insert(c.name);
         fprintf(stderr, "%s: unavailable on this machine (%s)\n", c.name.c_str(),
-                c.name == "bpftrace" ? "bpftrace missing or tracefs not mounted" : "setup failed");
+                c.name.rfind("bpftrace", 0) == 0 ? "bpftrace missing or tracefs not mounted" : "setup failed");
         c.teardown();
         continue;
       }
@@ -236,8 +267,11 @@ void print_results(const std::vector<Condition>& conds, std::map<std::string, st
                "{:.2f}x the empty sys_exit program\n",
                added("seismod-count") / empty_added, added("seismod-count") / added("empty-exit"));
   if (!results["seismod-full"].empty() && !results["bpftrace"].empty())
-    fmt::print("full probe adds {:.0f} ns vs bpftrace count-only {:.0f} ns: ratio {:.2f} (target <= 1.0)\n",
-               added("seismod-full"), added("bpftrace"), added("seismod-full") / added("bpftrace"));
+    fmt::print("full probe adds {:.0f} ns vs bpftrace count-only {:.0f} ns: ratio {:.2f}\n", added("seismod-full"),
+               added("bpftrace"), added("seismod-full") / added("bpftrace"));
+  if (!results["seismod-full"].empty() && !results["bpftrace-hist"].empty())
+    fmt::print("full probe adds {:.0f} ns vs bpftrace latency histogram {:.0f} ns: ratio {:.2f} (target <= 0.6)\n",
+               added("seismod-full"), added("bpftrace-hist"), added("seismod-full") / added("bpftrace-hist"));
 }
 
 }  // namespace
@@ -254,13 +288,13 @@ int main(int argc, char** argv) {
   Attachments attachments(tmp);
   const auto conds = conditions(attachments);
   auto results = run_rounds(conds, rounds, calls);
-  fmt::print("syscall_overhead: getppid, {} calls x3 per sample, {} interleaved rounds, kernel {}\n\n", calls, rounds,
-             kernel_release());
+  fmt::print("syscall_overhead: getppid, {} calls x3 per sample, {} interleaved rounds, kernel {}, {}\n\n", calls,
+             rounds, kernel_release(), pti_state());
   print_results(conds, results);
   std::vector<Condition> available;  // a condition whose setup failed in the rounds is not retried
   for (const auto& c : conds)
     if (!results[c.name].empty()) available.push_back(c);
-  print_program_bodies(available, calls);
+  print_program_bodies(available, calls, [&attachments] { return attachments.owner(); });
   for (const char* suffix : {".sock", ".seismod.log", ".bpftrace.log"}) unlink((tmp + suffix).c_str());
   return 0;
 }

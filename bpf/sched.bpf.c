@@ -6,12 +6,21 @@
  * sched_switch fires in the context of the task leaving the CPU, so the
  * waiting task (next) is not current: its cgroup is read from the task.
  *
- * This runs on every context switch, so the two flavours differ where it
- * pays: tp_btf programs keep the enqueue time in task local storage (no
- * global hash, no bucket lock, no delete; as the kernel's runqslower does)
- * and read task fields with direct BTF loads. raw_tp programs get no BTF
- * task pointer, so they use a hash keyed by thread id and CO-RE probe
- * reads. Userspace creates only the map its flavour uses. */
+ * This runs on every context switch, so the flavours differ where it
+ * pays. Where the kernel keeps sched_info (CONFIG_SCHED_INFO: set by
+ * TASK_DELAY_ACCT or SCHEDSTATS, as in Debian's and most distributions'
+ * kernels), the wait is already measured by the scheduler itself: it stamps
+ * sched_info.last_queued at enqueue (wakeup, new task, preempted while
+ * runnable) and adds the wait to sched_info.run_delay when the task arrives
+ * on a CPU (or is migrated to another run queue). One tp_btf sched_switch
+ * program then suffices (runq_switch): when a task leaves the CPU, the
+ * growth of its run_delay since it last left one is the wait before this
+ * run. No wakeup hooks, no clock read, and the task is current (cache-hot);
+ * a wait is recorded when the run after it ends.
+ * Without sched_info, tp_btf programs stamp the enqueue time in task local
+ * storage at wakeup (runq_switch_ts). raw_tp programs get no BTF task
+ * pointer, so they use a hash keyed by thread id and CO-RE probe reads.
+ * Userspace loads one set and creates only the maps it uses.  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -40,13 +49,27 @@ struct {
 	__type(value, __u64);
 } runq_start SEC(".maps");
 
-/* tp_btf: enqueue time in the task itself (0: not waiting). */
+/* tp_btf without sched_info: enqueue time in the task itself (0: not waiting). */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, __u64);
 } runq_task_start SEC(".maps");
+
+/* tp_btf with sched_info: what runq_switch keeps in each task. */
+struct runq_task {
+	__u64 seen;      /* run_delay when the task last left a CPU, plus one (0: not seen yet) */
+	__u64 cset_ref;  /* the css_set cgroup_id was read through (see runq__cgroup_id) */
+	__u64 cgroup_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct runq_task);
+} runq_seen SEC(".maps");
 
 SEISMO_DEFINE_LOSSES();
 
@@ -136,10 +159,72 @@ int BPF_PROG(runq_wknew, struct task_struct *p)
 	return 0;
 }
 
-/* Only the first three arguments: 5.18 (fa2c3254d7cf) added prev_state;
- * reading the state from prev works before and after. */
+/* runq__sched_info_wait - how long prev waited before its latest switch-in,
+ * from the scheduler's own bookkeeping; 0 when unknown (first sight of a
+ * task that ran before we attached). prev's waits up to that switch-in are
+ * already in run_delay (sched_info_arrive ran then), so the growth of
+ * run_delay since the previous time prev left a CPU is its latest wait, all
+ * of it (also the part on a run queue it was migrated away from). A task
+ * that arrived once (pcount 1) was first seen running: all its run_delay is
+ * that first wait. */
+static __always_inline __u64 runq__sched_info_wait(struct task_struct *prev, struct runq_task *rt)
+{
+	__u64 total = prev->sched_info.run_delay, before = rt->seen;
+
+	rt->seen = total + 1;
+	if (before)
+		return total - (before - 1) ?: 1;
+	if (prev->sched_info.pcount == 1)
+		return total ?: 1;
+	return 0; /* ran before we attached: measure from its next wait */
+}
+
+/* runq__cgroup_id - prev's cgroup v2 id, read again only when its css_set
+ * changed. The walk css_set -> cgroup -> kernfs node misses the cache on
+ * two cold lines (~240 of the ~330 ns the program cost with it on every
+ * switch, bench/sched_overhead); the task's css_set pointer sits in
+ * task_struct. A task holds a reference on its css_set, so an unchanged
+ * pointer is the same css_set unless the task was moved out, its old
+ * css_set freed and a new one for another cgroup allocated at that address
+ * and the task moved in, all between two of its own switch-outs. */
+static __always_inline __u64 runq__cgroup_id(struct task_struct *prev, struct runq_task *rt)
+{
+	struct css_set *cset = prev->cgroups;
+	/* Pointer minus pointer: the pointer ALU the verifier turns into a number. */
+	__u64 ref = (__u64)cset - (__u64)&runq_zero;
+
+	if (rt->cset_ref != ref || !rt->cgroup_id) {
+		rt->cgroup_id = cset->dfl_cgrp->kn->id;
+		rt->cset_ref = ref;
+	}
+	return rt->cgroup_id;
+}
+
+/* Only the first three arguments: 5.18 (fa2c3254d7cf) added prev_state.
+ * Loaded only where task_struct has sched_info (userspace checks the BTF).
+ * prev is current here: its task_struct and storage are cache-hot. */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(runq_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct runq_task *rt;
+	__u64 delta;
+
+	if (!prev->pid || !bpf_core_field_exists(prev->sched_info))
+		return 0;
+	rt = bpf_task_storage_get(&runq_seen, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!rt) {
+		loss__count(&losses, SEISMO_LOSS_TASK_STORAGE);
+		return 0;
+	}
+	delta = runq__sched_info_wait(prev, rt);
+	if (delta)
+		runq__account(runq__cgroup_id(prev, rt), delta);
+	return 0;
+}
+
+/* Without sched_info: reading the state from prev works before and after 5.18. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runq_switch_ts, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 *start, delta;
 	long state;

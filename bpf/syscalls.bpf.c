@@ -90,9 +90,9 @@ static __always_inline __u64 cgroup_ref_btf(const struct cgroup *cgrp)
 	return (__u64)cgrp - (__u64)&syscall_init;
 }
 
-static __always_inline __u64 current_cgroup_ref_btf(void)
+static __always_inline __u64 task_cgroup_ref_btf(struct task_struct *task)
 {
-	return cgroup_ref_btf(bpf_get_current_task_btf()->cgroups->dfl_cgrp);
+	return cgroup_ref_btf(task->cgroups->dfl_cgrp);
 }
 
 static __always_inline __u64 current_cgroup_ref_raw(void)
@@ -171,15 +171,16 @@ static __always_inline struct syscall_stats *stats__get(const struct syscall_key
 }
 
 /* nr is regs->orig_ax: read directly by tp_btf (typed pointer), through
- * bpf_probe_read_kernel by raw_tp. */
-static __always_inline void on_exit(__u64 cgroup_ref, __u32 nr, long ret)
+ * bpf_probe_read_kernel by raw_tp. task is current, fetched once by the
+ * caller (each bpf_get_current_task_btf() is a helper call). */
+static __always_inline void on_exit(struct task_struct *task, __u64 cgroup_ref, __u32 nr, long ret)
 {
 	struct syscall_key key = {};
 	struct syscall_start *start = 0;
 	struct syscall_stats *stats;
 
 	if (cfg_mode == SEISMO_SYSCALL_MODE_FULL)
-		start = bpf_task_storage_get(&syscall_start, bpf_get_current_task_btf(), 0, 0);
+		start = bpf_task_storage_get(&syscall_start, task, 0, 0);
 	key.cgroup_ref = cgroup_ref;
 	key.nr = nr;
 	/* rt_sigreturn restores orig_ax = -1 before sys_exit fires; the number
@@ -268,7 +269,9 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 {
-	on_exit(current_cgroup_ref_btf(), (__u32)regs->orig_ax, ret);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	on_exit(task, task_cgroup_ref_btf(task), (__u32)regs->orig_ax, ret);
 	return 0;
 }
 
@@ -282,7 +285,10 @@ int BPF_PROG(syscall_enter_raw, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(syscall_exit_raw, struct pt_regs *regs, long ret)
 {
-	on_exit(current_cgroup_ref_raw(), (__u32)BPF_CORE_READ(regs, orig_ax), ret);
+	/* Count mode needs no task pointer: no helper call for it. */
+	struct task_struct *task = cfg_mode == SEISMO_SYSCALL_MODE_FULL ? bpf_get_current_task_btf() : 0;
+
+	on_exit(task, current_cgroup_ref_raw(), (__u32)BPF_CORE_READ(regs, orig_ax), ret);
 	return 0;
 }
 

@@ -170,7 +170,7 @@ std::vector<std::string> loaded_seismo_programs() {
                                              "cgskb_ingress", "cgskb_egress", "tcp_state", "tcp_state_raw",
                                              "tcp_retrans", "tcp_retrans_raw", "tcp_rst_tx", "tcp_rst_tx_raw",
                                              "tcp_rst_rx", "tcp_rst_rx_raw", "runq_wakeup", "runq_wakeup_raw",
-                                             "runq_wknew", "runq_wknew_raw", "runq_switch", "runq_switch_raw",
+                                             "runq_wknew", "runq_wknew_raw", "runq_switch", "runq_switch_raw", "runq_switch_ts",
                                              "oom_victim", "oom_victim_raw", "sigtest_drop"};
   std::vector<std::string> found;
   __u32 id = 0;
