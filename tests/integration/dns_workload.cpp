@@ -1,10 +1,11 @@
 // A scripted DNS responder and clients for the DNS signal tests, one static
 // binary (it runs inside network namespaces and test cgroups).
 //
-//   dns_workload responder PORT DELAY_MS
+//   dns_workload responder PORT DELAY_MS [REPLY_LOG]
 //     Answers UDP and TCP queries on PORT after DELAY_MS, counted from the
-//     query's arrival (an absolute CLOCK_MONOTONIC deadline, SCHED_FIFO when
-//     allowed, so a loaded machine adds as little as possible). The first
+//     query's arrival (UDP: the kernel's receive timestamp; TCP: when read),
+//     to an absolute deadline reached by a sleep and a final spin at
+//     SCHED_FIFO when allowed, so a loaded machine adds as little as possible. The first
 //     label of the name picks the answer: noerror, formerr, servfail,
 //     nxdomain, notimp, refused → that rcode; notauth → rcode 9; badshort →
 //     a 6-byte reply; badqd → qdcount 0; badptr → the question's name as a
@@ -91,15 +92,19 @@ sockaddr_in address(const char* ip, int port) {
 }
 
 // The reply to a query (empty: do not answer); the question is echoed.
-Bytes reply_to(const uint8_t* q, size_t len) {
+// `name` gets the question's name, dotted.
+Bytes reply_to(const uint8_t* q, size_t len, std::string& name) {
   if (len < 12 + 5) return {};
   const uint16_t id = static_cast<uint16_t>(q[0] << 8 | q[1]);
   size_t pos = 12;
   std::string first;
+  name.clear();
   while (pos < len && q[pos] != 0) {
     const uint8_t l = q[pos];
     if (l > 63 || pos + 1 + l >= len) return {};
     if (first.empty()) first.assign(reinterpret_cast<const char*>(q + pos + 1), l);
+    if (!name.empty()) name += '.';
+    name.append(reinterpret_cast<const char*>(q + pos + 1), l);
     pos += 1 + l;
   }
   if (pos + 5 > len) return {};
@@ -128,13 +133,38 @@ Bytes reply_to(const uint8_t* q, size_t len) {
   return b;
 }
 
-void sleep_until(const timespec& t0, int delay_ms) {
-  timespec due = t0;
-  due.tv_nsec += static_cast<long>(delay_ms) * 1'000'000;
-  due.tv_sec += due.tv_nsec / 1'000'000'000;
-  due.tv_nsec %= 1'000'000'000;
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, nullptr) != 0) {
+int64_t ns_of(const timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; }
+
+timespec timespec_of(int64_t ns) { return timespec{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)}; }
+
+// Sleeps until t0 + delay on `clock`, then spins the last 300 µs: a timer
+// wakeup can be late by the time an idle CPU takes to wake; a spin at
+// SCHED_FIFO is not. Returns the deadline (ns on `clock`).
+int64_t sleep_until(clockid_t clock, const timespec& t0, int delay_ms) {
+  const int64_t due = ns_of(t0) + int64_t{delay_ms} * 1'000'000;
+  const timespec early = timespec_of(due - 300'000);
+  while (clock_nanosleep(clock, TIMER_ABSTIME, &early, nullptr) != 0) {
   }
+  timespec now;
+  do clock_gettime(clock, &now);
+  while (ns_of(now) < due);
+  return due;
+}
+
+// The reply log: "PROTO NAME ID LATE_NS" per reply, LATE_NS = how long
+// after its deadline the reply's send call returned (the client's ingress
+// runs inside that call). Even a spinning SCHED_FIFO task here was seen
+// 1-3 ms late beside a CPU hog (the container's vCPUs are shared), so the
+// test bounds each latency by the delay plus this measured lateness.
+FILE* g_reply_log = nullptr;
+
+void log_reply(clockid_t clock, const char* proto, const std::string& name, const uint8_t* reply, int64_t due) {
+  timespec now;
+  clock_gettime(clock, &now);
+  if (g_reply_log == nullptr) return;
+  std::fprintf(g_reply_log, "%s %s %d %lld\n", proto, name.c_str(), reply[0] << 8 | reply[1],
+               static_cast<long long>(ns_of(now) - due));
+  std::fflush(g_reply_log);
 }
 
 bool read_full(int fd, uint8_t* buf, size_t n) {
@@ -156,15 +186,38 @@ void serve_tcp(int conn, int delay_ms) {
     if (!read_full(conn, msg.data(), len)) break;
     timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    Bytes r = reply_to(msg.data(), len);
+    std::string name;
+    Bytes r = reply_to(msg.data(), len, name);
     if (r.empty()) break;
-    sleep_until(t0, delay_ms);
+    const int64_t due = sleep_until(CLOCK_MONOTONIC, t0, delay_ms);
     Bytes out;
     put16(out, static_cast<uint16_t>(r.size()));
     out.insert(out.end(), r.begin(), r.end());
     if (::write(conn, out.data(), out.size()) != static_cast<ssize_t>(out.size())) break;
+    log_reply(CLOCK_MONOTONIC, "tcp", name, r.data(), due);
   }
   ::close(conn);
+}
+
+// recvfrom with the kernel's receive timestamp (SO_TIMESTAMPNS,
+// CLOCK_REALTIME): taken when the veth queued the packet, in the sender's
+// send call, so the delay counts from the query's arrival, not from this
+// process's wakeup.
+ssize_t recv_stamped(int fd, uint8_t* buf, size_t size, sockaddr_in& from, timespec& t0) {
+  iovec iov{buf, size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof(from);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  ssize_t n = ::recvmsg(fd, &msg, 0);
+  clock_gettime(CLOCK_REALTIME, &t0);  // fallback: no timestamp came
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) std::memcpy(&t0, CMSG_DATA(c), sizeof(t0));
+  return n;
 }
 
 int responder(int port, int delay_ms) {
@@ -175,6 +228,7 @@ int responder(int port, int delay_ms) {
   int tcp = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   ::setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  ::setsockopt(udp, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
   sockaddr_in sa = address("0.0.0.0", port);
   if (::bind(udp, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) die("bind udp");
   if (::bind(tcp, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) die("bind tcp");
@@ -187,15 +241,16 @@ int responder(int port, int delay_ms) {
     if (fds[0].revents & POLLIN) {
       uint8_t buf[1500];
       sockaddr_in from{};
+      timespec t0{};
+      ssize_t n = recv_stamped(udp, buf, sizeof(buf), from, t0);
       socklen_t flen = sizeof(from);
-      ssize_t n = ::recvfrom(udp, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &flen);
-      timespec t0;
-      clock_gettime(CLOCK_MONOTONIC, &t0);
       if (n > 0) {
-        Bytes r = reply_to(buf, static_cast<size_t>(n));
+        std::string name;
+        Bytes r = reply_to(buf, static_cast<size_t>(n), name);
         if (!r.empty()) {
-          sleep_until(t0, delay_ms);
+          const int64_t due = sleep_until(CLOCK_REALTIME, t0, delay_ms);
           ::sendto(udp, r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
+          log_reply(CLOCK_REALTIME, "udp", name, r.data(), due);
         }
       }
     }
@@ -279,12 +334,15 @@ int send_malformed(const char* server, int port) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "responder" && argc == 4) return responder(std::atoi(argv[2]), std::atoi(argv[3]));
+  if (mode == "responder" && (argc == 4 || argc == 5)) {
+    if (argc == 5 && (g_reply_log = std::fopen(argv[4], "w")) == nullptr) die("open reply log");
+    return responder(std::atoi(argv[2]), std::atoi(argv[3]));
+  }
   if (mode == "query" && argc == 8)
     return run_queries(argv[2], std::atoi(argv[3]), std::string(argv[4]) == "tcp", argv[5], std::atoi(argv[6]),
                        std::atoi(argv[7]));
   if (mode == "malformed" && argc == 4) return send_malformed(argv[2], std::atoi(argv[3]));
-  std::fprintf(stderr, "usage: dns_workload responder PORT DELAY_MS | query SERVER PORT udp|tcp NAME QTYPE COUNT | "
+  std::fprintf(stderr, "usage: dns_workload responder PORT DELAY_MS [REPLY_LOG] | query SERVER PORT udp|tcp NAME QTYPE COUNT | "
                        "malformed SERVER PORT\n");
   return 2;
 }
