@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <map>
 #include <cstdint>
 #include <cstdio>
@@ -20,6 +21,8 @@
 #include "support/signals_fixture.h"
 #include "support/test_cgroup.h"
 #include "support/trace_subscription.h"
+
+#include <nlohmann/json.hpp>
 
 using namespace seismo;
 using namespace seismo::testing;
@@ -220,4 +223,36 @@ TEST_F(SignalsDns, MalformedPacketsAreCountedPerDirectionAndTheProbeCarriesOn) {
   EXPECT_EQ(sum_samples(s, "seismo_dns_requests_total", {{"cgroup", client->path()}, {"rcode", "NOERROR"}, {"qtype", "A"}}),
             1);
   expect_no_losses(s);
+}
+
+TEST_F(SignalsDns, TraceDnsShowsNameTypeRcodeLatencyAndServer) {
+  ASSERT_NO_FATAL_FAILURE(start_responder());
+  auto client = TestCgroup::create("dns-cli");
+  ASSERT_TRUE(client);
+  // Each stream stops after its first event. When a CLI has subscribed is
+  // not visible from here, so a query goes out every 500 ms until both
+  // have one (each then shows a query sent after it subscribed).
+  auto json = std::async(std::launch::async,
+                         [&] { return run_cli("trace dns -o json --count 1 --cgroup " + client->path()); });
+  auto table = std::async(std::launch::async, [&] { return run_cli("trace dns --count 1 --cgroup " + client->path()); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto done = [](auto& f) { return f.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready; };
+  while ((!done(json) || !done(table)) && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_NO_FATAL_FAILURE(query(*client, "udp", "nxdomain.cli.test", 28, 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_TRUE(done(json) && done(table)) << "a trace dns CLI saw no event in 30 s";
+  auto j = json.get();
+  ASSERT_EQ(j.exit_code, 0) << j.out;
+  auto ev = nlohmann::json::parse(j.out.substr(0, j.out.find('\n')));
+  EXPECT_EQ(ev.at("kind"), "dns");
+  EXPECT_EQ(ev.at("name"), "nxdomain.cli.test.");
+  EXPECT_EQ(ev.at("qtype"), "AAAA");
+  EXPECT_EQ(ev.at("rcode"), "NXDOMAIN");
+  EXPECT_EQ(ev.at("server"), peer_->peer_ip());
+  EXPECT_GE(ev.at("latency_ns").get<uint64_t>(), kDelayMs * 1'000'000ull);
+  auto t = table.get();
+  ASSERT_EQ(t.exit_code, 0) << t.out;
+  EXPECT_NE(t.out.find("nxdomain.cli.test. AAAA NXDOMAIN 2"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find(peer_->peer_ip() + ":53/udp"), std::string::npos) << t.out;
 }
