@@ -75,15 +75,31 @@ Bytes query(uint16_t id, const std::string& name, uint16_t qtype) {
   return b;
 }
 
-sockaddr_in address(const char* ip, int port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
-    std::fprintf(stderr, "bad address %s\n", ip);
-    std::exit(2);
+// An IPv4 or IPv6 address (by whether it has a ':').
+struct Address {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  int family = AF_INET;
+};
+
+Address address(const char* ip, int port) {
+  Address a;
+  if (std::strchr(ip, ':') != nullptr) {
+    auto* sa = reinterpret_cast<sockaddr_in6*>(&a.ss);
+    sa->sin6_family = AF_INET6;
+    sa->sin6_port = htons(static_cast<uint16_t>(port));
+    a.family = AF_INET6;
+    a.len = sizeof(*sa);
+    if (inet_pton(AF_INET6, ip, &sa->sin6_addr) == 1) return a;
+  } else {
+    auto* sa = reinterpret_cast<sockaddr_in*>(&a.ss);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(static_cast<uint16_t>(port));
+    a.len = sizeof(*sa);
+    if (inet_pton(AF_INET, ip, &sa->sin_addr) == 1) return a;
   }
-  return sa;
+  std::fprintf(stderr, "bad address %s\n", ip);
+  std::exit(2);
 }
 
 [[noreturn]] void die(const char* what) {
@@ -203,7 +219,7 @@ void serve_tcp(int conn, int delay_ms) {
 // CLOCK_REALTIME): taken when the veth queued the packet, in the sender's
 // send call, so the delay counts from the query's arrival, not from this
 // process's wakeup.
-ssize_t recv_stamped(int fd, uint8_t* buf, size_t size, sockaddr_in& from, timespec& t0) {
+ssize_t recv_stamped(int fd, uint8_t* buf, size_t size, sockaddr_storage& from, socklen_t& from_len, timespec& t0) {
   iovec iov{buf, size};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
   msghdr msg{};
@@ -214,6 +230,7 @@ ssize_t recv_stamped(int fd, uint8_t* buf, size_t size, sockaddr_in& from, times
   msg.msg_control = control;
   msg.msg_controllen = sizeof(control);
   ssize_t n = ::recvmsg(fd, &msg, 0);
+  from_len = msg.msg_namelen;
   clock_gettime(CLOCK_REALTIME, &t0);  // fallback: no timestamp came
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c))
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) std::memcpy(&t0, CMSG_DATA(c), sizeof(t0));
@@ -224,14 +241,17 @@ int responder(int port, int delay_ms) {
   sched_param sp{};
   sp.sched_priority = 10;
   const bool fifo = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
-  int udp = ::socket(AF_INET, SOCK_DGRAM, 0);
-  int tcp = ::socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
+  // Dual-stack sockets: IPv4 queries arrive as v4-mapped addresses.
+  int udp = ::socket(AF_INET6, SOCK_DGRAM, 0);
+  int tcp = ::socket(AF_INET6, SOCK_STREAM, 0);
+  int one = 1, zero = 0;
   ::setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   ::setsockopt(udp, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-  sockaddr_in sa = address("0.0.0.0", port);
-  if (::bind(udp, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) die("bind udp");
-  if (::bind(tcp, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) die("bind tcp");
+  ::setsockopt(udp, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+  ::setsockopt(tcp, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+  Address sa = address("::", port);
+  if (::bind(udp, reinterpret_cast<sockaddr*>(&sa.ss), sa.len) != 0) die("bind udp");
+  if (::bind(tcp, reinterpret_cast<sockaddr*>(&sa.ss), sa.len) != 0) die("bind tcp");
   if (::listen(tcp, 16) != 0) die("listen");
   std::printf("fifo=%d ready\n", fifo ? 1 : 0);
   std::fflush(stdout);
@@ -240,10 +260,10 @@ int responder(int port, int delay_ms) {
     if (::poll(fds, 2, -1) < 0) continue;
     if (fds[0].revents & POLLIN) {
       uint8_t buf[1500];
-      sockaddr_in from{};
+      sockaddr_storage from{};
+      socklen_t flen = 0;
       timespec t0{};
-      ssize_t n = recv_stamped(udp, buf, sizeof(buf), from, t0);
-      socklen_t flen = sizeof(from);
+      ssize_t n = recv_stamped(udp, buf, sizeof(buf), from, flen, t0);
       if (n > 0) {
         std::string name;
         Bytes r = reply_to(buf, static_cast<size_t>(n), name);
@@ -262,9 +282,9 @@ int responder(int port, int delay_ms) {
 }
 
 int connect_to(const char* server, int port, int type) {
-  int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in sa = address(server, port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) die("connect");
+  Address sa = address(server, port);
+  int fd = ::socket(sa.family, type, 0);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa.ss), sa.len) != 0) die("connect");
   timeval tv{2, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   return fd;

@@ -16,6 +16,7 @@
 
 #include <unistd.h>
 
+#include "netns_fixture.h"
 #include "support/child_process.h"
 #include "support/netns_peer.h"
 #include "support/signals_fixture.h"
@@ -35,16 +36,19 @@ class SignalsDns : public SignalsTest {
  protected:
   std::vector<std::string> daemon_args() const override { return {"--probes", "net"}; }
 
-  // The responder in a namespace of its own, answering on port 53.
-  void start_responder() {
-    auto p = NetnsPeer::create("dns");
-    ASSERT_TRUE(p) << p.error().message();
-    peer_.emplace(std::move(*p));
+  // The responder in a namespace of its own, answering on port 53 (in
+  // `netns` when given, else behind a NetnsPeer's veth).
+  void start_responder(const std::string& netns = "") {
+    if (netns.empty()) {
+      auto p = NetnsPeer::create("dns");
+      ASSERT_TRUE(p) << p.error().message();
+      peer_.emplace(std::move(*p));
+    }
     auto cg = TestCgroup::create("dns-srv");
     ASSERT_TRUE(cg) << cg.error().message();
     server_cg_.emplace(std::move(*cg));
     auto r = ChildProcess::spawn({DNS_WORKLOAD_PATH, "responder", "53", std::to_string(kDelayMs), reply_log_},
-                                 {{server_cg_->full_path() + "/cgroup.procs"}, peer_->netns_path()});
+                                 {{server_cg_->full_path() + "/cgroup.procs"}, netns.empty() ? peer_->netns_path() : netns});
     ASSERT_TRUE(r) << r.error().message();
     responder_.emplace(std::move(*r));
     ASSERT_TRUE(responder_->wait_ready());
@@ -255,4 +259,39 @@ TEST_F(SignalsDns, TraceDnsShowsNameTypeRcodeLatencyAndServer) {
   ASSERT_EQ(t.exit_code, 0) << t.out;
   EXPECT_NE(t.out.find("nxdomain.cli.test. AAAA NXDOMAIN 2"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find(peer_->peer_ip() + ":53/udp"), std::string::npos) << t.out;
+}
+
+// IPv6 (the fast path reads the IPv6 header; the server address is 16
+// bytes): client and responder over ::1 in a namespace of our own.
+TEST_F(SignalsDns, Ipv6QueriesAreMatchedAndAttributed) {
+  auto ns = TestNetns::create();
+  ASSERT_TRUE(ns) << ns.error().message();
+  auto up = ns->exec({"ip", "link", "set", "lo", "up"});
+  ASSERT_EQ(up.status, 0) << up.output;
+  ASSERT_NO_FATAL_FAILURE(start_responder(ns->path()));
+  auto client = TestCgroup::create("dns-v6");
+  ASSERT_TRUE(client);
+  auto sub = TraceSubscription::start(daemon_->socket(), "trace.dns", {{"cgroup", client->path()}});
+  ASSERT_TRUE(sub) << sub.error().message();
+  for (const char* proto : {"udp", "tcp"}) {
+    auto q = ChildProcess::spawn({DNS_WORKLOAD_PATH, "query", "::1", "53", proto, "noerror.v6.test", "28", "3"},
+                                 {{client->full_path() + "/cgroup.procs"}, ns->path()});
+    ASSERT_TRUE(q) << q.error().message();
+    auto rc = q->wait_exit();
+    ASSERT_TRUE(rc) << rc.error().message();
+    ASSERT_EQ(*rc, 0) << proto;
+  }
+  ASSERT_TRUE((*sub)->wait_for(6, std::chrono::seconds(20))) << (*sub)->count() << " of 6";
+  auto events = (*sub)->stop();
+  auto s = scrape();
+  EXPECT_EQ(sum_samples(s, "seismo_dns_requests_total", {{"cgroup", client->path()}, {"rcode", "NOERROR"}, {"qtype", "AAAA"}}),
+            6);
+  EXPECT_EQ(requests(s, client->path()), 6);
+  EXPECT_EQ(sum_samples(s, "seismo_dns_malformed_total", {{"cgroup", client->path()}}), 0);
+  for (const auto& ev : events) {
+    EXPECT_EQ(ev.at("server"), "::1") << ev.dump();
+    EXPECT_EQ(ev.at("name"), "noerror.v6.test.");
+    EXPECT_GE(ev.at("latency_ns").get<uint64_t>(), kDelayMs * 1'000'000ull);
+  }
+  expect_no_losses(s);
 }
