@@ -217,8 +217,15 @@ TEST_F(SignalsDns, MalformedPacketsAreCountedPerDirectionAndTheProbeCarriesOn) {
   // compression pointer as the question's name; 2 of each.
   for (const char* name : {"badshort.test", "badqd.test", "badptr.test"})
     ASSERT_NO_FATAL_FAILURE(query(*client, "udp", name, 1, 2));
-  // The probe still matches a good query afterwards.
-  ASSERT_NO_FATAL_FAILURE(query(*client, "udp", "noerror.after.test", 1, 1));
+  // The probe still matches a good query afterwards; its name carries an
+  // escape sequence and a space, which the trace shows escaped (\DDD).
+  auto sub = TraceSubscription::start(daemon_->socket(), "trace.dns", {{"cgroup", client->path()}});
+  ASSERT_TRUE(sub) << sub.error().message();
+  ASSERT_NO_FATAL_FAILURE(query(*client, "udp", "noerror.a\x1b[31mb c.test", 1, 1));
+  ASSERT_TRUE((*sub)->wait_for(1, std::chrono::seconds(20)));
+  auto events = (*sub)->stop();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("name"), "noerror.a\\027[31mb\\032c.test.");
 
   auto s = scrape();
   EXPECT_EQ(sum_samples(s, "seismo_dns_malformed_total", {{"cgroup", client->path()}, {"direction", "egress"}}), 8);
