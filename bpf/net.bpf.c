@@ -298,34 +298,6 @@ static __always_inline void dns__answered(struct __sk_buff *skb, const struct dn
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* dns__message - offset and end of the DNS message in the packet: after
- * the UDP header, or after the TCP header and the 2-byte length prefix of
- * the segment's first message. 0: no message here (a TCP segment without
- * payload); -1: malformed. */
-static __always_inline int dns__message(struct __sk_buff *skb, __u32 l3, __u32 proto, __u32 *off,
-					__u32 *end)
-{
-	__u8 doff;
-	__be16 msg_len;
-
-	*end = skb->len;
-	if (proto == IPPROTO_UDP) {
-		*off = l3 + 8;
-		return 1;
-	}
-	if (bpf_skb_load_bytes(skb, l3 + 12, &doff, 1))
-		return -1;
-	*off = l3 + (doff >> 4) * 4;
-	if (*off >= *end)
-		return 0; /* handshake, ACK, FIN */
-	if (*end - *off < 2 || bpf_skb_load_bytes(skb, *off, &msg_len, 2))
-		return -1;
-	*off += 2;
-	if (*off + bpf_ntohs(msg_len) < *end)
-		*end = *off + bpf_ntohs(msg_len);
-	return 1;
-}
-
 /* dns__handle - parse a DNS client's packet: remember a query (egress),
  * match a response to it (ingress). Out of line so the common, non-DNS
  * path stays a port compare. Anything that does not parse is counted as
