@@ -1,4 +1,4 @@
-// seismo trace exec|tcp|oom: live events from the daemon's ring buffer
+// seismo trace exec|tcp|oom|dns: live events from the daemon's ring buffer
 // consumers, in one output format: a table row per event (KIND, PID, COMM,
 // CGROUP, then kind-specific details), or with -o json|yaml one JSON object
 // per line carrying kind, monotonic_ns, cgroup_id, cgroup, pid, comm and the
@@ -27,6 +27,16 @@ std::string endpoint(const nlohmann::json& ev, const char* addr, const char* por
   return a + ":" + field(ev, port);
 }
 
+// "example.com. A NXDOMAIN 20.31ms 10.0.0.10:53/udp". The daemon validated
+// and escaped the name; the latency is shown in ms with µs resolution.
+std::string dns_details(const nlohmann::json& ev) {
+  std::string latency = "-";
+  if (auto it = ev.find("latency_ns"); it != ev.end() && it->is_number_unsigned())
+    latency = fmt::format("{:.3f}ms", static_cast<double>(it->get<uint64_t>()) / 1e6);
+  return fmt::format("{} {} {} {} {}/{}", field(ev, "name"), field(ev, "qtype"), field(ev, "rcode"), latency,
+                     endpoint(ev, "server", "server_port"), field(ev, "protocol"));
+}
+
 // The kind-specific tail of a table row.
 std::string details(const nlohmann::json& ev) {
   const std::string kind = field(ev, "kind");
@@ -39,6 +49,7 @@ std::string details(const nlohmann::json& ev) {
                        "oom_score_adj={}",
                        field(ev, "uid"), field(ev, "trigger_pid"), field(ev, "total_vm_kb"), field(ev, "anon_rss_kb"),
                        field(ev, "file_rss_kb"), field(ev, "shmem_rss_kb"), field(ev, "oom_score_adj"));
+  if (kind == "dns") return dns_details(ev);
   return ev.dump();
 }
 
@@ -94,6 +105,7 @@ void add_trace_command(CLI::App& app, Context& ctx) {
       {"exec", "Process executions: pid, ppid, cgroup, comm, filename"},
       {"tcp", "TCP retransmits and resets: addresses, ports, state, the socket owner's cgroup"},
       {"oom", "OOM kills: the victim's pid, comm, cgroup and memory figures"},
+      {"dns", "Answered DNS queries of a cgroup's sockets: name, type, rcode, latency, server"},
   };
   for (const auto& t : topics) {
     auto* sub = trace->add_subcommand(t.name, t.help);

@@ -136,7 +136,7 @@ void Dashboard::exercise_every_signal(const FakePod& client, const TestCgroup& n
   SpawnOptions node_side{{node_cg.full_path() + "/cgroup.procs"}, node_->path()};
   auto sink = ChildProcess::spawn({SIGNALS_WORKLOAD_PATH, "tcp-sink", "7000"}, node_side);
   auto resetter = ChildProcess::spawn({SIGNALS_WORKLOAD_PATH, "tcp-sink", "7001", "reset"}, node_side);
-  auto dns = ChildProcess::spawn({DNS_WORKLOAD_PATH, "serve", "53"}, node_side);
+  auto dns = ChildProcess::spawn({DNS_WORKLOAD_PATH, "responder", "53", "0"}, node_side);
   for (auto* c : {&sink, &resetter, &dns}) {
     ASSERT_TRUE(*c) << c->error().message();
     ASSERT_TRUE((*c)->wait_ready(std::chrono::seconds(30)));
@@ -154,7 +154,13 @@ void Dashboard::exercise_every_signal(const FakePod& client, const TestCgroup& n
   EXPECT_EQ(run_in_pod(client, {SIGNALS_WORKLOAD_PATH, "tcp-connect", node_ip, "7001", "5"}), 0);
   EXPECT_EQ(run_in_pod(client, {SIGNALS_WORKLOAD_PATH, "tcp-connect", node_ip, "7009", "3", "refused"}), 0);
   EXPECT_EQ(run_in_pod(client, {WORKLOAD_PATH, "2000", "20"}), 0);
-  EXPECT_EQ(run_in_pod(client, {DNS_WORKLOAD_PATH, "query", node_ip, "53", "20"}), 0);
+  // DNS: answered A and AAAA queries (NOERROR, NXDOMAIN), malformed queries
+  // out, and one malformed (6-byte) answer in.
+  EXPECT_EQ(run_in_pod(client, {DNS_WORKLOAD_PATH, "query", node_ip, "53", "udp", "noerror.seismo.test", "1", "10"}), 0);
+  EXPECT_EQ(run_in_pod(client, {DNS_WORKLOAD_PATH, "query", node_ip, "53", "udp", "nxdomain.seismo.test", "28", "10"}),
+            0);
+  EXPECT_EQ(run_in_pod(client, {DNS_WORKLOAD_PATH, "malformed", node_ip, "53"}), 0);
+  EXPECT_EQ(run_in_pod(client, {DNS_WORKLOAD_PATH, "query", node_ip, "53", "udp", "badshort.seismo.test", "1", "1"}), 0);
   // Two spinners on one CPU: each waits on the run queue while the other runs.
   auto spin_a = in_pod(client, {SIGNALS_WORKLOAD_PATH, "spin", "1", "0"});
   auto spin_b = in_pod(client, {SIGNALS_WORKLOAD_PATH, "spin", "1", "0"});

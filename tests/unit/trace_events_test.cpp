@@ -66,6 +66,32 @@ TEST(TraceEvents, OomEventsNameTheVictim) {
   EXPECT_TRUE(j["cgroup"].is_null()) << "a cgroup already gone is null, not a guess";
 }
 
+TEST(TraceEvents, DnsEventsCarryNameTypeRcodeLatencyAndServerWithNullTask) {
+  probes::DnsEvent ev;
+  ev.cgroup_id = 7;
+  ev.ts_ns = 11;
+  ev.latency_ns = 20'100'000;
+  ev.server = "10.96.0.10";
+  ev.server_port = 53;
+  ev.id = 4242;
+  ev.qtype = 28;
+  ev.rcode = 3;
+  ev.protocol = "udp";
+  ev.name = "api.example.com.";
+  auto j = daemon::dns_event_json(ev, "/p");
+  for (const char* key : {"kind", "monotonic_ns", "cgroup_id", "cgroup", "pid", "comm"}) EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["kind"], "dns");
+  EXPECT_TRUE(j["pid"].is_null());
+  EXPECT_EQ(j["name"], "api.example.com.");
+  EXPECT_EQ(j["qtype"], "AAAA");
+  EXPECT_EQ(j["rcode"], "NXDOMAIN");
+  EXPECT_EQ(j["latency_ns"], 20'100'000u);
+  EXPECT_EQ(j["server"], "10.96.0.10");
+  EXPECT_EQ(j["server_port"], 53);
+  EXPECT_EQ(j["protocol"], "udp");
+  EXPECT_EQ(j["id"], 4242);
+}
+
 TEST(TraceEvents, PublishesOnlyToSubscribersOfTheTopic) {
   events::EventHub hub;
   daemon::TracePublisher traces(hub, "/nonexistent", nullptr);

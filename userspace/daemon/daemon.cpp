@@ -343,7 +343,7 @@ void Daemon::register_methods() {
   }
   const bool with_pods = pods_enabled();
   auto validate = [with_pods](const nlohmann::json& params) { return validate_trace_params(params, with_pods); };
-  for (const char* topic : {"exec", "tcp", "oom"}) {
+  for (const char* topic : {"exec", "tcp", "oom", "dns"}) {
     router_.add_stream(
         std::string("trace.") + topic, api::Access::read, validate,
         [this, topic, with_pods](const nlohmann::json& params, const api::Peer&, api::StreamSink& sink) {

@@ -5,9 +5,11 @@
 #include "common/log.h"
 #include "daemon/trace_events.h"
 #include "metrics/exec_signal.h"
+#include "metrics/dns_signal.h"
 #include "metrics/net_signal.h"
 #include "metrics/oom_signal.h"
 #include "metrics/sched_signal.h"
+#include "metrics/signal_group.h"
 #include "metrics/syscall_signal.h"
 #include "metrics/tcp_signal.h"
 #include "probes/exec.h"
@@ -43,8 +45,13 @@ Result<RunningProbe> start_exec(const ProbeContext& ctx) {
 }
 
 Result<RunningProbe> start_net(const ProbeContext& ctx) {
-  return running(probes::NetProbe::create({ctx.config.map_entries, ctx.net_cgroup}),
-                 [](probes::NetProbe& p) { return std::make_shared<metrics::NetSignal>(p); });
+  TracePublisher& traces = ctx.traces;
+  probes::NetProbeConfig nc{ctx.config.map_entries, ctx.net_cgroup,
+                            [&traces](const probes::DnsEvent& ev) { publish_dns_event(traces, ev); }};
+  return running(probes::NetProbe::create(nc), [](probes::NetProbe& p) {
+    return std::make_shared<metrics::SignalGroup>(std::vector<std::shared_ptr<metrics::Signal>>{
+        std::make_shared<metrics::NetSignal>(p), std::make_shared<metrics::DnsSignal>(p.dns())});
+  });
 }
 
 Result<RunningProbe> start_tcp(const ProbeContext& ctx) {

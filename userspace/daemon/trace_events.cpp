@@ -51,6 +51,23 @@ json oom_event_json(const probes::OomEvent& ev, json cgroup_path) {
               {"pgtables_kb", ev.pgtables_kb}};
 }
 
+json dns_event_json(const probes::DnsEvent& ev, json cgroup_path) {
+  return json{{"kind", "dns"},
+              {"monotonic_ns", ev.ts_ns},
+              {"cgroup_id", ev.cgroup_id},
+              {"cgroup", std::move(cgroup_path)},
+              {"pid", nullptr},  // the response arrives in softirq: no owning task
+              {"comm", nullptr},
+              {"name", ev.name},
+              {"qtype", probes::dns_qtype_name(ev.qtype)},
+              {"rcode", probes::dns_rcode_name(ev.rcode)},
+              {"latency_ns", ev.latency_ns},
+              {"server", ev.server},
+              {"server_port", ev.server_port},
+              {"protocol", ev.protocol},
+              {"id", ev.id}};
+}
+
 void add_cgroup_owner(json& event) {
   event["pod_uid"] = nullptr;
   event["container_id"] = nullptr;
@@ -87,6 +104,11 @@ void publish_tcp_event(TracePublisher& traces, const probes::TcpEvent& ev) {
 void publish_oom_event(TracePublisher& traces, const probes::OomEvent& ev) {
   if (!traces.wants("oom")) return;
   traces.publish("oom", oom_event_json(ev, traces.cgroup_path(ev.cgroup_id)));
+}
+
+void publish_dns_event(TracePublisher& traces, const probes::DnsEvent& ev) {
+  if (!traces.wants("dns")) return;
+  traces.publish("dns", dns_event_json(ev, traces.cgroup_path(ev.cgroup_id)));
 }
 
 }  // namespace seismo::daemon

@@ -23,7 +23,15 @@ Result<std::unique_ptr<NetProbe>> NetProbe::create(const NetProbeConfig& config)
   auto skel = bpf::open_and_load<Ptr>(
       &net_bpf__open_opts, &net_bpf__load,
       [&](net_bpf* s) {
-        return check_libbpf(bpf_map__set_max_entries(s->maps.net_stats, config.max_entries), "size net_stats");
+        if (auto r = check_libbpf(bpf_map__set_max_entries(s->maps.net_stats, config.max_entries), "size net_stats");
+            !r)
+          return r;
+        // One row per (cgroup, rcode, qtype) seen and per malformed direction:
+        // a pod typically uses a handful (A and AAAA, NOERROR and NXDOMAIN).
+        if (auto r = check_libbpf(bpf_map__set_max_entries(s->maps.dns_counts, config.max_entries), "size dns_counts");
+            !r)
+          return r;
+        return check_libbpf(bpf_map__set_max_entries(s->maps.dns_latency, config.max_entries), "size dns_latency");
       },
       "net probe");
   if (!skel) return fail(std::move(skel).error());
@@ -32,6 +40,13 @@ Result<std::unique_ptr<NetProbe>> NetProbe::create(const NetProbeConfig& config)
   probe->skel_ = std::move(*skel);
   probe->cgroup_fd_ = std::move(cg);
   probe->status_ = ProbeStatus{"net", false, "cgroup_skb", ""};
+  auto events = EventStream<DnsEvent>::start(bpf_map__fd(probe->skel_->maps.dns_events), &decode_dns_event,
+                                             config.on_dns, "net probe (dns)");
+  if (!events) return fail(std::move(events).error());
+  probe->dns_events_ = std::move(*events);
+  probe->dns_tables_ = std::make_unique<DnsTables>(
+      probe->skel_->maps.dns_counts, probe->skel_->maps.dns_latency, probe->skel_->maps.losses,
+      [stream = probe->dns_events_.get()] { return stream->malformed(); });
   for (bpf_program* prog : {probe->skel_->progs.cgskb_ingress, probe->skel_->progs.cgskb_egress}) {
     // A link attachment is BPF_F_ALLOW_MULTI by definition; it fails (EPERM)
     // only if someone attached an exclusive program to this cgroup.
@@ -43,6 +58,11 @@ Result<std::unique_ptr<NetProbe>> NetProbe::create(const NetProbeConfig& config)
   }
   probe->status_.attached = true;
   return probe;
+}
+
+NetProbe::~NetProbe() {
+  dns_events_.reset();
+  links_.clear();
 }
 
 void NetProbe::for_each(const std::function<void(uint64_t, const net_stats&)>& visit) {

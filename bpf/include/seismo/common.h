@@ -17,6 +17,7 @@
 #define SEISMO_EVENT_TCP_RESET_SENT (3)
 #define SEISMO_EVENT_TCP_RESET_RECEIVED (4)
 #define SEISMO_EVENT_OOM_KILL (5)
+#define SEISMO_EVENT_DNS (6) /* net.bpf.c: an answered DNS query */
 
 struct seismo_event_header {
 	__u16 version;
