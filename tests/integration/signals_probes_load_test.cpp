@@ -203,6 +203,8 @@ SchedStat sched_stat(pid_t pid) {
 // and number their arrivals on a CPU (pcount), once each has gone to sleep
 // for good. Two spinners pinned to one CPU wait for each other.
 TEST(SignalsSchedInfo, WaitsOfACgroupSumToItsTasksRunDelay) {
+  if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) != 1)
+    GTEST_SKIP() << "the sched_info source is tp_btf's, which needs task storage maps (Linux 5.11+)";
   SchedProbeConfig config;
   config.only_flavour = HookFlavour::tp_btf;
   auto p = SchedProbe::create(config);
