@@ -144,11 +144,6 @@ struct KernelNeed {
 };
 
 bool has_atomic_fetch() { return probe_atomic_fetch() == 0; }
-bool has_task_storage() { return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) == 1; }
-bool has_tc_set_tstamp() {
-  return libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_skb_set_tstamp, nullptr) == 1;
-}
-bool has_bpf_loop() { return libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_loop, nullptr) == 1; }
 
 std::string first_missing(const char* who, std::initializer_list<KernelNeed> needs) {
   for (const auto& n : needs)
@@ -159,6 +154,12 @@ std::string first_missing(const char* who, std::initializer_list<KernelNeed> nee
 }
 
 }  // namespace
+
+bool has_task_storage() { return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) == 1; }
+bool has_tc_set_tstamp() {
+  return libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_skb_set_tstamp, nullptr) == 1;
+}
+bool has_bpf_loop() { return libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_loop, nullptr) == 1; }
 
 std::string fault_program_gap() {
   return first_missing("network faults", {{"BPF atomic fetch instructions", "5.12", "instructions", has_atomic_fetch},

@@ -26,6 +26,13 @@ int probe_cgroup_skb_attach(const std::string& cgroup_path, bpf_attach_type atta
 // guards use them (compare-and-swap, fetch-and-add), so it cannot load without.
 int probe_atomic_fetch();
 
+// Kernel features the gaps below and doctor's findings check, each probed once
+// per call: task storage maps (5.11), bpf_skb_set_tstamp in tc programs
+// (5.18), bpf_loop (5.17).
+bool has_task_storage();
+bool has_tc_set_tstamp();
+bool has_bpf_loop();
+
 // Why the fault program cannot load on this kernel ("" when nothing known is
 // missing), in words a user can act on: the first missing of atomic fetch
 // instructions (5.12) and bpf_skb_set_tstamp in tc programs (5.18).

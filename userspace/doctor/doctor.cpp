@@ -133,8 +133,8 @@ void check_map_types(std::vector<Finding>& out) {
   int h = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_skb_set_tstamp, nullptr);
   out.push_back(make("helpers", "bpf_skb_set_tstamp", h == 1, h == 1 ? "available to tc programs" : "missing",
                      "needs Linux 5.18+ (mono delivery time)", "delay faults (EDT)"));
-  int loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_loop, nullptr);
-  out.push_back(make("helpers", "bpf_loop", loop == 1, loop == 1 ? "available" : "missing",
+  const bool loop = has_bpf_loop();
+  out.push_back(make("helpers", "bpf_loop", loop, loop ? "available" : "missing",
                      "needs Linux 5.17+", "syscall metrics (forgetting a removed cgroup's rows)"));
   int atomic = probe_atomic_fetch();
   out.push_back(make("instructions", "atomic fetch", atomic == 0,

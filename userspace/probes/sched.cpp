@@ -7,6 +7,7 @@
 #include "bpf/cgroup_rows.h"
 #include "bpf/link.h"
 #include "bpf/percpu.h"
+#include "doctor/attach_probe.h"
 #include "sched.skel.h"
 
 namespace seismo::probes {
@@ -67,7 +68,7 @@ Result<std::unique_ptr<SchedProbe>> SchedProbe::create(const SchedProbeConfig& c
         // Each flavour keeps enqueue times in its own map: create only that
         // one (the raw_tp hash is preallocated; task storage needs 5.11).
         const bool btf = bpf_program__autoload(s->progs.runq_switch);
-        if (btf && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) != 1)
+        if (btf && !doctor::has_task_storage())
           return fail_errno(EOPNOTSUPP, "the tp_btf flavour keeps its per-task state in task storage maps (Linux 5.11+), "
                                         "which this kernel lacks");
         if (auto r = select_wait_source(s, btf, sched_info); !r) return r;
